@@ -1,0 +1,10 @@
+import type { Command } from '../command.ts';
+
+/**
+ * Every subcommand, loaded lazily so `babelfish --help` does not pay for tfjs.
+ * Add one line per command; keep the list alphabetical.
+ */
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  features: { summary: 'draw the log-mel spectrogram of an audio file as a PNG', load: async () => (await import('./features.ts')).command },
+  info: { summary: 'versions, tfjs backend and the models found', load: async () => (await import('./info.ts')).command },
+};
