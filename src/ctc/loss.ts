@@ -192,7 +192,7 @@ export function ctcLossPerExample(
         return tf.tidy(() => backward(p, savedLogProbs, savedEmit, alphaAll, savedLogLik, feasibleVec, dy as tf.Tensor1D));
       },
     };
-  }) as unknown as tf.CustomGradientFunc<tf.Tensor1D>);
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(logits) as tf.Tensor1D;
 }
 

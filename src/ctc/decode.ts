@@ -1,0 +1,110 @@
+/**
+ * CTC decoders over per-frame log-probabilities (rows of C values, blank included).
+ *
+ * `greedyDecode` takes the best class per frame and collapses repeats and blanks.
+ * `prefixBeamSearch` keeps, for each candidate label prefix, the probability of
+ * all alignments ending in blank and ending in non-blank (Hannun et al. 2014), so
+ * alignments that collapse to the same text are summed rather than competing.
+ */
+
+/** One frame's log-probabilities, C values. */
+export type LogProbRow = ArrayLike<number>;
+
+/** The frame-wise argmax path, repeats merged, blanks removed. */
+export function greedyDecode(rows: readonly LogProbRow[], blank = 0): number[] {
+  const out: number[] = [];
+  let prev = -1;
+  for (const row of rows) {
+    let best = 0;
+    for (let c = 1; c < row.length; c++) if (row[c] > row[best]) best = c;
+    if (best !== prev && best !== blank) out.push(best);
+    prev = best;
+  }
+  return out;
+}
+
+export interface BeamSearchOptions {
+  beamWidth?: number;
+  blank?: number;
+  /** Log-probability bonus for appending `next` to `prefix` (e.g. a character n-gram). */
+  lm?: (prefix: readonly number[], next: number) => number;
+  lmWeight?: number;
+  /** Classes whose log-probability at a frame is below the frame's best minus this are skipped. */
+  pruneLogProb?: number;
+}
+
+export interface BeamHypothesis {
+  labels: number[];
+  /** log P(labels | frames) plus the weighted LM bonus. */
+  logProb: number;
+}
+
+interface Beam {
+  labels: number[];
+  /** Alignments ending in blank, and ending in the last label. */
+  blank: number;
+  nonBlank: number;
+}
+
+function logAdd(a: number, b: number): number {
+  if (a === -Infinity) return b;
+  if (b === -Infinity) return a;
+  const m = a > b ? a : b;
+  return m + Math.log(Math.exp(a - m) + Math.exp(b - m));
+}
+
+const total = (b: Beam) => logAdd(b.blank, b.nonBlank);
+
+/** Hypotheses, best first; at most `beamWidth`. */
+export function prefixBeamSearch(rows: readonly LogProbRow[], options: BeamSearchOptions = {}): BeamHypothesis[] {
+  const beamWidth = options.beamWidth ?? 8;
+  const blank = options.blank ?? 0;
+  const lm = options.lm;
+  const lmWeight = options.lmWeight ?? 1;
+  const prune = options.pruneLogProb ?? Infinity;
+
+  let beams = new Map<string, Beam>([['', { labels: [], blank: 0, nonBlank: -Infinity }]]);
+  for (const row of rows) {
+    const next = new Map<string, Beam>();
+    const at = (labels: number[], key: string): Beam => {
+      let b = next.get(key);
+      if (!b) {
+        b = { labels, blank: -Infinity, nonBlank: -Infinity };
+        next.set(key, b);
+      }
+      return b;
+    };
+    let rowMax = -Infinity;
+    for (let c = 0; c < row.length; c++) if (row[c] > rowMax) rowMax = row[c];
+    for (const [key, beam] of beams) {
+      const all = total(beam);
+      const last = beam.labels.length ? beam.labels[beam.labels.length - 1] : -1;
+      for (let c = 0; c < row.length; c++) {
+        const p = row[c];
+        if (p < rowMax - prune) continue;
+        if (c === blank) {
+          const same = at(beam.labels, key);
+          same.blank = logAdd(same.blank, all + p);
+          continue;
+        }
+        const extended = beam.labels.concat(c);
+        const extKey = key === '' ? String(c) : key + ',' + c;
+        const bonus = lm ? lmWeight * lm(beam.labels, c) : 0;
+        const ext = at(extended, extKey);
+        if (c === last) {
+          // A repeat only extends the text after a blank; otherwise it merges into the same label.
+          ext.nonBlank = logAdd(ext.nonBlank, beam.blank + p + bonus);
+          const same = at(beam.labels, key);
+          same.nonBlank = logAdd(same.nonBlank, beam.nonBlank + p);
+        } else {
+          ext.nonBlank = logAdd(ext.nonBlank, all + p + bonus);
+        }
+      }
+    }
+    const kept = [...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, beamWidth);
+    beams = new Map(kept);
+  }
+  return [...beams.values()]
+    .map((b) => ({ labels: b.labels, logProb: total(b) }))
+    .sort((a, b) => b.logProb - a.logProb);
+}

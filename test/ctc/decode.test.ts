@@ -1,0 +1,98 @@
+import { describe, it, expect } from 'vitest';
+import { greedyDecode, prefixBeamSearch } from '../../src/ctc/decode.ts';
+
+function rng(seed: number) {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomLogProbs(T: number, C: number, r: () => number, sharpness = 3): number[][] {
+  return Array.from({ length: T }, () => {
+    const z = Array.from({ length: C }, () => sharpness * r());
+    const m = Math.max(...z);
+    const lse = m + Math.log(z.reduce((s, v) => s + Math.exp(v - m), 0));
+    return z.map((v) => v - lse);
+  });
+}
+
+/** Probability of every collapsed label sequence, by enumerating all C^T alignments. */
+function bruteForce(rows: number[][], blank: number): Map<string, number> {
+  const T = rows.length;
+  const C = rows[0].length;
+  const out = new Map<string, number>();
+  const path: number[] = [];
+  const visit = (t: number, logp: number) => {
+    if (t === T) {
+      const labels: number[] = [];
+      let prev = -1;
+      for (const c of path) {
+        if (c !== prev && c !== blank) labels.push(c);
+        prev = c;
+      }
+      const key = labels.join(',');
+      out.set(key, (out.get(key) ?? 0) + Math.exp(logp));
+      return;
+    }
+    for (let c = 0; c < C; c++) {
+      path[t] = c;
+      visit(t + 1, logp + rows[t][c]);
+    }
+  };
+  visit(0, 0);
+  return out;
+}
+
+describe('greedyDecode', () => {
+  it('merges repeats and drops blanks', () => {
+    const one = (c: number) => [0, 1, 2, 3].map((i) => (i === c ? 0 : -5));
+    const rows = [1, 1, 0, 1, 2, 2, 0, 0, 3, 3].map(one);
+    expect(greedyDecode(rows, 0)).toEqual([1, 1, 2, 3]);
+    expect(greedyDecode([3, 0, 3].map(one), 3)).toEqual([0]);
+    expect(greedyDecode([], 0)).toEqual([]);
+  });
+});
+
+describe('prefixBeamSearch', () => {
+  it('finds the most probable label sequence of the brute-force sum over alignments', () => {
+    const r = rng(42);
+    let disagreementsWithGreedy = 0;
+    for (let trial = 0; trial < 30; trial++) {
+      const T = 3 + (trial % 3);
+      const C = 3 + (trial % 2);
+      const rows = randomLogProbs(T, C, r, 2);
+      const truth = bruteForce(rows, 0);
+      let bestKey = '';
+      let bestP = -1;
+      for (const [k, p] of truth) if (p > bestP) [bestKey, bestP] = [k, p];
+      const hyps = prefixBeamSearch(rows, { beamWidth: 200, blank: 0 });
+      expect(hyps[0].labels.join(',')).toBe(bestKey);
+      expect(Math.exp(hyps[0].logProb)).toBeCloseTo(bestP, 6);
+      // Every surviving hypothesis carries its exact total probability.
+      for (const h of hyps) expect(Math.exp(h.logProb)).toBeCloseTo(truth.get(h.labels.join(',')) ?? 0, 6);
+      if (greedyDecode(rows, 0).join(',') !== bestKey) disagreementsWithGreedy++;
+    }
+    // The cases are hard enough that summing alignments matters somewhere.
+    expect(disagreementsWithGreedy).toBeGreaterThan(0);
+  });
+
+  it('lets a language-model bonus change the winner', () => {
+    // Two frames, ambiguous between label 1 and label 2.
+    const rows = [
+      [Math.log(0.1), Math.log(0.46), Math.log(0.44)],
+      [Math.log(0.9), Math.log(0.05), Math.log(0.05)],
+    ];
+    expect(prefixBeamSearch(rows, { beamWidth: 4 })[0].labels).toEqual([1]);
+    const lm = (_prefix: readonly number[], next: number) => (next === 2 ? 0 : Math.log(0.5));
+    expect(prefixBeamSearch(rows, { beamWidth: 4, lm, lmWeight: 1 })[0].labels).toEqual([2]);
+  });
+
+  it('returns the empty hypothesis for no frames', () => {
+    expect(prefixBeamSearch([], {})[0]).toEqual({ labels: [], logProb: 0 });
+  });
+});
