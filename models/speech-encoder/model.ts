@@ -1,0 +1,200 @@
+/**
+ * The speech encoder: build / load / save, and its task verb `transcribe`.
+ *
+ * Saved folder: `model.json` (config, vocabulary, tfjs weights manifest),
+ * `weights.bin` (tfjs weight encoding, float32), `vocab.json`.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BabelfishError } from '../../src/errors.ts';
+import { greedyDecode, prefixBeamSearch } from '../../src/ctc/decode.ts';
+import { speechEncoderConfig, type SpeechEncoderConfig } from './config.ts';
+import { Vocab, defaultVocab } from './vocab.ts';
+import { forward, initialWeights, weightShapes, type Weights } from './network.ts';
+import type { FeatureSource, LogMelFrames } from './features.ts';
+import { StreamingRecognizer } from './streaming.ts';
+
+export interface TranscribeOptions {
+  /** Prefix beam width; 1 means greedy. */
+  beamWidth?: number;
+  /** Known language (skips detection); must be one of the model's languages when given. */
+  lang?: string;
+}
+
+export interface Transcript {
+  text: string;
+  /** Given, or detected by the language head (undefined if the model has none). */
+  lang?: string;
+  /** Language-head probabilities, by language. */
+  langProbs?: Record<string, number>;
+  /** Encoder output frames and their duration in seconds. */
+  frames: number;
+  frameSeconds: number;
+}
+
+export const MODEL_FORMAT = 'babelfish-speech-encoder/1';
+
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+export class SpeechEncoder {
+  readonly config: SpeechEncoderConfig;
+  readonly vocab: Vocab;
+  /** Trainable variables, by weight name. */
+  readonly weights: Record<string, tf.Variable>;
+  features: FeatureSource | null;
+
+  constructor(config: SpeechEncoderConfig, vocab: Vocab, weights: Record<string, tf.Variable>, features: FeatureSource | null = null) {
+    if (config.vocabSize !== vocab.size) {
+      throw new BabelfishError('MODEL_INVALID', `config.vocabSize ${config.vocabSize} != vocabulary size ${vocab.size}`);
+    }
+    this.config = config;
+    this.vocab = vocab;
+    this.weights = weights;
+    this.features = features;
+  }
+
+  get languages(): readonly string[] {
+    return this.config.languages;
+  }
+
+  /** Seconds per encoder output frame (4 feature hops). */
+  get frameSeconds(): number {
+    return (4 * this.config.hopMs) / 1000;
+  }
+
+  /** Forward pass on a padded batch of raw log-mel features [B, T, numMels]. */
+  apply(features: tf.Tensor3D, lengths?: number[]) {
+    return forward(this.weights as Weights, this.config, features, lengths);
+  }
+
+  /** Per-frame log-probabilities [T'][V] and language probabilities of one utterance's features. */
+  logProbs(feats: LogMelFrames): { rows: Float32Array[]; langProbs: Float32Array | null } {
+    if (feats.bins !== this.config.numMels) {
+      throw new BabelfishError('BAD_ARGUMENT', `features have ${feats.bins} bins, the model expects ${this.config.numMels}`);
+    }
+    if (feats.frames === 0) return { rows: [], langProbs: null };
+    const { lp, lang } = tf.tidy(() => {
+      const x = tf.tensor3d(feats.data.subarray(0, feats.frames * feats.bins), [1, feats.frames, feats.bins]);
+      const out = this.apply(x);
+      const lp = tf.logSoftmax(out.logits).squeeze([0]);
+      return out.langLogits ? { lp, lang: tf.softmax(out.langLogits).squeeze([0]) } : { lp };
+    }) as { lp: tf.Tensor2D; lang?: tf.Tensor1D };
+    const flat = lp.dataSync() as Float32Array;
+    const [T, V] = lp.shape;
+    const rows = Array.from({ length: T }, (_, t) => flat.subarray(t * V, (t + 1) * V));
+    const langProbs = lang ? (lang.dataSync() as Float32Array).slice() : null;
+    tf.dispose([lp, lang ?? []]);
+    return { rows, langProbs };
+  }
+
+  /** Decodes per-frame log-probabilities to text. */
+  decodeRows(rows: readonly Float32Array[], beamWidth = 1): string {
+    const ids = beamWidth <= 1 ? greedyDecode(rows, 0) : prefixBeamSearch(rows, { beamWidth, blank: 0, pruneLogProb: 12 })[0].labels;
+    return this.vocab.decode(ids);
+  }
+
+  /** Turns language-head probabilities (or a given language) into the transcript's language fields. */
+  resolveLanguage(langProbs: Float32Array | null, given?: string): Pick<Transcript, 'lang' | 'langProbs'> {
+    const probs = langProbs ? Object.fromEntries(this.config.languages.map((l, i) => [l, langProbs[i]])) : undefined;
+    if (given) return { lang: given, langProbs: probs };
+    if (!langProbs || !this.config.languages.length) return { langProbs: probs };
+    let best = 0;
+    for (let i = 1; i < langProbs.length; i++) if (langProbs[i] > langProbs[best]) best = i;
+    return { lang: this.config.languages[best], langProbs: probs };
+  }
+
+  checkLanguage(lang?: string): void {
+    if (lang !== undefined && lang !== 'auto' && !this.config.languages.includes(lang)) {
+      throw new BabelfishError('UNSUPPORTED_LANGUAGE', `language '${lang}' is not one of ${this.config.languages.join(', ')}`);
+    }
+  }
+
+  transcribeFeatures(feats: LogMelFrames, options: TranscribeOptions = {}): Transcript {
+    this.checkLanguage(options.lang);
+    const { rows, langProbs } = this.logProbs(feats);
+    const given = options.lang === 'auto' ? undefined : options.lang;
+    return { text: this.decodeRows(rows, options.beamWidth), ...this.resolveLanguage(langProbs, given), frames: rows.length, frameSeconds: this.frameSeconds };
+  }
+
+  /** 16 kHz mono samples to text. */
+  async transcribe(audio: Float32Array, options: TranscribeOptions = {}): Promise<Transcript> {
+    return this.transcribeFeatures(this.requireFeatures().compute(audio), options);
+  }
+
+  /** A recogniser for one utterance arriving in chunks. */
+  stream(options: TranscribeOptions = {}): StreamingRecognizer {
+    return new StreamingRecognizer(this, options);
+  }
+
+  requireFeatures(): FeatureSource {
+    if (!this.features) throw new BabelfishError('MODEL_INVALID', 'this speech encoder has no feature front end attached');
+    return this.features;
+  }
+
+  async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const named = weightShapes(this.config).map(([name]) => ({ name, tensor: this.weights[name] as tf.Tensor }));
+    const { data, specs } = await tf.io.encodeWeights(named);
+    await writeAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
+    await this.vocab.save(join(dir, 'vocab.json'));
+    const manifest = {
+      format: MODEL_FORMAT,
+      config: this.config,
+      weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
+    };
+    await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+  }
+
+  static build(overrides: Partial<SpeechEncoderConfig> = {}, vocab: Vocab = defaultVocab(), features: FeatureSource | null = null): SpeechEncoder {
+    const config = speechEncoderConfig({ vocabSize: vocab.size, ...overrides });
+    const init = initialWeights(config);
+    const shapes = new Map(weightShapes(config));
+    const weights: Record<string, tf.Variable> = {};
+    for (const [name, values] of Object.entries(init)) weights[name] = tf.variable(tf.tensor(values, shapes.get(name)), true, uniqueName(name));
+    return new SpeechEncoder(config, vocab, weights, features);
+  }
+
+  static async load(dir: string, features: FeatureSource | null = null): Promise<SpeechEncoder> {
+    let manifest: { format?: string; config?: SpeechEncoderConfig; weightsManifest?: tf.io.WeightsManifestConfig };
+    let data: Buffer;
+    try {
+      manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+      data = await readFile(join(dir, 'weights.bin'));
+    } catch (e) {
+      throw new BabelfishError('MODEL_NOT_FOUND', `no speech encoder in ${dir} (model.json + weights.bin)`, { cause: e });
+    }
+    if (manifest.format !== MODEL_FORMAT || !manifest.config || !manifest.weightsManifest) {
+      throw new BabelfishError('MODEL_INVALID', `${dir}/model.json is not a ${MODEL_FORMAT} model`);
+    }
+    const vocab = await Vocab.load(join(dir, 'vocab.json'));
+    const config = speechEncoderConfig(manifest.config);
+    const buf = new Uint8Array(data).buffer;
+    const tensors = tf.io.decodeWeights(buf, manifest.weightsManifest.flatMap((g) => g.weights));
+    const weights: Record<string, tf.Variable> = {};
+    for (const [name, shape] of weightShapes(config)) {
+      const t = tensors[name];
+      if (!t || t.shape.join() !== shape.join()) {
+        tf.dispose(Object.values(tensors));
+        throw new BabelfishError('MODEL_INVALID', `${dir}: weight ${name} missing or not of shape [${shape}]`);
+      }
+      weights[name] = tf.variable(t, true, uniqueName(name));
+    }
+    tf.dispose(Object.values(tensors));
+    return new SpeechEncoder(config, vocab, weights, features);
+  }
+
+  dispose(): void {
+    tf.dispose(Object.values(this.weights));
+  }
+}
+
+let instance = 0;
+/** tfjs variable names are global; several encoders may live in one process. */
+function uniqueName(name: string): string {
+  return `speech-encoder${instance++}/${name}`;
+}

@@ -1,0 +1,202 @@
+/**
+ * The speech encoder's network as plain functions over named weight tensors, so the
+ * same code serves training (whole padded batches), batch inference and streaming
+ * (chunks with carried context). Every layer is causal, which is what makes
+ * chunked and whole-signal outputs identical.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { SpeechEncoderConfig } from './config.ts';
+
+export type Weights = Record<string, tf.Tensor>;
+
+/** Deterministic uniform numbers in [0, 1) (mulberry32), so a seed fixes the initial weights. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One causal convolution layer's geometry. */
+export interface ConvSpec {
+  kernel: number;
+  dilation: number;
+  stride: number;
+}
+
+export function frontEndSpecs(config: SpeechEncoderConfig): ConvSpec[] {
+  return [
+    { kernel: config.frontEndKernel, dilation: 1, stride: 2 },
+    { kernel: config.frontEndKernel, dilation: 1, stride: 2 },
+  ];
+}
+
+export function blockSpec(config: SpeechEncoderConfig, i: number): ConvSpec {
+  return { kernel: config.kernel, dilation: config.dilations[i], stride: 1 };
+}
+
+/** Frames of left context a causal conv needs: (k - 1) * d. */
+export const contextFrames = (s: ConvSpec) => (s.kernel - 1) * s.dilation;
+
+/** Shapes of every weight, in a stable order (the order of the saved weights file). */
+export function weightShapes(config: SpeechEncoderConfig): [string, number[]][] {
+  const { numMels, frontEndChannels: F, frontEndKernel: K, hidden: H, kernel, vocabSize: V } = config;
+  const shapes: [string, number[]][] = [
+    ['front0/w', [K * numMels, F]],
+    ['front0/b', [F]],
+    ['front1/w', [K * F, H]],
+    ['front1/b', [H]],
+  ];
+  config.dilations.forEach((_, i) => {
+    shapes.push([`block${i}/ln/g`, [H]], [`block${i}/ln/b`, [H]]);
+    shapes.push([`block${i}/conv/w`, [kernel * H, H]], [`block${i}/conv/b`, [H]]);
+    shapes.push([`block${i}/proj/w`, [H, H]], [`block${i}/proj/b`, [H]]);
+  });
+  shapes.push(['out/ln/g', [H]], ['out/ln/b', [H]], ['out/w', [H, V]], ['out/b', [V]]);
+  if (config.languages.length) shapes.push(['lang/w', [H, config.languages.length]], ['lang/b', [config.languages.length]]);
+  return shapes;
+}
+
+/** He-uniform for layers followed by ReLU, Glorot otherwise; residual projections start small so the stack starts near identity. */
+export function initialWeights(config: SpeechEncoderConfig): Record<string, Float32Array> {
+  const rand = mulberry32(config.seed);
+  const out: Record<string, Float32Array> = {};
+  for (const [name, shape] of weightShapes(config)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(size);
+    if (name.endsWith('/ln/g')) v.fill(1);
+    else if (name.endsWith('/w')) {
+      const [fanIn, fanOut] = shape;
+      const relu = name.startsWith('front') || name.endsWith('conv/w');
+      let limit = relu ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut));
+      if (name.endsWith('proj/w')) limit *= 0.5;
+      for (let i = 0; i < size; i++) v[i] = (2 * rand() - 1) * limit;
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * Causal convolution over already left-padded input: output u sees
+ * xp[u * stride + j * dilation] for taps j = 0..k-1 (oldest first), as one matMul
+ * over the taps concatenated along channels. Dilated conv2d has no gradient in
+ * tfjs, and this form is as fast on WASM.
+ */
+export function causalConv(xp: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor, spec: ConvSpec, nOut: number): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, P, C] = xp.shape;
+    const { kernel, dilation, stride } = spec;
+    const need = (kernel - 1) * dilation + stride * nOut;
+    const padded = need > P ? tf.pad(xp, [[0, 0], [0, need - P], [0, 0]]) : xp;
+    const taps: tf.Tensor3D[] = [];
+    for (let j = 0; j < kernel; j++) {
+      let tap = tf.slice(padded, [0, j * dilation, 0], [B, stride * nOut, C]) as tf.Tensor3D;
+      if (stride > 1) tap = tf.slice(tap.reshape([B, nOut, stride, C]), [0, 0, 0, 0], [B, nOut, 1, C]).reshape([B, nOut, C]);
+      taps.push(tap);
+    }
+    const x = (kernel === 1 ? taps[0] : tf.concat(taps, 2)).reshape([B * nOut, kernel * C]);
+    return tf.add(tf.matMul(x, w as tf.Tensor2D), b).reshape([B, nOut, w.shape[1] as number]) as tf.Tensor3D;
+  });
+}
+
+/** Outputs a causal conv can produce from `available` left-padded frames. */
+export function convOutputs(available: number, spec: ConvSpec): number {
+  const span = contextFrames(spec) + 1;
+  return available < span ? 0 : Math.floor((available - span) / spec.stride) + 1;
+}
+
+export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
+  return tf.tidy(() => {
+    const { mean, variance } = tf.moments(x, -1, true);
+    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+  });
+}
+
+/** (x - mean) / std per bin, with the training-set statistics from the config. */
+export function normalizeFeatures(x: tf.Tensor3D, config: SpeechEncoderConfig): tf.Tensor3D {
+  if (!config.featureMean || !config.featureStd) return x.clone();
+  const mean = config.featureMean;
+  const std = config.featureStd;
+  return tf.tidy(() => tf.div(tf.sub(x, tf.tensor1d(mean)), tf.tensor1d(std)) as tf.Tensor3D);
+}
+
+/** Left-pad with the zeros a causal conv sees before the signal starts. */
+export function leftPad(x: tf.Tensor3D, frames: number): tf.Tensor3D {
+  return frames ? (tf.pad(x, [[0, 0], [frames, 0], [0, 0]]) as tf.Tensor3D) : x;
+}
+
+/** Residual block body given its already-normalised, left-padded conv input. */
+export function blockFromPadded(
+  xResidual: tf.Tensor3D,
+  lnPadded: tf.Tensor3D,
+  w: Weights,
+  i: number,
+  spec: ConvSpec,
+  nOut: number,
+): tf.Tensor3D {
+  return tf.tidy(() => {
+    const c = tf.relu(causalConv(lnPadded, w[`block${i}/conv/w`], w[`block${i}/conv/b`], spec, nOut));
+    const [B, T, H] = c.shape;
+    const p = tf.add(tf.matMul(c.reshape([B * T, H]), w[`block${i}/proj/w`] as tf.Tensor2D), w[`block${i}/proj/b`]).reshape([B, T, H]);
+    return tf.add(xResidual, p) as tf.Tensor3D;
+  });
+}
+
+/** Final LayerNorm and character logits of the stack's output. */
+export function outputHead(h: tf.Tensor3D, w: Weights): { logits: tf.Tensor3D; top: tf.Tensor3D } {
+  return tf.tidy(() => {
+    const top = layerNorm(h, w['out/ln/g'], w['out/ln/b']) as tf.Tensor3D;
+    const [B, T, H] = top.shape;
+    const logits = tf.add(tf.matMul(top.reshape([B * T, H]), w['out/w'] as tf.Tensor2D), w['out/b']).reshape([B, T, -1]) as tf.Tensor3D;
+    return { logits, top };
+  });
+}
+
+export interface ForwardResult {
+  /** [B, T', V] character logits (T' = outputFrames(T)). */
+  logits: tf.Tensor3D;
+  /** [B, L] language logits, or null without a language head. */
+  langLogits: tf.Tensor2D | null;
+  /** Valid output frames per example. */
+  outputLengths: number[];
+}
+
+/**
+ * The whole network on a padded batch of raw log-mel features [B, T, numMels].
+ * Causality means frames past an example's length never influence its valid
+ * outputs; `lengths` only matter for the language head's mean pooling.
+ */
+export function forward(w: Weights, config: SpeechEncoderConfig, features: tf.Tensor3D, lengths?: number[]): ForwardResult {
+  const [B, T] = features.shape;
+  const inLengths = lengths ?? new Array(B).fill(T);
+  const outputLengths = inLengths.map((n) => Math.ceil(Math.ceil(n / 2) / 2));
+  const result = tf.tidy(() => {
+    let x = normalizeFeatures(features, config);
+    const specs = frontEndSpecs(config);
+    for (let l = 0; l < 2; l++) {
+      const n = Math.ceil(x.shape[1] / 2);
+      x = tf.relu(causalConv(leftPad(x, contextFrames(specs[l])), w[`front${l}/w`], w[`front${l}/b`], specs[l], n)) as tf.Tensor3D;
+    }
+    const T2 = x.shape[1];
+    for (let i = 0; i < config.dilations.length; i++) {
+      const spec = blockSpec(config, i);
+      const ln = layerNorm(x, w[`block${i}/ln/g`], w[`block${i}/ln/b`]) as tf.Tensor3D;
+      x = blockFromPadded(x, leftPad(ln, contextFrames(spec)), w, i, spec, T2);
+    }
+    const { logits, top } = outputHead(x, w);
+    let langLogits: tf.Tensor2D | null = null;
+    if (config.languages.length) {
+      const mask = new Float32Array(B * T2);
+      for (let b = 0; b < B; b++) for (let t = 0; t < outputLengths[b]; t++) mask[b * T2 + t] = 1 / Math.max(1, outputLengths[b]);
+      const pooled = tf.sum(tf.mul(top, tf.tensor3d(mask, [B, T2, 1])), 1) as tf.Tensor2D;
+      langLogits = tf.add(tf.matMul(pooled, w['lang/w'] as tf.Tensor2D), w['lang/b']) as tf.Tensor2D;
+    }
+    return langLogits ? { logits, langLogits } : { logits };
+  }) as { logits: tf.Tensor3D; langLogits?: tf.Tensor2D };
+  return { logits: result.logits, langLogits: result.langLogits ?? null, outputLengths };
+}

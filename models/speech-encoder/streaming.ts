@@ -1,0 +1,186 @@
+/**
+ * Streaming recognition: audio chunks of any size in, partial text out, final text at the end.
+ *
+ * State carried between chunks: the feature extractor's sample buffer, each strided
+ * front-end convolution's not-yet-consumed input frames, each dilated block's last
+ * (k - 1) * d normalised frames, the language head's running sum, and the greedy
+ * decoder's last symbol. Because every layer is causal and the first state is the
+ * zero padding the batch path uses, the logits equal the whole-signal ones.
+ *
+ * Per chunk every layer is one matMul over all new frames of the chunk, so the tfjs
+ * op count per chunk is fixed (about 25 per block), not per frame.
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { SpeechEncoder, TranscribeOptions } from './model.ts';
+import type { FeatureStream, LogMelFrames } from './features.ts';
+import {
+  blockFromPadded,
+  blockSpec,
+  causalConv,
+  contextFrames,
+  convOutputs,
+  frontEndSpecs,
+  layerNorm,
+  normalizeFeatures,
+  outputHead,
+  type ConvSpec,
+  type Weights,
+} from './network.ts';
+
+export interface StreamingResult {
+  text: string;
+  lang?: string;
+  langProbs?: Record<string, number>;
+  /** Encoder output frames produced. */
+  frames: number;
+}
+
+export class StreamingRecognizer {
+  private readonly encoder: SpeechEncoder;
+  private readonly options: TranscribeOptions;
+  private featureStream: FeatureStream | null;
+  /** Unconsumed (already left-padded) input of each front-end conv, then each block's context. */
+  private frontPending: tf.Tensor3D[];
+  private blockContext: tf.Tensor3D[];
+  private readonly frontSpecs: ConvSpec[];
+  private langSum: tf.Tensor1D | null = null;
+  private readonly logProbRows: Float32Array[] = [];
+  private readonly logitRows: Float32Array[] = [];
+  private greedyIds: number[] = [];
+  private greedyPrev = -1;
+  private finished = false;
+
+  constructor(encoder: SpeechEncoder, options: TranscribeOptions = {}) {
+    encoder.checkLanguage(options.lang);
+    this.encoder = encoder;
+    this.options = options;
+    this.featureStream = encoder.features ? encoder.features.stream() : null;
+    const c = encoder.config;
+    this.frontSpecs = frontEndSpecs(c);
+    this.frontPending = [
+      tf.zeros([1, contextFrames(this.frontSpecs[0]), c.numMels]),
+      tf.zeros([1, contextFrames(this.frontSpecs[1]), c.frontEndChannels]),
+    ];
+    this.blockContext = c.dilations.map((_, i) => tf.zeros([1, contextFrames(blockSpec(c, i)), c.hidden]));
+  }
+
+  /** Audio samples in (any count, the model's sample rate); the current partial hypothesis out. */
+  async push(samples: Float32Array): Promise<string> {
+    if (!this.featureStream) this.featureStream = this.encoder.requireFeatures().stream();
+    return this.pushFeatures(this.featureStream.push(samples));
+  }
+
+  /** Raw log-mel frames in (for callers that compute features themselves). */
+  pushFeatures(feats: LogMelFrames): string {
+    if (this.finished) throw new Error('StreamingRecognizer: push after finish');
+    if (feats.frames > 0) this.step(feats);
+    return this.partial();
+  }
+
+  /** The greedy transcript of everything heard so far. */
+  partial(): string {
+    return this.encoder.vocab.decode(this.greedyIds);
+  }
+
+  /** Per-frame logits produced so far, [frames][V] (mainly for tests and diagnostics). */
+  logits(): Float32Array[] {
+    return this.logitRows;
+  }
+
+  /** No more audio: the final text (beam search if asked) and the language. Frees the state. */
+  async finish(): Promise<StreamingResult> {
+    return this.finishSync();
+  }
+
+  finishSync(): StreamingResult {
+    const beam = this.options.beamWidth ?? 1;
+    const text = beam > 1 ? this.encoder.decodeRows(this.logProbRows, beam) : this.partial();
+    let langProbs: Float32Array | null = null;
+    if (this.langSum && this.logProbRows.length) {
+      const sum = this.langSum;
+      const n = this.logProbRows.length;
+      const p = tf.tidy(() => tf.softmax(tf.add(tf.matMul(tf.div(sum, n).reshape([1, -1]), this.w['lang/w'] as tf.Tensor2D), this.w['lang/b'])));
+      langProbs = p.dataSync() as Float32Array;
+      p.dispose();
+    }
+    const given = this.options.lang && this.options.lang !== 'auto' ? this.options.lang : undefined;
+    this.dispose();
+    this.finished = true;
+    return { text, ...this.encoder.resolveLanguage(langProbs, given), frames: this.logProbRows.length };
+  }
+
+  /** Frees the carried tensors (finish does it too). */
+  dispose(): void {
+    tf.dispose([...this.frontPending, ...this.blockContext]);
+    this.frontPending = [];
+    this.blockContext = [];
+    if (this.langSum) this.langSum.dispose();
+    this.langSum = null;
+  }
+
+  private get w(): Weights {
+    return this.encoder.weights as Weights;
+  }
+
+  private step(feats: LogMelFrames): void {
+    const c = this.encoder.config;
+    const w = this.w;
+    const newState = tf.tidy(() => {
+      let x: tf.Tensor3D = normalizeFeatures(tf.tensor3d(feats.data.subarray(0, feats.frames * feats.bins), [1, feats.frames, feats.bins]), c);
+      const pending: tf.Tensor3D[] = [];
+      for (let l = 0; l < 2; l++) {
+        const spec = this.frontSpecs[l];
+        const xp = tf.concat([this.frontPending[l], x], 1) as tf.Tensor3D;
+        const n = convOutputs(xp.shape[1], spec);
+        pending.push(tf.keep(n ? (tf.slice(xp, [0, n * spec.stride, 0], [1, -1, -1]) as tf.Tensor3D) : xp));
+        if (!n) return { pending: pending.concat(this.frontPending.slice(l + 1).map((t) => tf.keep(t.clone()))) };
+        x = tf.relu(causalConv(xp, w[`front${l}/w`], w[`front${l}/b`], spec, n)) as tf.Tensor3D;
+      }
+      const n = x.shape[1];
+      const context: tf.Tensor3D[] = [];
+      for (let i = 0; i < c.dilations.length; i++) {
+        const spec = blockSpec(c, i);
+        const ln = layerNorm(x, w[`block${i}/ln/g`], w[`block${i}/ln/b`]) as tf.Tensor3D;
+        const lnp = tf.concat([this.blockContext[i], ln], 1) as tf.Tensor3D;
+        const ctx = contextFrames(spec);
+        context.push(tf.keep(tf.slice(lnp, [0, lnp.shape[1] - ctx, 0], [1, ctx, -1]) as tf.Tensor3D));
+        x = blockFromPadded(x, lnp, w, i, spec, n);
+      }
+      const { logits, top } = outputHead(x, w);
+      const topSum = tf.sum(top, [0, 1]) as tf.Tensor1D;
+      const langSum = tf.keep(this.langSum ? tf.add(this.langSum, topSum) : topSum) as tf.Tensor1D;
+      return { pending, context, logits: tf.keep(logits.squeeze([0]) as tf.Tensor2D), langSum };
+    }) as { pending: tf.Tensor3D[]; context?: tf.Tensor3D[]; logits?: tf.Tensor2D; langSum?: tf.Tensor1D };
+
+    tf.dispose(this.frontPending);
+    this.frontPending = newState.pending;
+    if (!newState.context || !newState.logits || !newState.langSum) return;
+    tf.dispose(this.blockContext);
+    this.blockContext = newState.context;
+    if (this.langSum) this.langSum.dispose();
+    this.langSum = newState.langSum;
+
+    const [T, V] = newState.logits.shape;
+    const flat = newState.logits.dataSync() as Float32Array;
+    newState.logits.dispose();
+    for (let t = 0; t < T; t++) {
+      const row = flat.slice(t * V, (t + 1) * V);
+      // log-softmax in JS: V is small and this saves a tfjs round trip per chunk.
+      let m = -Infinity;
+      for (let v = 0; v < V; v++) if (row[v] > m) m = row[v];
+      let s = 0;
+      for (let v = 0; v < V; v++) s += Math.exp(row[v] - m);
+      const lse = m + Math.log(s);
+      const lp = new Float32Array(V);
+      let best = 0;
+      for (let v = 0; v < V; v++) {
+        lp[v] = row[v] - lse;
+        if (row[v] > row[best]) best = v;
+      }
+      this.logitRows.push(row);
+      this.logProbRows.push(lp);
+      if (best !== this.greedyPrev && best !== 0) this.greedyIds.push(best);
+      this.greedyPrev = best;
+    }
+  }
+}

@@ -1,0 +1,187 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import { outputFrames, receptiveFieldFrames, DEFAULT_SPEECH_ENCODER_CONFIG } from '../../models/speech-encoder/config.ts';
+import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
+import { mulberry32 } from '../../models/speech-encoder/network.ts';
+import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
+
+beforeAll(async () => {
+  await initBackend({ log: () => {} });
+});
+
+const tiny = { numMels: 8, frontEndChannels: 12, hidden: 16, dilations: [1, 2, 4], seed: 3 };
+
+function randomFeatures(frames: number, bins: number, seed: number): LogMelFrames {
+  const r = mulberry32(seed);
+  const data = new Float32Array(frames * bins);
+  for (let i = 0; i < data.length; i++) data[i] = 4 * r() - 2;
+  return { data, frames, bins };
+}
+
+function slice(f: LogMelFrames, from: number, to: number): LogMelFrames {
+  return { data: f.data.slice(from * f.bins, to * f.bins), frames: to - from, bins: f.bins };
+}
+
+/** A toy front end: one frame per 40 samples (mean |x| in 8 bands of 5 samples). Streaming-consistent by construction. */
+function toyFeatures(): FeatureSource {
+  const hop = 40;
+  const frame = (x: Float32Array, start: number, out: Float32Array, o: number) => {
+    for (let b = 0; b < 8; b++) {
+      let s = 0;
+      for (let i = 0; i < 5; i++) s += Math.abs(x[start + b * 5 + i]);
+      out[o + b] = Math.log(1e-3 + s);
+    }
+  };
+  const compute = (x: Float32Array): LogMelFrames => {
+    const frames = Math.floor(x.length / hop);
+    const data = new Float32Array(frames * 8);
+    for (let f = 0; f < frames; f++) frame(x, f * hop, data, f * 8);
+    return { data, frames, bins: 8 };
+  };
+  return {
+    sampleRate: 16000,
+    bins: 8,
+    compute,
+    stream() {
+      let buf = new Float32Array(0);
+      return {
+        push(chunk: Float32Array) {
+          const joined = new Float32Array(buf.length + chunk.length);
+          joined.set(buf);
+          joined.set(chunk, buf.length);
+          const out = compute(joined);
+          buf = joined.slice(out.frames * hop);
+          return out;
+        },
+      };
+    },
+  };
+}
+
+describe('SpeechEncoder network', () => {
+  it('subsamples time 4x, causally', async () => {
+    expect(outputFrames(1)).toBe(1);
+    expect(outputFrames(8)).toBe(2);
+    expect(outputFrames(9)).toBe(3);
+    expect(receptiveFieldFrames(DEFAULT_SPEECH_ENCODER_CONFIG)).toBeGreaterThan(100);
+    const enc = SpeechEncoder.build(tiny);
+    const f = randomFeatures(37, 8, 1);
+    const g = { ...f, data: f.data.slice() };
+    // Change the future (frames >= 20): outputs before frame 20/4 must not move.
+    for (let i = 20 * 8; i < g.data.length; i++) g.data[i] += 5;
+    const a = enc.logProbs(f).rows;
+    const b = enc.logProbs(g).rows;
+    expect(a.length).toBe(outputFrames(37));
+    for (let t = 0; t < 5; t++) for (let v = 0; v < a[t].length; v++) expect(b[t][v]).toBeCloseTo(a[t][v], 5);
+    expect(Math.max(...a[7].map((v, i) => Math.abs(v - b[7][i])))).toBeGreaterThan(1e-4);
+    enc.dispose();
+  });
+
+  it('masks padding: a padded batch gives each example its own outputs', () => {
+    const enc = SpeechEncoder.build(tiny);
+    const f1 = randomFeatures(30, 8, 5);
+    const f2 = randomFeatures(13, 8, 6);
+    const padded = new Float32Array(2 * 30 * 8);
+    padded.set(f1.data);
+    padded.set(f2.data, 30 * 8);
+    for (let i = 30 * 8 + 13 * 8; i < padded.length; i++) padded[i] = 99; // garbage padding
+    const out = tf.tidy(() => {
+      const r = enc.apply(tf.tensor3d(padded, [2, 30, 8]), [30, 13]);
+      return { lp: tf.logSoftmax(r.logits).arraySync() as number[][][], lang: tf.softmax(r.langLogits!).arraySync() as number[][], lens: r.outputLengths };
+    });
+    expect(out.lens).toEqual([8, 4]);
+    const alone = enc.logProbs(f2);
+    for (let t = 0; t < 4; t++) for (let v = 0; v < 5; v++) expect(out.lp[1][t][v]).toBeCloseTo(alone.rows[t][v], 4);
+    for (let l = 0; l < 4; l++) expect(out.lang[1][l]).toBeCloseTo(alone.langProbs![l], 4);
+    enc.dispose();
+  });
+
+  it('saves and loads to identical outputs; rejects a missing or broken folder', async () => {
+    const enc = SpeechEncoder.build(tiny);
+    const dir = await mkdtemp(join(tmpdir(), 'se-'));
+    await enc.save(dir);
+    const back = await SpeechEncoder.load(dir);
+    expect(back.config).toEqual(enc.config);
+    const f = randomFeatures(25, 8, 9);
+    const a = enc.logProbs(f).rows;
+    const b = back.logProbs(f).rows;
+    for (let t = 0; t < a.length; t++) for (let v = 0; v < a[t].length; v++) expect(b[t][v]).toBe(a[t][v]);
+    await expect(SpeechEncoder.load(join(dir, 'nope'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    enc.dispose();
+    back.dispose();
+  });
+
+  it('transcribes to vocabulary text, handles empty input, and rejects unknown languages', async () => {
+    const enc = SpeechEncoder.build(tiny, defaultVocab(), toyFeatures());
+    const r = await enc.transcribe(new Float32Array(4000).map((_, i) => Math.sin(i / 7)));
+    expect(typeof r.text).toBe('string');
+    expect(['en', 'es', 'fr', 'de']).toContain(r.lang);
+    expect(r.frames).toBe(outputFrames(100));
+    const empty = await enc.transcribe(new Float32Array(10));
+    expect(empty.text).toBe('');
+    await expect(enc.transcribe(new Float32Array(100), { lang: 'xx' })).rejects.toMatchObject({ code: 'UNSUPPORTED_LANGUAGE' });
+    expect((await enc.transcribe(new Float32Array(800), { lang: 'fr' })).lang).toBe('fr');
+    enc.dispose();
+  });
+});
+
+describe('StreamingRecognizer', () => {
+  it('gives the same logits and text in chunks of any size as on the whole signal, without leaking tensors', () => {
+    const enc = SpeechEncoder.build(tiny);
+    const f = randomFeatures(203, 8, 11);
+    const whole = enc.logProbs(f);
+    const wholeText = enc.decodeRows(whole.rows);
+    for (const sizes of [[10], [1], [3, 7, 1, 13], [203]]) {
+      const before = tf.memory().numTensors;
+      const s = enc.stream();
+      let at = 0;
+      let k = 0;
+      let mid = 0;
+      while (at < f.frames) {
+        const n = Math.min(sizes[k++ % sizes.length], f.frames - at);
+        s.pushFeatures(slice(f, at, at + n));
+        at += n;
+        if (k === 5) mid = tf.memory().numTensors;
+        if (k > 5) expect(tf.memory().numTensors).toBe(mid);
+      }
+      const rows = s.logits();
+      expect(rows.length).toBe(whole.rows.length);
+      const lse = (r: Float32Array) => {
+        const m = Math.max(...r);
+        return m + Math.log(r.reduce((a, v) => a + Math.exp(v - m), 0));
+      };
+      for (let t = 0; t < rows.length; t++) {
+        const z = lse(rows[t]);
+        for (let v = 0; v < rows[t].length; v++) expect(rows[t][v] - z).toBeCloseTo(whole.rows[t][v], 4);
+      }
+      const done = s.finishSync();
+      expect(done.text).toBe(wholeText);
+      expect(done.langProbs!.en).toBeCloseTo(whole.langProbs![0], 4);
+      expect(tf.memory().numTensors).toBe(before);
+    }
+    enc.dispose();
+  });
+
+  it('streams raw audio in 100 ms chunks to the same final text as the whole signal, with partials along the way', async () => {
+    const enc = SpeechEncoder.build({ ...tiny, seed: 8 }, defaultVocab(), toyFeatures());
+    const r = mulberry32(4);
+    const audio = new Float32Array(16000 * 2 + 123).map(() => r() - 0.5);
+    const whole = await enc.transcribe(audio, { beamWidth: 4 });
+    const s = enc.stream({ beamWidth: 4 });
+    const partials: string[] = [];
+    for (let i = 0; i < audio.length; i += 1600) partials.push(await s.push(audio.subarray(i, i + 1600)));
+    const done = await s.finish();
+    expect(done.text).toBe(whole.text);
+    expect(done.lang).toBe(whole.lang);
+    expect(partials.length).toBe(21);
+    // An untrained model emits something; partials only ever grow by appending.
+    expect(partials.at(-1)!.length).toBeGreaterThan(0);
+    for (let i = 1; i < partials.length; i++) expect(partials[i].startsWith(partials[i - 1].trimEnd())).toBe(true);
+    enc.dispose();
+  });
+});
