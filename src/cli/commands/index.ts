@@ -5,6 +5,7 @@ import type { Command } from '../command.ts';
  * Add one line per command; keep the list alphabetical.
  */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  client: { summary: 'stream a file or the microphone (stdin) to a server and hear the translation', load: async () => (await import('./client.ts')).command },
   features: { summary: 'draw the log-mel spectrogram of an audio file as a PNG', load: async () => (await import('./features.ts')).command },
   info: { summary: 'versions, tfjs backend and the models found', load: async () => (await import('./info.ts')).command },
 };
