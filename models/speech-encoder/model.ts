@@ -155,7 +155,11 @@ export class SpeechEncoder {
     const init = initialWeights(config);
     const shapes = new Map(weightShapes(config));
     const weights: Record<string, tf.Variable> = {};
-    for (const [name, values] of Object.entries(init)) weights[name] = tf.variable(tf.tensor(values, shapes.get(name)), true, uniqueName(name));
+    for (const [name, values] of Object.entries(init)) {
+      const t = tf.tensor(values, shapes.get(name));
+      weights[name] = tf.variable(t, true, uniqueName(name));
+      t.dispose();
+    }
     return new SpeechEncoder(config, vocab, weights, features);
   }
 

@@ -1,0 +1,164 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, readFile, readdir } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig, type TrainData } from '../../training/speech-encoder/train.ts';
+import { learningRateAt } from '../../training/speech-encoder/adam.ts';
+import { batchOrder, decodeNpy, encodeNpy, makeBatches, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
+import { editDistance } from '../../training/speech-encoder/edit-distance.ts';
+import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
+import { mulberry32 } from '../../models/speech-encoder/network.ts';
+
+beforeAll(async () => {
+  await initBackend({ log: () => {} });
+});
+
+const BINS = 8;
+
+/** A toy "language": each letter is a fixed 8-bin pattern held for 8 frames, with 4 quiet frames between letters. */
+function toyData(): TrainData {
+  const vocab = defaultVocab();
+  const r = mulberry32(99);
+  const pattern = new Map<string, number[]>();
+  const texts = ['abc', 'cab', 'bad', 'dab', 'cad', 'acdc'];
+  const utt = (text: string, lang: string): Utterance => {
+    const frames: number[][] = [];
+    for (const ch of text) {
+      if (!pattern.has(ch)) pattern.set(ch, Array.from({ length: BINS }, () => 4 * r() - 2));
+      for (let i = 0; i < 8; i++) frames.push(pattern.get(ch)!.map((v) => v + 0.1 * (r() - 0.5)));
+      for (let i = 0; i < 4; i++) frames.push(new Array(BINS).fill(-3));
+    }
+    const data = Float32Array.from(frames.flat());
+    return { id: text, lang, text, labels: vocab.encode(text), frames: frames.length, features: { data, frames: frames.length, bins: BINS } };
+  };
+  const train = texts.map((t, i) => utt(t, i % 2 ? 'en' : 'fr'));
+  return { train, dev: train.slice(0, 3), vocab, bins: BINS };
+}
+
+function tinyConfig(runDir: string, over: Partial<TrainConfig> = {}): TrainConfig {
+  return {
+    ...DEFAULT_TRAIN_CONFIG,
+    runDir,
+    out: join(runDir, 'export'),
+    steps: 6,
+    batchFrames: 200,
+    maxBatch: 3,
+    lr: 3e-3,
+    warmup: 2,
+    hidden: 24,
+    frontEndChannels: 16,
+    dilations: [1, 2],
+    evalEvery: 0,
+    checkpointEvery: 2,
+    logEvery: 1,
+    timeMaskMax: 3,
+    freqMaskMax: 2,
+    ...over,
+  };
+}
+
+const quiet = () => {};
+
+describe('training helpers', () => {
+  it('parses flags over the defaults', () => {
+    const { config, resume } = parseTrainArgs(['--steps', '10', '--dilations', '1,2,4', '--no-spec-augment', '--resume', '--corpus', 'x']);
+    expect(config.steps).toBe(10);
+    expect(config.dilations).toEqual([1, 2, 4]);
+    expect(config.specAugment).toBe(false);
+    expect(config.trainManifest).toBe(join('x', 'manifest.train.jsonl'));
+    expect(resume).toBe(true);
+    expect(() => parseTrainArgs(['--steps', 'many'])).toThrow(/number/);
+    expect(() => parseTrainArgs(['--bogus'])).toThrow();
+  });
+
+  it('warms up linearly then decays by cosine to the floor', () => {
+    expect(learningRateAt(0, 1, 10, 100)).toBeCloseTo(0.1);
+    expect(learningRateAt(9, 1, 10, 100)).toBeCloseTo(1);
+    expect(learningRateAt(10, 1, 10, 100)).toBeCloseTo(1);
+    expect(learningRateAt(55, 1, 10, 100)).toBeCloseTo(0.05 + 0.95 * 0.5);
+    expect(learningRateAt(100, 1, 10, 100)).toBeCloseTo(0.05);
+  });
+
+  it('batches by length within the frame budget and visits every batch once per epoch', () => {
+    const utts = [50, 10, 30, 11, 49, 12].map((frames, i) => ({ id: String(i), lang: 'en', text: '', labels: [], frames }));
+    const batches = makeBatches(utts, 40, 3);
+    for (const b of batches) expect(b.length * Math.max(...b.map((i) => utts[i].frames))).toBeLessThanOrEqual(Math.max(40, ...b.map((i) => utts[i].frames)));
+    expect(batches.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(batches[0]).toEqual([1, 3, 5]);
+    const epoch0 = [0, 1, 2, 3].slice(0, batches.length).map((s) => batchOrder(batches.length, 7, s));
+    expect([...epoch0].sort()).toEqual([...Array(batches.length).keys()]);
+  });
+
+  it('writes .npy that reads back, and masks with the mean', () => {
+    const f = { data: Float32Array.from({ length: 6 }, (_, i) => i), frames: 3, bins: 2 };
+    const bytes = encodeNpy(f);
+    expect((10 + new DataView(bytes.buffer).getUint16(8, true)) % 64).toBe(0);
+    expect(Array.from(decodeNpy(bytes).data)).toEqual([0, 1, 2, 3, 4, 5]);
+    const big = { data: new Float32Array(100 * 4).fill(9), frames: 100, bins: 4 };
+    specAugment(big, { timeMasks: 1, timeMaskMax: 10, timeMaskFraction: 1, freqMasks: 1, freqMaskMax: 2 }, [1, 2, 3, 4], mulberry32(3));
+    const changed = big.data.filter((v) => v !== 9).length;
+    expect(changed).toBeGreaterThan(0);
+    expect(big.data.every((v, i) => v === 9 || v === (i % 4) + 1)).toBe(true);
+  });
+
+  it('computes edit distance', () => {
+    expect(editDistance([...'kitten'], [...'sitting'])).toBe(3);
+    expect(editDistance([], [...'abc'])).toBe(3);
+  });
+});
+
+describe('trainSpeechEncoder', () => {
+  it('resumes after a kill at the same step, bit-identical to an uninterrupted run, with checkpoints intact', async () => {
+    const data = toyData();
+    const straightDir = await mkdtemp(join(tmpdir(), 'se-train-'));
+    const straight = await trainSpeechEncoder(tinyConfig(straightDir), data, { log: quiet });
+    expect(straight.step).toBe(6);
+
+    const dir = await mkdtemp(join(tmpdir(), 'se-train-'));
+    // "Killed" after 3 steps: the last checkpoint is step 2, step 3's work is lost.
+    const first = await trainSpeechEncoder(tinyConfig(dir, { stopAfter: 3 }), data, { log: quiet });
+    expect(first.step).toBe(3);
+    first.encoder.dispose();
+    const latest = JSON.parse(await readFile(join(dir, 'checkpoints', 'latest.json'), 'utf8'));
+    expect(latest.step).toBe(2);
+    const lines: string[] = [];
+    const resumed = await trainSpeechEncoder(tinyConfig(dir), data, { resume: true, log: (s) => lines.push(s) });
+    expect(lines.some((l) => /resuming .* at step 2/.test(l))).toBe(true);
+    expect(resumed.step).toBe(6);
+    expect(resumed.losses.length).toBe(4);
+    expect(resumed.losses.at(-1)).toBeCloseTo(straight.losses.at(-1)!, 5);
+    for (const [name, w] of Object.entries(straight.encoder.weights)) {
+      const a = w.dataSync();
+      const b = resumed.encoder.weights[name].dataSync();
+      let maxDiff = 0;
+      for (let i = 0; i < a.length; i++) maxDiff = Math.max(maxDiff, Math.abs(a[i] - b[i]));
+      expect(maxDiff).toBeLessThan(1e-5);
+    }
+    const ckpts = (await readdir(join(dir, 'checkpoints'))).filter((d) => d.startsWith('step-')).sort();
+    expect(ckpts).toEqual(['step-00000004', 'step-00000006']);
+    expect(JSON.parse(await readFile(join(dir, 'checkpoints', 'latest.json'), 'utf8')).step).toBe(6);
+    const log = (await readFile(join(dir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((e) => e.step)).toEqual([1, 2, 3, 3, 4, 5, 6]);
+    straight.encoder.dispose();
+    resumed.encoder.dispose();
+  });
+
+  it('learns a trivially learnable toy task (loss falls, dev CER drops)', async () => {
+    const data = toyData();
+    const dir = await mkdtemp(join(tmpdir(), 'se-train-'));
+    const numTensors = tf.memory().numTensors;
+    const r = await trainSpeechEncoder(
+      tinyConfig(dir, { steps: 120, lr: 1e-2, warmup: 10, checkpointEvery: 1000, evalEvery: 120, logEvery: 1000, specAugment: false, langIdWeight: 0.1 }),
+      data,
+      { log: quiet },
+    );
+    const early = r.losses.slice(0, 5).reduce((a, b) => a + b) / 5;
+    const late = r.losses.slice(-5).reduce((a, b) => a + b) / 5;
+    expect(late).toBeLessThan(0.3 * early);
+    expect(r.dev!.cer).toBeLessThan(0.35);
+    r.encoder.dispose();
+    expect(tf.memory().numTensors).toBe(numTensors);
+  });
+});

@@ -1,0 +1,279 @@
+/**
+ * Training data for the speech encoder: manifest rows -> cached log-mel features ->
+ * length-bucketed batches with SpecAugment.
+ *
+ * Features are computed once per audio file and cached as .npy (float32, [frames, bins];
+ * numpy reads them) under the cache dir, keyed by the file's path, size, mtime and the
+ * feature configuration, so a changed file or front end recomputes.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, rename, writeFile, readFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { BabelfishError } from '../../src/errors.ts';
+import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
+import { hasDigits, type Vocab } from '../../models/speech-encoder/vocab.ts';
+import { mulberry32 } from '../../models/speech-encoder/network.ts';
+
+/** One row of `manifest.<split>.jsonl`. */
+export interface ManifestRow {
+  audio: string;
+  lang: string;
+  text: string;
+  speaker?: string;
+  split?: string;
+  duration?: number;
+}
+
+export interface Utterance {
+  id: string;
+  lang: string;
+  text: string;
+  labels: number[];
+  frames: number;
+  /** Where the cached features live (loaded per batch), or the features themselves. */
+  featurePath?: string;
+  features?: LogMelFrames;
+}
+
+export async function readManifest(path: string): Promise<ManifestRow[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new BabelfishError('FILE_NOT_FOUND', `cannot read manifest ${path}`, { cause: e });
+  }
+  const rows: ManifestRow[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let row: ManifestRow;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: not JSON`);
+    }
+    if (typeof row.audio !== 'string' || typeof row.text !== 'string' || typeof row.lang !== 'string') {
+      throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: a row needs string audio, text and lang`);
+    }
+    const base = dirname(path);
+    if (!isAbsolute(row.audio)) {
+      const nextToManifest = resolve(base, row.audio);
+      row.audio = existsSync(nextToManifest) ? nextToManifest : resolve(row.audio);
+    }
+    rows.push(row);
+  });
+  return rows;
+}
+
+// ---- .npy float32 [frames, bins]
+
+export function encodeNpy(f: LogMelFrames): Uint8Array {
+  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${f.frames}, ${f.bins}), }`;
+  const unpadded = 10 + header.length + 1;
+  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
+  const out = new Uint8Array(10 + header.length + f.frames * f.bins * 4);
+  out.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
+  new DataView(out.buffer).setUint16(8, header.length, true);
+  out.set(Buffer.from(header, 'latin1'), 10);
+  out.set(new Uint8Array(f.data.buffer, f.data.byteOffset, f.frames * f.bins * 4), 10 + header.length);
+  return out;
+}
+
+export function decodeNpy(buf: Uint8Array): LogMelFrames {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  if (buf[0] !== 0x93 || Buffer.from(buf.subarray(1, 6)).toString('latin1') !== 'NUMPY') throw new Error('not an .npy file');
+  const hlen = view.getUint16(8, true);
+  const header = Buffer.from(buf.subarray(10, 10 + hlen)).toString('latin1');
+  const m = /'shape': \((\d+), (\d+)\)/.exec(header);
+  if (!m || !header.includes("'<f4'")) throw new Error('unsupported .npy header ' + header);
+  const frames = Number(m[1]);
+  const bins = Number(m[2]);
+  const bytes = buf.slice(10 + hlen, 10 + hlen + frames * bins * 4);
+  return { data: new Float32Array(bytes.buffer, bytes.byteOffset, frames * bins), frames, bins };
+}
+
+export function readFeatures(u: Utterance): LogMelFrames {
+  if (u.features) return u.features;
+  return decodeNpy(readFileSync(u.featurePath!));
+}
+
+export interface LoadOptions {
+  features: FeatureSource;
+  /** Decodes an audio file to mono samples at `features.sampleRate`. */
+  loadAudio: (path: string) => Promise<Float32Array>;
+  /** Identifies the feature configuration in cache keys. */
+  featureKey: string;
+  cacheDir: string;
+  vocab: Vocab;
+  /** Longest utterance kept, in seconds. */
+  maxSeconds?: number;
+  limit?: number;
+  log?: (line: string) => void;
+}
+
+/**
+ * Manifest rows to utterances with cached features. Rows whose text has digits (the
+ * audio says the number, the target cannot), empty targets, or overly long audio are
+ * skipped and counted.
+ */
+export async function loadUtterances(rows: ManifestRow[], opt: LoadOptions): Promise<Utterance[]> {
+  const out: Utterance[] = [];
+  const skipped = { digits: 0, empty: 0, long: 0, tooShort: 0 };
+  const started = Date.now();
+  const take = opt.limit ? rows.slice(0, opt.limit) : rows;
+  for (let i = 0; i < take.length; i++) {
+    const row = take[i];
+    if (hasDigits(row.text)) {
+      skipped.digits++;
+      continue;
+    }
+    const labels = opt.vocab.encode(row.text);
+    if (!labels.length) {
+      skipped.empty++;
+      continue;
+    }
+    if (opt.maxSeconds && row.duration && row.duration > opt.maxSeconds) {
+      skipped.long++;
+      continue;
+    }
+    const st = statSync(row.audio, { throwIfNoEntry: false });
+    if (!st) throw new BabelfishError('FILE_NOT_FOUND', `audio ${row.audio} listed in the manifest does not exist`);
+    const key = createHash('sha1').update(`${row.audio}\0${st.size}\0${st.mtimeMs}\0${opt.featureKey}`).digest('hex');
+    const path = join(opt.cacheDir, key.slice(0, 2), key + '.npy');
+    let frames: number;
+    if (existsSync(path)) {
+      const buf = readFileSync(path, { encoding: null }).subarray(0, 128);
+      frames = Number(/'shape': \((\d+),/.exec(Buffer.from(buf).toString('latin1'))![1]);
+    } else {
+      const f = opt.features.compute(await opt.loadAudio(row.audio));
+      await mkdir(dirname(path), { recursive: true });
+      const tmp = `${path}.tmp-${process.pid}`;
+      await writeFile(tmp, encodeNpy(f));
+      await rename(tmp, path);
+      frames = f.frames;
+    }
+    // CTC needs at least one output frame (40 ms) per label and blanks between repeats.
+    if (Math.ceil(Math.ceil(frames / 2) / 2) < labels.length) {
+      skipped.tooShort++;
+      continue;
+    }
+    out.push({ id: row.audio, lang: row.lang, text: row.text, labels, frames, featurePath: path });
+    if (opt.log && (i + 1) % 200 === 0) {
+      const rate = (i + 1) / ((Date.now() - started) / 1000);
+      opt.log(`features ${i + 1}/${take.length} (${rate.toFixed(1)}/s, ETA ${Math.round((take.length - i - 1) / rate)}s)`);
+    }
+  }
+  if (opt.log) opt.log(`loaded ${out.length} utterances; skipped ${JSON.stringify(skipped)}`);
+  return out;
+}
+
+/** Per-bin mean and standard deviation over every frame of the utterances. */
+export function featureStats(utts: Utterance[], bins: number): { mean: number[]; std: number[] } {
+  const sum = new Float64Array(bins);
+  const sq = new Float64Array(bins);
+  let n = 0;
+  for (const u of utts) {
+    const f = readFeatures(u);
+    for (let t = 0; t < f.frames; t++) {
+      for (let b = 0; b < bins; b++) {
+        const v = f.data[t * bins + b];
+        sum[b] += v;
+        sq[b] += v * v;
+      }
+    }
+    n += f.frames;
+  }
+  const mean = Array.from(sum, (s) => s / Math.max(1, n));
+  const std = Array.from(sq, (s, b) => Math.sqrt(Math.max(1e-8, s / Math.max(1, n) - mean[b] * mean[b])));
+  return { mean, std };
+}
+
+/**
+ * Groups utterances of similar length: each batch's padded size (count x longest)
+ * stays within `maxFrames` and `maxBatch` utterances. Fixed for a run, so a step
+ * number identifies a batch (see `batchOrder`).
+ */
+export function makeBatches(utts: Utterance[], maxFrames: number, maxBatch: number): number[][] {
+  const order = utts.map((_, i) => i).sort((a, b) => utts[a].frames - utts[b].frames);
+  const batches: number[][] = [];
+  let cur: number[] = [];
+  for (const i of order) {
+    const longest = utts[i].frames;
+    if (cur.length && ((cur.length + 1) * longest > maxFrames || cur.length >= maxBatch)) {
+      batches.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
+
+/** The batch index of a global step: epochs shuffle the batch list with a seed of their own, so resuming needs only the step. */
+export function batchOrder(numBatches: number, seed: number, step: number): number {
+  const epoch = Math.floor(step / numBatches);
+  const rand = mulberry32(seed * 1_000_003 + epoch);
+  const perm = Array.from({ length: numBatches }, (_, i) => i);
+  for (let i = perm.length - 1; i > 0; i--) {
+    const j = Math.floor(rand() * (i + 1));
+    [perm[i], perm[j]] = [perm[j], perm[i]];
+  }
+  return perm[step % numBatches];
+}
+
+export interface SpecAugmentConfig {
+  timeMasks: number;
+  /** Widest time mask in frames; also at most `timeMaskFraction` of the utterance. */
+  timeMaskMax: number;
+  timeMaskFraction: number;
+  freqMasks: number;
+  freqMaskMax: number;
+}
+
+/**
+ * SpecAugment (Park et al. 2019) masks, in place, on raw features: masked cells get
+ * the per-bin training mean, which the model's normalisation maps to 0.
+ */
+export function specAugment(f: LogMelFrames, cfg: SpecAugmentConfig, mean: number[] | null, rand: () => number): void {
+  const fill = (t: number, b: number) => {
+    f.data[t * f.bins + b] = mean ? mean[b] : 0;
+  };
+  for (let k = 0; k < cfg.freqMasks; k++) {
+    const w = Math.floor(rand() * (cfg.freqMaskMax + 1));
+    const start = Math.floor(rand() * Math.max(1, f.bins - w));
+    for (let t = 0; t < f.frames; t++) for (let b = start; b < Math.min(f.bins, start + w); b++) fill(t, b);
+  }
+  const maxW = Math.min(cfg.timeMaskMax, Math.floor(cfg.timeMaskFraction * f.frames));
+  for (let k = 0; k < cfg.timeMasks; k++) {
+    const w = Math.floor(rand() * (maxW + 1));
+    const start = Math.floor(rand() * Math.max(1, f.frames - w));
+    for (let t = start; t < Math.min(f.frames, start + w); t++) for (let b = 0; b < f.bins; b++) fill(t, b);
+  }
+}
+
+export interface Batch {
+  /** Row-major [B, T, bins] raw features, zero-padded. */
+  data: Float32Array;
+  B: number;
+  T: number;
+  bins: number;
+  lengths: number[];
+  labels: number[][];
+  langs: string[];
+}
+
+export function assembleBatch(utts: Utterance[], idx: number[], bins: number, augment?: (f: LogMelFrames) => void): Batch {
+  const T = Math.max(...idx.map((i) => utts[i].frames));
+  const data = new Float32Array(idx.length * T * bins);
+  const lengths: number[] = [];
+  idx.forEach((i, b) => {
+    let f = readFeatures(utts[i]);
+    if (augment) {
+      f = { ...f, data: f.data.slice() };
+      augment(f);
+    }
+    data.set(f.data.subarray(0, f.frames * bins), b * T * bins);
+    lengths.push(f.frames);
+  });
+  return { data, B: idx.length, T, bins, lengths, labels: idx.map((i) => utts[i].labels), langs: idx.map((i) => utts[i].lang) };
+}

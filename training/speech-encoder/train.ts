@@ -1,0 +1,363 @@
+/**
+ * `babelfish train speech-encoder`: trains the streaming CTC speech encoder.
+ *
+ * Reads top to bottom: config (defaults here, every one a flag), data (manifests ->
+ * cached features -> length buckets), model and optimizer (or the last checkpoint with
+ * --resume), the loop (SpecAugment, CTC + language-id loss, Adam with warmup/cosine
+ * decay, clipping), evaluation on dev (greedy CER), checkpoints, export.
+ *
+ * Progress goes to stderr; `<runDir>/log.jsonl` gets one JSON object per logged step
+ * (step, loss, lr, gradNorm, stepsPerSec, devCer, ...) for plotting.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { BabelfishError } from '../../src/errors.ts';
+import { parseCommandArgs } from '../../src/cli/args.ts';
+import { ctcLossPerExample } from '../../src/ctc/loss.ts';
+import { greedyDecode } from '../../src/ctc/decode.ts';
+import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import type { SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
+import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
+import type { FeatureSource } from '../../models/speech-encoder/features.ts';
+import { mulberry32 } from '../../models/speech-encoder/network.ts';
+import { Adam, learningRateAt } from './adam.ts';
+import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import {
+  assembleBatch,
+  batchOrder,
+  featureStats,
+  loadUtterances,
+  makeBatches,
+  readFeatures,
+  readManifest,
+  specAugment,
+  type Utterance,
+} from './data.ts';
+import { editDistance } from './edit-distance.ts';
+
+// ---------------------------------------------------------------- config
+
+export interface TrainConfig {
+  /** Corpus folder with manifest.<split>.jsonl files. */
+  corpus: string;
+  trainManifest: string;
+  devManifest: string;
+  runDir: string;
+  /** Where the final model folder goes. */
+  out: string;
+  cacheDir: string;
+  steps: number;
+  /** Padded feature frames per batch (batch size x longest utterance). */
+  batchFrames: number;
+  maxBatch: number;
+  lr: number;
+  warmup: number;
+  clipNorm: number;
+  weightDecay: number;
+  langIdWeight: number;
+  specAugment: boolean;
+  timeMasks: number;
+  timeMaskMax: number;
+  freqMasks: number;
+  freqMaskMax: number;
+  maxSeconds: number;
+  /** Use only the first N manifest rows (0 = all). */
+  limit: number;
+  evalEvery: number;
+  /** Dev utterances decoded for the progress CER (0 = all). */
+  devUtterances: number;
+  checkpointEvery: number;
+  logEvery: number;
+  seed: number;
+  /** Stop after this many steps in this process (0 = never): simulates a kill in tests. */
+  stopAfter: number;
+  // model shape
+  hidden: number;
+  frontEndChannels: number;
+  kernel: number;
+  dilations: number[];
+}
+
+export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
+  corpus: 'data/corpus/speech/default',
+  trainManifest: '',
+  devManifest: '',
+  runDir: 'runs/speech-encoder',
+  out: 'models/speech-encoder/default',
+  cacheDir: 'data/cache/features',
+  steps: 6000,
+  batchFrames: 12000,
+  maxBatch: 32,
+  lr: 2e-3,
+  warmup: 300,
+  clipNorm: 5,
+  weightDecay: 0,
+  langIdWeight: 0.1,
+  specAugment: true,
+  timeMasks: 2,
+  timeMaskMax: 20,
+  freqMasks: 2,
+  freqMaskMax: 10,
+  maxSeconds: 12,
+  limit: 0,
+  evalEvery: 250,
+  devUtterances: 200,
+  checkpointEvery: 250,
+  logEvery: 10,
+  seed: 1,
+  stopAfter: 0,
+  hidden: 256,
+  frontEndChannels: 256,
+  kernel: 3,
+  dilations: [1, 2, 4, 8, 1, 2, 4, 8],
+};
+
+const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+export const TRAIN_USAGE = `babelfish train speech-encoder [flags]
+
+Trains the streaming CTC speech encoder on a speech corpus and exports it.
+
+  --resume                 continue from <run-dir>/checkpoints/latest.json
+${Object.entries(DEFAULT_TRAIN_CONFIG)
+  .map(([k, v]) => `  --${kebab(k).padEnd(22)} ${Array.isArray(v) ? v.join(',') : String(v) || '(derived from --corpus)'}`)
+  .join('\n')}`;
+
+export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: boolean; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { resume: { type: 'boolean' } };
+  for (const [k, v] of Object.entries(DEFAULT_TRAIN_CONFIG)) {
+    options[kebab(k)] = { type: typeof v === 'boolean' ? 'boolean' : 'string' };
+    if (typeof v === 'boolean') options[`no-${kebab(k)}`] = { type: 'boolean' };
+  }
+  const { values } = parseCommandArgs(argv, options);
+  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG };
+  const rec = config as unknown as Record<string, unknown>;
+  for (const [k, def] of Object.entries(DEFAULT_TRAIN_CONFIG)) {
+    const raw = (values as Record<string, unknown>)[kebab(k)];
+    if (typeof def === 'boolean') {
+      if (raw === true) rec[k] = true;
+      if ((values as Record<string, unknown>)[`no-${kebab(k)}`] === true) rec[k] = false;
+      continue;
+    }
+    if (raw === undefined) continue;
+    const s = String(raw);
+    if (typeof def === 'number') {
+      const n = Number(s);
+      if (!Number.isFinite(n)) throw new BabelfishError('BAD_ARGUMENT', `--${kebab(k)} needs a number, got '${s}'`);
+      rec[k] = n;
+    } else if (Array.isArray(def)) {
+      const list = s.split(',').map(Number);
+      if (!list.length || list.some((n) => !Number.isInteger(n) || n < 1)) {
+        throw new BabelfishError('BAD_ARGUMENT', `--${kebab(k)} needs a comma-separated list of positive integers`);
+      }
+      rec[k] = list;
+    } else rec[k] = s;
+  }
+  if (!config.trainManifest) config.trainManifest = join(config.corpus, 'manifest.train.jsonl');
+  if (!config.devManifest) config.devManifest = join(config.corpus, 'manifest.dev.jsonl');
+  return { config, resume: values.resume === true, help: values.help === true };
+}
+
+export function modelOverrides(cfg: TrainConfig): Partial<SpeechEncoderConfig> {
+  return { hidden: cfg.hidden, frontEndChannels: cfg.frontEndChannels, kernel: cfg.kernel, dilations: cfg.dilations, seed: cfg.seed };
+}
+
+// ---------------------------------------------------------------- data
+
+export interface TrainData {
+  train: Utterance[];
+  dev: Utterance[];
+  vocab: Vocab;
+  bins: number;
+}
+
+export interface AudioFrontEnd {
+  features: FeatureSource;
+  loadAudio: (path: string) => Promise<Float32Array>;
+  /** Identifies the feature configuration (cache key). */
+  featureKey: string;
+}
+
+export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log: (s: string) => void): Promise<TrainData> {
+  const trainRows = await readManifest(cfg.trainManifest);
+  const devRows = await readManifest(cfg.devManifest);
+  const vocab = buildVocab(trainRows.map((r) => r.text));
+  const common = { ...front, cacheDir: cfg.cacheDir, vocab, maxSeconds: cfg.maxSeconds, log };
+  const train = await loadUtterances(trainRows, { ...common, limit: cfg.limit || undefined });
+  const dev = await loadUtterances(devRows, { ...common, limit: cfg.devUtterances || undefined });
+  if (!train.length) throw new BabelfishError('BAD_ARGUMENT', `no usable training utterances in ${cfg.trainManifest}`);
+  return { train, dev, vocab, bins: front.features.bins };
+}
+
+// ---------------------------------------------------------------- loss
+
+/**
+ * CTC per character (each example's -log p divided by its label length, as PyTorch's
+ * 'mean' reduction) averaged over the batch, plus the weighted language-id cross-entropy.
+ */
+export function batchLoss(encoder: SpeechEncoder, batch: ReturnType<typeof assembleBatch>, langIdWeight: number): tf.Scalar {
+  return tf.tidy(() => {
+    const x = tf.tensor3d(batch.data, [batch.B, batch.T, batch.bins]);
+    const out = encoder.apply(x, batch.lengths);
+    const per = ctcLossPerExample(out.logits, batch.labels, out.outputLengths, { zeroInfinity: true });
+    let loss = tf.mean(tf.div(per, tf.tensor1d(batch.labels.map((l) => Math.max(1, l.length))))) as tf.Scalar;
+    const langs = encoder.config.languages;
+    if (langIdWeight > 0 && out.langLogits) {
+      const known = batch.langs.map((l) => langs.indexOf(l));
+      if (known.some((i) => i >= 0)) {
+        const onehot = tf.oneHot(known.map((i) => Math.max(0, i)), langs.length);
+        const weights = tf.tensor1d(known.map((i) => (i >= 0 ? 1 : 0)));
+        const ce = tf.losses.softmaxCrossEntropy(onehot, out.langLogits, weights);
+        loss = tf.add(loss, tf.mul(ce, langIdWeight)) as tf.Scalar;
+      }
+    }
+    return loss;
+  });
+}
+
+// ---------------------------------------------------------------- evaluation
+
+export interface DevMetrics {
+  cer: number;
+  langAccuracy: number;
+}
+
+export function evaluateDev(encoder: SpeechEncoder, dev: Utterance[]): DevMetrics {
+  let edits = 0;
+  let chars = 0;
+  let langRight = 0;
+  for (const u of dev) {
+    const { rows, langProbs } = encoder.logProbs(readFeatures(u));
+    const hyp = encoder.vocab.decode(greedyDecode(rows, 0));
+    const ref = encoder.vocab.decode(u.labels);
+    edits += editDistance([...ref], [...hyp]);
+    chars += [...ref].length;
+    if (langProbs && encoder.resolveLanguage(langProbs).lang === u.lang) langRight++;
+  }
+  return { cer: chars ? edits / chars : 0, langAccuracy: dev.length ? langRight / dev.length : 0 };
+}
+
+// ---------------------------------------------------------------- loop
+
+export interface TrainResult {
+  step: number;
+  losses: number[];
+  dev?: DevMetrics;
+  encoder: SpeechEncoder;
+}
+
+const fmtTime = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 60 ? `${Math.round(s / 60)}m` : `${Math.round(s)}s`);
+
+export async function trainSpeechEncoder(
+  cfg: TrainConfig,
+  data: TrainData,
+  opts: { resume?: boolean; log?: (line: string) => void } = {},
+): Promise<TrainResult> {
+  const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
+  await mkdir(cfg.runDir, { recursive: true });
+  const logPath = join(cfg.runDir, 'log.jsonl');
+
+  // Model and optimizer: fresh, or exactly where the last checkpoint left them.
+  let encoder: SpeechEncoder;
+  const adam = new Adam({ clipNorm: cfg.clipNorm, weightDecay: cfg.weightDecay });
+  let step = 0;
+  const ckpt = opts.resume ? await loadLatestCheckpoint<TrainConfig>(cfg.runDir) : null;
+  if (ckpt) {
+    encoder = ckpt.encoder;
+    adam.loadState(ckpt.adamStep, ckpt.adamTensors);
+    step = ckpt.state.step;
+    log(`resuming from ${ckpt.dir} at step ${step}`);
+  } else {
+    if (opts.resume) log(`no checkpoint in ${cfg.runDir}; starting fresh`);
+    const stats = featureStats(data.train, data.bins);
+    encoder = SpeechEncoder.build(
+      { ...modelOverrides(cfg), numMels: data.bins, featureMean: stats.mean, featureStd: stats.std },
+      data.vocab,
+    );
+    await writeFile(join(cfg.runDir, 'config.json'), JSON.stringify({ train: cfg, model: encoder.config }, null, 1) + '\n');
+  }
+  const params = Object.values(encoder.weights).reduce((s, v) => s + v.size, 0);
+  log(`speech encoder: ${(params / 1e6).toFixed(2)}M parameters, ${data.train.length} train / ${data.dev.length} dev utterances`);
+
+  const batches = makeBatches(data.train, cfg.batchFrames, cfg.maxBatch);
+  const mean = encoder.config.featureMean;
+  const spec = { timeMasks: cfg.timeMasks, timeMaskMax: cfg.timeMaskMax, timeMaskFraction: 0.2, freqMasks: cfg.freqMasks, freqMaskMax: cfg.freqMaskMax };
+  const losses: number[] = [];
+  let dev: DevMetrics | undefined;
+  const startStep = step;
+  const started = performance.now();
+  let windowLoss = 0;
+  let windowN = 0;
+
+  const checkpoint = async () => {
+    await saveCheckpoint(cfg.runDir, encoder, adam, { step, config: cfg, seed: cfg.seed, metrics: dev ? { ...dev } : undefined });
+  };
+
+  while (step < cfg.steps) {
+    const idx = batches[batchOrder(batches.length, cfg.seed, step)];
+    // SpecAugment randomness is a function of (seed, step), so a resumed run repeats it exactly.
+    const rand = mulberry32((cfg.seed * 0x9e3779b1) ^ (step + 1));
+    const batch = assembleBatch(data.train, idx, data.bins, cfg.specAugment ? (f) => specAugment(f, spec, mean, rand) : undefined);
+    const lr = learningRateAt(step, cfg.lr, cfg.warmup, cfg.steps);
+    const { value, grads } = tf.variableGrads(() => batchLoss(encoder, batch, cfg.langIdWeight), Object.values(encoder.weights));
+    const loss = value.dataSync()[0];
+    // variableGrads keys by variable name; map back to our weight names.
+    const byName: Record<string, tf.Tensor> = {};
+    for (const [name, v] of Object.entries(encoder.weights)) byName[name] = grads[v.name];
+    const gradNorm = adam.apply(encoder.weights, byName, lr);
+    tf.dispose([value, ...Object.values(grads)]);
+    step++;
+    losses.push(loss);
+    windowLoss += loss;
+    windowN++;
+
+    const evalNow = cfg.evalEvery > 0 && (step % cfg.evalEvery === 0 || step === cfg.steps) && data.dev.length > 0;
+    if (evalNow) dev = evaluateDev(encoder, data.dev.slice(0, cfg.devUtterances || undefined));
+    if (step % cfg.logEvery === 0 || evalNow || step === cfg.steps) {
+      const elapsed = (performance.now() - started) / 1000;
+      const sps = (step - startStep) / elapsed;
+      const eta = (cfg.steps - step) / Math.max(sps, 1e-9);
+      const avg = windowLoss / windowN;
+      log(
+        `step ${step}/${cfg.steps}  loss ${avg.toFixed(3)}  lr ${lr.toExponential(2)}  |g| ${gradNorm.toFixed(2)}` +
+          (dev ? `  dev CER ${(100 * dev.cer).toFixed(1)}% lang ${(100 * dev.langAccuracy).toFixed(0)}%` : '') +
+          `  ${sps.toFixed(2)} steps/s  ETA ${fmtTime(eta)}`,
+      );
+      const entry = { step, loss: avg, lr, gradNorm, stepsPerSec: sps, elapsedSec: elapsed, ...(evalNow && dev ? { devCer: dev.cer, devLangAccuracy: dev.langAccuracy } : {}), time: new Date().toISOString() };
+      await appendFile(logPath, JSON.stringify(entry) + '\n');
+      windowLoss = 0;
+      windowN = 0;
+    }
+    if (step % cfg.checkpointEvery === 0 || step === cfg.steps) await checkpoint();
+    if (cfg.stopAfter > 0 && step - startStep >= cfg.stopAfter) {
+      log(`stopping after ${cfg.stopAfter} steps (--stop-after)`);
+      break;
+    }
+  }
+  adam.dispose();
+  return { step, losses, dev, encoder };
+}
+
+// ---------------------------------------------------------------- entry point
+
+/** `babelfish train speech-encoder <flags>`; the exit code. */
+export async function runTrainSpeechEncoder(argv: string[], front?: AudioFrontEnd): Promise<number> {
+  const { config, resume, help } = parseTrainArgs(argv);
+  if (help) {
+    process.stdout.write(TRAIN_USAGE + '\n');
+    return 0;
+  }
+  await initBackend();
+  const log = (s: string) => process.stderr.write(s + '\n');
+  const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd();
+  const data = await loadTrainData(config, audio, log);
+  const result = await trainSpeechEncoder(config, data, { resume, log });
+  if (result.step >= config.steps) {
+    await result.encoder.save(config.out);
+    log(`exported the model to ${config.out}`);
+  }
+  result.encoder.dispose();
+  return 0;
+}
