@@ -1,0 +1,364 @@
+/**
+ * The translator's network as plain functions over named weight tensors: the encoder,
+ * the teacher-forced decoder and loss (training), and one batched decoder step (inference).
+ *
+ * Speed on WASM is set by the number of op calls inside the recurrent loops, so:
+ * - every layer's input projection is one matMul over all timesteps, before the loop;
+ * - the four gates are one matMul per step (order i, f, o, g), split once;
+ * - the two encoder directions run in the same loop as one batched matMul ([2, B, E] x [2, E, 4E]);
+ *   the backward direction reads each sentence reversed within its own length, so no masking
+ *   is needed inside the loop (padding comes after every real token in both directions);
+ * - attention is computed after the decoder loop for all target positions at once (see config.ts).
+ */
+import * as tf from '@tensorflow/tfjs';
+import type { TranslatorConfig } from './config.ts';
+
+export type Weights = Record<string, tf.Tensor>;
+
+/** Deterministic uniform numbers in [0, 1) (mulberry32), so a seed fixes the initial weights. */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Shapes of every weight, in a stable order (the order of the saved weights file). */
+export function weightShapes(c: TranslatorConfig): [string, number[]][] {
+  const { vocabSize: V, embedDim: D, encoderUnits: E, decoderUnits: H } = c;
+  const shapes: [string, number[]][] = [
+    ['embed', [V, D]],
+    ['out/b', [V]],
+  ];
+  for (let l = 0; l < c.encoderLayers; l++) {
+    const inDim = l === 0 ? D : 2 * E;
+    shapes.push([`enc${l}/W`, [2, inDim, 4 * E]], [`enc${l}/U`, [2, E, 4 * E]], [`enc${l}/b`, [2, 1, 4 * E]]);
+  }
+  shapes.push(['bridge/w', [2 * E, c.decoderLayers * H]], ['bridge/b', [c.decoderLayers * H]]);
+  for (let l = 0; l < c.decoderLayers; l++) {
+    const inDim = l === 0 ? D : H;
+    shapes.push([`dec${l}/W`, [inDim, 4 * H]], [`dec${l}/U`, [H, 4 * H]], [`dec${l}/b`, [4 * H]]);
+  }
+  shapes.push(['att/w', [2 * E, H]], ['comb/w', [H + 2 * E, D]], ['comb/b', [D]]);
+  return shapes;
+}
+
+export function parameterCount(c: TranslatorConfig): number {
+  return weightShapes(c).reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
+}
+
+/** Glorot-uniform matrices, forget-gate bias 1 (Jozefowicz et al. 2015), small embeddings. */
+export function initialWeights(c: TranslatorConfig): Record<string, Float32Array> {
+  const rand = mulberry32(c.seed);
+  const out: Record<string, Float32Array> = {};
+  for (const [name, shape] of weightShapes(c)) {
+    const size = shape.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(size);
+    const isBias = name.endsWith('/b');
+    if (name === 'embed') {
+      const s = 1 / Math.sqrt(c.embedDim);
+      for (let i = 0; i < size; i++) v[i] = (2 * rand() - 1) * s * Math.sqrt(3);
+    } else if (isBias) {
+      const units = name.startsWith('enc') ? c.encoderUnits : c.decoderUnits;
+      if (/^(enc|dec)\d/.test(name)) for (let i = 0; i < size; i++) if (Math.floor(i / units) % 4 === 1) v[i] = 1;
+    } else {
+      const fanIn = shape[shape.length - 2];
+      const fanOut = shape[shape.length - 1];
+      const limit = Math.sqrt(6 / (fanIn + fanOut));
+      for (let i = 0; i < size; i++) v[i] = (2 * rand() - 1) * limit;
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * Embedding lookup whose gradient is a scatter-add: tfjs's gather gradient needs
+ * UnsortedSegmentSum, which the WASM backend lacks; ScatterNd sums duplicate rows.
+ */
+export function embedLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
+  const flat = ids.reshape([-1]);
+  const f = tf.customGrad((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([]);
+    return {
+      value: tf.gather(t, flat),
+      gradFunc: (dy: tf.Tensor) => tf.scatterND(flat.reshape([-1, 1]), dy as tf.Tensor2D, t.shape),
+    };
+  });
+  const D = table.shape[1] as number;
+  return (f(table) as tf.Tensor).reshape([...ids.shape, D]);
+}
+
+function maybeDropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
+  return training && rate > 0 ? tf.dropout(x, rate) : x;
+}
+
+/** One LSTM cell update from precomputed gate pre-activations (order i, f, o, g). */
+function lstmCell(gates: tf.Tensor, c: tf.Tensor, units: number): { h: tf.Tensor; c: tf.Tensor } {
+  const axis = gates.rank - 1;
+  const [ifo, g] = tf.split(gates, [3 * units, units], axis);
+  const [i, f, o] = tf.split(tf.sigmoid(ifo), 3, axis);
+  const c2 = tf.add(tf.mul(f, c), tf.mul(i, tf.tanh(g)));
+  return { h: tf.mul(o, tf.tanh(c2)), c: c2 };
+}
+
+/** Source ids padded, plus the same sentences reversed within their lengths. */
+export interface SourceBatch {
+  B: number;
+  S: number;
+  lengths: number[];
+  ids: Int32Array;
+  reversedIds: Int32Array;
+  /** gather index [B*S] mapping the backward direction's outputs back to source positions. */
+  reverseIndex: Int32Array;
+}
+
+export function sourceBatch(sources: number[][], padId: number): SourceBatch {
+  const B = sources.length;
+  const lengths = sources.map((s) => Math.max(1, s.length));
+  const S = Math.max(1, ...lengths);
+  const ids = new Int32Array(B * S).fill(padId);
+  const reversedIds = new Int32Array(B * S).fill(padId);
+  const reverseIndex = new Int32Array(B * S);
+  for (let b = 0; b < B; b++) {
+    const s = sources[b];
+    const n = lengths[b];
+    for (let t = 0; t < S; t++) {
+      if (t < s.length) {
+        ids[b * S + t] = s[t];
+        reversedIds[b * S + t] = s[s.length - 1 - t];
+      }
+      reverseIndex[b * S + t] = b * S + (t < n ? n - 1 - t : t);
+    }
+  }
+  return { B, S, lengths, ids, reversedIds, reverseIndex };
+}
+
+export interface Encoded {
+  /** [B, S, 2E] encoder states. */
+  memory: tf.Tensor3D;
+  /** [B, S, H] attention keys W_a s. */
+  keys: tf.Tensor3D;
+  /** [B, 1, S]: 0 on real tokens, -1e9 on padding. */
+  maskBias: tf.Tensor3D;
+  /** [B, 2E] mean of the encoder states over real tokens. */
+  pooled: tf.Tensor2D;
+  /** Per decoder layer [B, H] initial hidden states. */
+  h0: tf.Tensor2D[];
+}
+
+/** The bidirectional encoder over a source batch (call inside tf.tidy or dispose the result). */
+export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, training = false): Encoded {
+  const { B, S, lengths } = src;
+  const E = c.encoderUnits;
+  const H = c.decoderUnits;
+  const revIdx = tf.tensor1d(src.reverseIndex, 'int32');
+  let xF = maybeDropout(embedLookup(w['embed'], tf.tensor2d(src.ids, [B, S], 'int32')), c.dropout, training);
+  let xB = maybeDropout(embedLookup(w['embed'], tf.tensor2d(src.reversedIds, [B, S], 'int32')), c.dropout, training);
+  let out: tf.Tensor3D | null = null;
+  for (let l = 0; l < c.encoderLayers; l++) {
+    const inDim = xF.shape[2] as number;
+    const x2 = tf.stack([xF.reshape([B * S, inDim]), xB.reshape([B * S, inDim])]); // [2, B*S, in]
+    const proj = tf.add(tf.matMul(x2, w[`enc${l}/W`]), w[`enc${l}/b`]); // [2, B*S, 4E]
+    const steps = tf.unstack(proj.reshape([2, B, S, 4 * E]), 2); // S x [2, B, 4E]
+    let h: tf.Tensor = tf.zeros([2, B, E]);
+    let cell: tf.Tensor = tf.zeros([2, B, E]);
+    const hs: tf.Tensor[] = [];
+    for (let t = 0; t < S; t++) {
+      ({ h, c: cell } = lstmCell(tf.add(steps[t], tf.matMul(h, w[`enc${l}/U`])), cell, E));
+      hs.push(h);
+    }
+    const all = tf.stack(hs, 2); // [2, B, S, E]
+    const [fw, bwRev] = tf.unstack(all, 0);
+    const bw = tf.gather(bwRev.reshape([B * S, E]), revIdx).reshape([B, S, E]);
+    out = tf.concat([fw, bw], 2) as tf.Tensor3D;
+    if (l + 1 < c.encoderLayers) {
+      xF = maybeDropout(out, c.dropout, training);
+      xB = tf.gather(xF.reshape([B * S, 2 * E]), revIdx).reshape([B, S, 2 * E]);
+    }
+  }
+  const memory = out!;
+  const valid = new Float32Array(B * S);
+  const bias = new Float32Array(B * S);
+  for (let b = 0; b < B; b++)
+    for (let t = 0; t < S; t++) {
+      if (t < lengths[b]) valid[b * S + t] = 1 / lengths[b];
+      else bias[b * S + t] = -1e9;
+    }
+  const pooled = tf.sum(tf.mul(memory, tf.tensor3d(valid, [B, S, 1])), 1) as tf.Tensor2D;
+  const keys = tf.matMul(memory.reshape([B * S, 2 * E]), w['att/w'] as tf.Tensor2D).reshape([B, S, H]) as tf.Tensor3D;
+  const bridged = tf.tanh(tf.add(tf.matMul(pooled, w['bridge/w'] as tf.Tensor2D), w['bridge/b']));
+  const h0 = c.decoderLayers === 1 ? [bridged as tf.Tensor2D] : (tf.split(bridged, c.decoderLayers, 1) as tf.Tensor2D[]);
+  return { memory, keys, maskBias: tf.tensor3d(bias, [B, 1, S]), pooled, h0 };
+}
+
+/** Luong attention + attentional hidden state + tied output logits, for [B, T, H] decoder tops. */
+function attendAndProject(w: Weights, c: TranslatorConfig, enc: Encoded, top: tf.Tensor3D, training: boolean): { logits: tf.Tensor; attention: tf.Tensor3D } {
+  const [B, T, H] = top.shape;
+  const E2 = 2 * c.encoderUnits;
+  const scores = tf.add(tf.matMul(top, enc.keys, false, true), enc.maskBias); // [B, T, S]
+  const attention = tf.softmax(scores) as tf.Tensor3D;
+  const ctx = tf.matMul(attention, enc.memory); // [B, T, 2E]
+  const joined = tf.concat([top, ctx], 2).reshape([B * T, H + E2]);
+  const hTilde = maybeDropout(tf.tanh(tf.add(tf.matMul(joined as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b'])), c.dropout, training);
+  const logits = tf.add(tf.matMul(hTilde as tf.Tensor2D, w['embed'] as tf.Tensor2D, false, true), w['out/b']); // [B*T, V]
+  return { logits, attention };
+}
+
+/** Decoder inputs (<s> y1 .. yn) and outputs (y1 .. yn </s>), padded. */
+export interface TargetBatch {
+  B: number;
+  T: number;
+  inputs: Int32Array;
+  outputs: Int32Array;
+  /** 1 on real output tokens, 0 on padding. */
+  mask: Float32Array;
+}
+
+export function targetBatch(targets: number[][], c: Pick<TranslatorConfig, 'padId' | 'bosId' | 'eosId'>): TargetBatch {
+  const B = targets.length;
+  const T = Math.max(...targets.map((t) => t.length)) + 1;
+  const inputs = new Int32Array(B * T).fill(c.padId);
+  const outputs = new Int32Array(B * T).fill(c.padId);
+  const mask = new Float32Array(B * T);
+  for (let b = 0; b < B; b++) {
+    const y = targets[b];
+    inputs[b * T] = c.bosId;
+    for (let t = 0; t < y.length; t++) {
+      inputs[b * T + t + 1] = y[t];
+      outputs[b * T + t] = y[t];
+      mask[b * T + t] = 1;
+    }
+    outputs[b * T + y.length] = c.eosId;
+    mask[b * T + y.length] = 1;
+  }
+  return { B, T, inputs, outputs, mask };
+}
+
+/** Teacher-forced decoder: logits [B*T, V] and attention [B, T, S]. */
+export function decodeTeacherForced(w: Weights, c: TranslatorConfig, enc: Encoded, tgt: TargetBatch, training = false): { logits: tf.Tensor; attention: tf.Tensor3D } {
+  const { B, T } = tgt;
+  const H = c.decoderUnits;
+  let x = maybeDropout(embedLookup(w['embed'], tf.tensor2d(tgt.inputs, [B, T], 'int32')), c.dropout, training);
+  for (let l = 0; l < c.decoderLayers; l++) {
+    const inDim = x.shape[2] as number;
+    const proj = tf.add(tf.matMul(x.reshape([B * T, inDim]), w[`dec${l}/W`] as tf.Tensor2D), w[`dec${l}/b`]).reshape([B, T, 4 * H]);
+    const steps = tf.unstack(proj, 1);
+    let h: tf.Tensor = enc.h0[l];
+    let cell: tf.Tensor = tf.zeros([B, H]);
+    const hs: tf.Tensor[] = [];
+    for (let t = 0; t < T; t++) {
+      ({ h, c: cell } = lstmCell(tf.add(steps[t], tf.matMul(h as tf.Tensor2D, w[`dec${l}/U`] as tf.Tensor2D)), cell, H));
+      hs.push(h);
+    }
+    x = tf.stack(hs, 1);
+    if (l + 1 < c.decoderLayers) x = maybeDropout(x, c.dropout, training);
+  }
+  return attendAndProject(w, c, enc, x as tf.Tensor3D, training);
+}
+
+/**
+ * Label-smoothed cross-entropy, masked on padding, averaged over real target tokens.
+ * The smoothed target puts 1 - eps on the reference and eps / V on every piece.
+ */
+export function smoothedLoss(logits: tf.Tensor, outputs: Int32Array, mask: Float32Array, vocabSize: number, eps: number): tf.Scalar {
+  const logp = tf.logSoftmax(logits); // [N, V]
+  const ids = tf.tensor1d(outputs, 'int32');
+  const m = tf.tensor1d(mask);
+  const nll = tf.neg(tf.sum(tf.mul(logp, tf.oneHot(ids, vocabSize, 1, 0, 'float32')), 1));
+  const perToken = eps > 0 ? tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.neg(tf.mean(logp, 1)), eps)) : nll;
+  const count = Math.max(1, mask.reduce((a, b) => a + b, 0));
+  return tf.div(tf.sum(tf.mul(perToken, m)), count) as tf.Scalar;
+}
+
+/** Loss of a batch of (source ids, target ids) pairs; sources carry their <2xx> tag and </s>. */
+export function batchLoss(w: Weights, c: TranslatorConfig, sources: number[][], targets: number[][], training: boolean): tf.Scalar {
+  const enc = encode(w, c, sourceBatch(sources, c.padId), training);
+  const tgt = targetBatch(targets, c);
+  const { logits } = decodeTeacherForced(w, c, enc, tgt, training);
+  return smoothedLoss(logits, tgt.outputs, tgt.mask, c.vocabSize, training ? c.labelSmoothing : 0);
+}
+
+// ---------------------------------------------------------------- inference
+
+/** Weights rearranged once for decoding: the first layer's input projection folded into a lookup table. */
+export interface InferenceWeights {
+  /** [V, 4H] = embed @ dec0/W + dec0/b */
+  embedProj0: tf.Tensor2D;
+  embedT: tf.Tensor2D;
+}
+
+export function prepareInference(w: Weights): InferenceWeights {
+  return tf.tidy(() => ({
+    embedProj0: tf.add(tf.matMul(w['embed'] as tf.Tensor2D, w['dec0/W'] as tf.Tensor2D), w['dec0/b']) as tf.Tensor2D,
+    embedT: tf.transpose(w['embed']) as tf.Tensor2D,
+  }));
+}
+
+/** Per-row decoder state; rows are (sentence, beam) pairs. */
+export interface DecoderState {
+  h: tf.Tensor2D[];
+  c: tf.Tensor2D[];
+  memory: tf.Tensor3D;
+  keys: tf.Tensor3D;
+  maskBias: tf.Tensor3D;
+}
+
+export function initialDecoderState(c: TranslatorConfig, enc: Encoded): DecoderState {
+  const B = enc.memory.shape[0];
+  return {
+    h: enc.h0.map((h) => h.clone()),
+    c: enc.h0.map(() => tf.zeros([B, c.decoderUnits]) as tf.Tensor2D),
+    memory: enc.memory.clone(),
+    keys: enc.keys.clone(),
+    maskBias: enc.maskBias.clone(),
+  };
+}
+
+export function selectDecoderRows(s: DecoderState, rows: Int32Array): DecoderState {
+  return tf.tidy(() => {
+    const idx = tf.tensor1d(rows, 'int32');
+    return {
+      h: s.h.map((t) => tf.gather(t, idx)),
+      c: s.c.map((t) => tf.gather(t, idx)),
+      memory: tf.gather(s.memory, idx),
+      keys: tf.gather(s.keys, idx),
+      maskBias: tf.gather(s.maskBias, idx),
+    };
+  });
+}
+
+export function disposeDecoderState(s: DecoderState): void {
+  tf.dispose([...s.h, ...s.c, s.memory, s.keys, s.maskBias]);
+}
+
+/** One decoder step for N rows: log-probabilities [N, V], attention [N, S], next state (tensors the caller owns). */
+export function decoderStep(w: Weights, iw: InferenceWeights, c: TranslatorConfig, prev: Int32Array, s: DecoderState): { logProbs: tf.Tensor2D; attention: tf.Tensor2D; state: DecoderState } {
+  return tf.tidy(() => {
+    const N = prev.length;
+    const H = c.decoderUnits;
+    let gates: tf.Tensor = tf.add(tf.gather(iw.embedProj0, tf.tensor1d(prev, 'int32')), tf.matMul(s.h[0], w['dec0/U'] as tf.Tensor2D));
+    const h: tf.Tensor2D[] = [];
+    const cs: tf.Tensor2D[] = [];
+    for (let l = 0; l < c.decoderLayers; l++) {
+      if (l > 0) gates = tf.add(tf.add(tf.matMul(h[l - 1], w[`dec${l}/W`] as tf.Tensor2D), w[`dec${l}/b`]), tf.matMul(s.h[l], w[`dec${l}/U`] as tf.Tensor2D));
+      const r = lstmCell(gates, s.c[l], H);
+      h.push(r.h as tf.Tensor2D);
+      cs.push(r.c as tf.Tensor2D);
+    }
+    const top = h[c.decoderLayers - 1].reshape([N, 1, H]);
+    const attention = tf.softmax(tf.add(tf.matMul(top, s.keys, false, true), s.maskBias)); // [N, 1, S]
+    const ctx = tf.matMul(attention, s.memory).reshape([N, 2 * c.encoderUnits]);
+    const hTilde = tf.tanh(tf.add(tf.matMul(tf.concat([top.reshape([N, H]), ctx], 1) as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b']));
+    const logProbs = tf.logSoftmax(tf.add(tf.matMul(hTilde as tf.Tensor2D, iw.embedT), w['out/b'])) as tf.Tensor2D;
+    return {
+      logProbs,
+      attention: attention.reshape([N, -1]) as tf.Tensor2D,
+      state: { h, c: cs, memory: tf.keep(s.memory.clone()), keys: tf.keep(s.keys.clone()), maskBias: tf.keep(s.maskBias.clone()) },
+    };
+  });
+}
