@@ -48,6 +48,8 @@ interface Prepared {
   S: number;
   /** [B, S, C] one-hot of the extended labels (rows past S_b are zero). */
   oneHot: Float32Array;
+  /** The same, [B, C, S]: WASM's matMul with a transpose flag is 10x slower than without. */
+  oneHotT: Float32Array;
   /** [B, S] 0 where the state exists, LOG_ZERO past S_b. */
   stateMask: Float32Array;
   /** [B, S] 0 where the skip s-2 -> s is allowed, LOG_ZERO elsewhere. */
@@ -90,6 +92,7 @@ function prepare(shape: number[], labels: ArrayLike<number>[], inputLengths: num
   }
   const S = 2 * maxL + 1;
   const oneHot = new Float32Array(B * S * C);
+  const oneHotT = new Float32Array(B * C * S);
   const stateMask = new Float32Array(B * S).fill(LOG_ZERO);
   const skipIn = new Float32Array(B * S).fill(LOG_ZERO);
   const skipOut = new Float32Array(B * S).fill(LOG_ZERO);
@@ -101,6 +104,7 @@ function prepare(shape: number[], labels: ArrayLike<number>[], inputLengths: num
     const ext = (s: number) => (s % 2 === 0 ? blank : lab[(s - 1) >> 1]);
     for (let s = 0; s < Sb; s++) {
       oneHot[(b * S + s) * C + ext(s)] = 1;
+      oneHotT[(b * C + ext(s)) * S + s] = 1;
       stateMask[b * S + s] = 0;
       if (s >= 2 && s % 2 === 1 && ext(s) !== ext(s - 2)) {
         skipIn[b * S + s] = 0;
@@ -111,7 +115,7 @@ function prepare(shape: number[], labels: ArrayLike<number>[], inputLengths: num
     if (Sb >= 2) finalMask[b * S + Sb - 2] = 0;
     for (let t = 0; t < inputLengths[b]; t++) timeMask[b * T + t] = 1;
   }
-  return { B, T, C, S, oneHot, stateMask, skipIn, skipOut, finalMask, timeMask, inputLengths, feasible };
+  return { B, T, C, S, oneHot, oneHotT, stateMask, skipIn, skipOut, finalMask, timeMask, inputLengths, feasible };
 }
 
 /** Shifts [B, S] right by k states along S, filling with log 0. */
@@ -154,10 +158,10 @@ export function ctcLossPerExample(
 
   const f = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
     const logProbs = tf.logSoftmax(z as tf.Tensor3D) as tf.Tensor3D;
-    const oneHot = tf.tensor3d(p.oneHot, [B, S, C]);
+    const oneHotT = tf.tensor3d(p.oneHotT, [B, C, S]);
     // Emission log-probabilities of every extended-label state: [B, T, S].
     // A one-hot matMul is an exact gather here (log-softmax outputs are finite).
-    const emit = tf.add(tf.matMul(logProbs, oneHot, false, true), tf.tensor2d(p.stateMask, [B, S]).expandDims(1)) as tf.Tensor3D;
+    const emit = tf.add(tf.matMul(logProbs, oneHotT), tf.tensor2d(p.stateMask, [B, S]).expandDims(1)) as tf.Tensor3D;
     const emitT = tf.unstack(emit, 1) as tf.Tensor2D[];
     const skipIn = tf.tensor2d(p.skipIn, [B, S]);
     const timeCols = tf.unstack(tf.tensor2d(p.timeMask, [B, T]).expandDims(2).cast('bool'), 1) as tf.Tensor2D[];

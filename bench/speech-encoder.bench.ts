@@ -1,0 +1,84 @@
+/**
+ * Speech encoder speed with an untrained model of the default size: real-time factor
+ * of batch and streaming (100 ms chunks) inference on 10 s of input, the training step
+ * time on a typical batch, and the model size. Features are random log-mel-like frames
+ * (the feature extractor has its own benchmark); RTF = compute time / audio duration.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend.ts';
+import { SpeechEncoder } from '../models/speech-encoder/model.ts';
+import { mulberry32 } from '../models/speech-encoder/network.ts';
+import { batchLoss } from '../training/speech-encoder/train.ts';
+import type { BenchResult } from './types.ts';
+
+function randomFrames(frames: number, bins: number, seed: number) {
+  const r = mulberry32(seed);
+  return { data: Float32Array.from({ length: frames * bins }, () => 4 * r() - 2), frames, bins };
+}
+
+export default async function (): Promise<BenchResult[]> {
+  const backend = await initBackend();
+  const enc = SpeechEncoder.build();
+  const bins = enc.config.numMels;
+  const seconds = 10;
+  const frames = (seconds * 1000) / enc.config.hopMs;
+  const feats = randomFrames(frames, bins, 1);
+  const params = Object.values(enc.weights).reduce((s, v) => s + v.size, 0);
+
+  // Warm up kernels and shapes.
+  enc.logProbs(randomFrames(200, bins, 2));
+  const warm = enc.stream();
+  for (let i = 0; i < 5; i++) warm.pushFeatures(randomFrames(10, bins, 3 + i));
+  warm.finishSync();
+
+  let t0 = performance.now();
+  const reps = 3;
+  for (let i = 0; i < reps; i++) enc.logProbs(feats);
+  const batchMs = (performance.now() - t0) / reps;
+
+  const chunk = 100 / enc.config.hopMs; // 100 ms of frames
+  t0 = performance.now();
+  const s = enc.stream();
+  let worstChunkMs = 0;
+  for (let f = 0; f < frames; f += chunk) {
+    const c0 = performance.now();
+    s.pushFeatures({ data: feats.data.subarray(f * bins, (f + chunk) * bins), frames: Math.min(chunk, frames - f), bins });
+    worstChunkMs = Math.max(worstChunkMs, performance.now() - c0);
+  }
+  s.finishSync();
+  const streamMs = performance.now() - t0;
+
+  // One training step: forward, CTC, backward (no optimizer update) on 16 x 4 s.
+  const B = 16;
+  const T = 400;
+  const batch = {
+    data: randomFrames(B * T, bins, 9).data,
+    B,
+    T,
+    bins,
+    lengths: new Array(B).fill(T),
+    labels: Array.from({ length: B }, (_, b) => Array.from({ length: 50 }, (_, i) => 1 + ((i * 7 + b) % (enc.vocab.size - 1)))),
+    langs: new Array(B).fill('en'),
+  };
+  const step = () => {
+    const { value, grads } = tf.variableGrads(() => batchLoss(enc, batch, 0.1), Object.values(enc.weights));
+    value.dataSync();
+    tf.dispose([value, ...Object.values(grads)]);
+  };
+  step();
+  t0 = performance.now();
+  step();
+  step();
+  const trainMs = (performance.now() - t0) / 2;
+  enc.dispose();
+
+  const note = `${backend}, ${(params / 1e6).toFixed(2)}M params, untrained, ${seconds} s input`;
+  return [
+    { name: 'speech-encoder.batch_rtf', value: batchMs / (seconds * 1000), unit: 'RTF', higherIsBetter: false, note },
+    { name: 'speech-encoder.stream_rtf', value: streamMs / (seconds * 1000), unit: 'RTF', higherIsBetter: false, note: `${note}, 100 ms chunks` },
+    { name: 'speech-encoder.stream_worst_chunk', value: worstChunkMs, unit: 'ms', higherIsBetter: false, note: 'slowest 100 ms chunk' },
+    { name: 'speech-encoder.stream_over_batch', value: streamMs / batchMs, unit: 'ratio', higherIsBetter: false },
+    { name: 'speech-encoder.train_step', value: trainMs, unit: 'ms', higherIsBetter: false, note: `forward+CTC+backward, ${B} x ${T / 100} s, 50 labels` },
+    { name: 'speech-encoder.size', value: (params * 4) / 1e6, unit: 'MB', higherIsBetter: false },
+  ];
+}
