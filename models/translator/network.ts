@@ -82,15 +82,30 @@ export function initialWeights(c: TranslatorConfig): Record<string, Float32Array
  */
 export function embedLookup(table: tf.Tensor, ids: tf.Tensor): tf.Tensor {
   const flat = ids.reshape([-1]);
-  const f = tf.customGrad((t: tf.Tensor, save: tf.GradSaveFunc) => {
-    save([]);
+  const shape = table.shape;
+  const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    // the ids must outlive the forward tidy scope until backprop
+    save([flat]);
     return {
       value: tf.gather(t, flat),
-      gradFunc: (dy: tf.Tensor) => tf.scatterND(flat.reshape([-1, 1]), dy as tf.Tensor2D, t.shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.scatterND(saved[0].reshape([-1, 1]), dy as tf.Tensor2D, shape),
     };
-  });
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   const D = table.shape[1] as number;
   return (f(table) as tf.Tensor).reshape([...ids.shape, D]);
+}
+
+/**
+ * Row permutation x[perm] whose gradient is the inverse permutation (a gather, not the
+ * UnsortedSegmentSum tfjs's gather gradient needs and WASM lacks). `perm` here is the
+ * within-sentence reversal, which is its own inverse.
+ */
+export function permuteRows(x: tf.Tensor2D, perm: tf.Tensor1D): tf.Tensor2D {
+  const f = tf.customGrad(((t: tf.Tensor, save: tf.GradSaveFunc) => {
+    save([perm]);
+    return { value: tf.gather(t, perm), gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => tf.gather(dy, saved[0]) };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+  return f(x) as tf.Tensor2D;
 }
 
 function maybeDropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
@@ -174,11 +189,11 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
     }
     const all = tf.stack(hs, 2); // [2, B, S, E]
     const [fw, bwRev] = tf.unstack(all, 0);
-    const bw = tf.gather(bwRev.reshape([B * S, E]), revIdx).reshape([B, S, E]);
+    const bw = permuteRows(bwRev.reshape([B * S, E]) as tf.Tensor2D, revIdx).reshape([B, S, E]);
     out = tf.concat([fw, bw], 2) as tf.Tensor3D;
     if (l + 1 < c.encoderLayers) {
       xF = maybeDropout(out, c.dropout, training);
-      xB = tf.gather(xF.reshape([B * S, 2 * E]), revIdx).reshape([B, S, 2 * E]);
+      xB = permuteRows(xF.reshape([B * S, 2 * E]) as tf.Tensor2D, revIdx).reshape([B, S, 2 * E]);
     }
   }
   const memory = out!;
@@ -290,12 +305,18 @@ export interface InferenceWeights {
   /** [V, 4H] = embed @ dec0/W + dec0/b */
   embedProj0: tf.Tensor2D;
   embedT: tf.Tensor2D;
+  /** out/b with -1e9 on ids that must never be generated (<pad>, <s>, <2xx>). */
+  outBias: tf.Tensor1D;
 }
 
-export function prepareInference(w: Weights): InferenceWeights {
+export function prepareInference(w: Weights, bannedIds: number[] = []): InferenceWeights {
+  const V = w['embed'].shape[0] as number;
+  const ban = new Float32Array(V);
+  for (const id of bannedIds) if (id >= 0 && id < V) ban[id] = -1e9;
   return tf.tidy(() => ({
     embedProj0: tf.add(tf.matMul(w['embed'] as tf.Tensor2D, w['dec0/W'] as tf.Tensor2D), w['dec0/b']) as tf.Tensor2D,
     embedT: tf.transpose(w['embed']) as tf.Tensor2D,
+    outBias: tf.add(w['out/b'], tf.tensor1d(ban)) as tf.Tensor1D,
   }));
 }
 
@@ -354,7 +375,7 @@ export function decoderStep(w: Weights, iw: InferenceWeights, c: TranslatorConfi
     const attention = tf.softmax(tf.add(tf.matMul(top, s.keys, false, true), s.maskBias)); // [N, 1, S]
     const ctx = tf.matMul(attention, s.memory).reshape([N, 2 * c.encoderUnits]);
     const hTilde = tf.tanh(tf.add(tf.matMul(tf.concat([top.reshape([N, H]), ctx], 1) as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b']));
-    const logProbs = tf.logSoftmax(tf.add(tf.matMul(hTilde as tf.Tensor2D, iw.embedT), w['out/b'])) as tf.Tensor2D;
+    const logProbs = tf.logSoftmax(tf.add(tf.matMul(hTilde as tf.Tensor2D, iw.embedT), iw.outBias)) as tf.Tensor2D;
     return {
       logProbs,
       attention: attention.reshape([N, -1]) as tf.Tensor2D,

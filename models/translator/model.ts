@@ -1,0 +1,346 @@
+/**
+ * The translator: build / load / save, and its verbs `translate` and `embed`.
+ *
+ * Saved folder: `model.json` (format, config, tfjs weights manifest), `weights.bin`
+ * (float32 by default, float16 with `save(dir, { float16: true })`), `vocab.json` (the tokenizer).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BabelfishError } from '../../src/errors.ts';
+import { translatorConfig, type TranslatorConfig } from './config.ts';
+import {
+  decoderStep,
+  disposeDecoderState,
+  encode,
+  initialDecoderState,
+  initialWeights,
+  prepareInference,
+  selectDecoderRows,
+  sourceBatch,
+  weightShapes,
+  type DecoderState,
+  type InferenceWeights,
+  type Weights,
+} from './network.ts';
+import { beamSearch, type BeamModel, type Hypothesis } from './beam-search.ts';
+import { loadTokenizer, type TranslatorTokenizer } from './tokenizer.ts';
+
+export const MODEL_FORMAT = 'babelfish-translator/1';
+
+export interface TranslateOptions {
+  /** Source language; only checked (the model reads any language). */
+  from?: string;
+  to: string;
+  /** Beam width; 1 = greedy. */
+  beam?: number;
+  /** Output bound: ceil(ratio * source pieces) + 4, capped by config.maxTargetLen. */
+  maxLenRatio?: number;
+  /** GNMT length-penalty alpha. */
+  lengthPenalty?: number;
+  /** Return the attention matrix [target token][source token]. */
+  attention?: boolean;
+  /** Sentences per batch (the beam multiplies the rows). */
+  batchSize?: number;
+}
+
+export interface Translation {
+  text: string;
+  /** Output piece ids (without </s>). */
+  tokens: number[];
+  /** Per output token (and </s>) the attention over source pieces (with the <2xx> tag and </s>); chunked input concatenates chunks' rows and leaves columns of other chunks at 0. */
+  attention?: number[][];
+  /** Source pieces the model saw, for labelling attention columns. */
+  sourceTokens?: number[];
+  /** GNMT-normalised log-probability (sum over chunks for long input). */
+  score: number;
+}
+
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+let instance = 0;
+/** tfjs variable names are global; several translators may live in one process. */
+function uniqueName(name: string): string {
+  return `translator${instance++}/${name}`;
+}
+
+export class Translator {
+  readonly config: TranslatorConfig;
+  readonly tokenizer: TranslatorTokenizer;
+  readonly weights: Record<string, tf.Variable>;
+  private inference: InferenceWeights | null = null;
+
+  constructor(config: TranslatorConfig, tokenizer: TranslatorTokenizer, weights: Record<string, tf.Variable>) {
+    if (config.vocabSize !== tokenizer.vocabSize) {
+      throw new BabelfishError('MODEL_INVALID', `config.vocabSize ${config.vocabSize} != tokenizer vocabulary ${tokenizer.vocabSize}`);
+    }
+    this.config = config;
+    this.tokenizer = tokenizer;
+    this.weights = weights;
+  }
+
+  static build(overrides: Partial<TranslatorConfig>, tokenizer: TranslatorTokenizer): Translator {
+    const config = translatorConfig({
+      ...overrides,
+      vocabSize: tokenizer.vocabSize,
+      padId: tokenizer.padId,
+      bosId: tokenizer.bosId,
+      eosId: tokenizer.eosId,
+      unkId: tokenizer.unkId,
+    });
+    for (const l of config.languages) tokenizer.langTag(l);
+    const init = initialWeights(config);
+    const weights: Record<string, tf.Variable> = {};
+    for (const [name, shape] of weightShapes(config)) weights[name] = tf.variable(tf.tensor(init[name], shape), true, uniqueName(name));
+    return new Translator(config, tokenizer, weights);
+  }
+
+  static async load(dir: string): Promise<Translator> {
+    let manifest: { format?: string; config?: TranslatorConfig; weightsManifest?: tf.io.WeightsManifestConfig };
+    let data: Buffer;
+    try {
+      manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+      data = await readFile(join(dir, 'weights.bin'));
+    } catch (e) {
+      throw new BabelfishError('MODEL_NOT_FOUND', `no translator in ${dir} (model.json + weights.bin + vocab.json)`, { cause: e });
+    }
+    if (manifest.format !== MODEL_FORMAT || !manifest.config || !manifest.weightsManifest) {
+      throw new BabelfishError('MODEL_INVALID', `${dir}/model.json is not a ${MODEL_FORMAT} model`);
+    }
+    const tokenizer = await loadTokenizer(join(dir, 'vocab.json'));
+    const config = translatorConfig(manifest.config);
+    const tensors = tf.io.decodeWeights(new Uint8Array(data).buffer, manifest.weightsManifest.flatMap((g) => g.weights));
+    const weights: Record<string, tf.Variable> = {};
+    try {
+      for (const [name, shape] of weightShapes(config)) {
+        const t = tensors[name];
+        if (!t || t.shape.join() !== shape.join()) throw new BabelfishError('MODEL_INVALID', `${dir}: weight ${name} missing or not of shape [${shape}]`);
+        weights[name] = tf.variable(t.dtype === 'float32' ? t : t.toFloat(), true, uniqueName(name));
+      }
+    } finally {
+      tf.dispose(Object.values(tensors));
+    }
+    return new Translator(config, tokenizer, weights);
+  }
+
+  async save(dir: string, options: { float16?: boolean } = {}): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const named = weightShapes(this.config).map(([name]) => ({ name, tensor: this.weights[name] as tf.Tensor }));
+    const { data, specs } = await tf.io.encodeWeights(named);
+    let bytes = new Uint8Array(data);
+    if (options.float16) {
+      // tfjs reads float16-quantised weights natively (dtype float32, quantization float16).
+      const f32 = new Float32Array(data);
+      const f16 = new Uint16Array(f32.length);
+      for (let i = 0; i < f32.length; i++) f16[i] = toHalf(f32[i]);
+      bytes = new Uint8Array(f16.buffer);
+      for (const s of specs) s.quantization = { dtype: 'float16' };
+    }
+    await writeAtomic(join(dir, 'weights.bin'), bytes);
+    await this.tokenizer.save(join(dir, 'vocab.json'));
+    const manifest = { format: MODEL_FORMAT, config: this.config, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
+    await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+  }
+
+  get languages(): readonly string[] {
+    return this.config.languages;
+  }
+
+  checkLanguage(lang: string | undefined, role: 'source' | 'target'): void {
+    if (lang === undefined || lang === 'auto') {
+      if (role === 'target') throw new BabelfishError('UNSUPPORTED_LANGUAGE', `say which language to translate into (one of ${this.languages.join(', ')})`);
+      return;
+    }
+    if (!this.config.languages.includes(lang)) {
+      throw new BabelfishError('UNSUPPORTED_LANGUAGE', `${role} language '${lang}' is not one of ${this.languages.join(', ')}`);
+    }
+  }
+
+  /** Call after changing weights (training) so inference tables are rebuilt. */
+  invalidate(): void {
+    if (this.inference) tf.dispose([this.inference.embedProj0, this.inference.embedT, this.inference.outBias]);
+    this.inference = null;
+  }
+
+  private inferenceWeights(): InferenceWeights {
+    if (!this.inference) {
+      const banned = [this.config.padId, this.config.bosId, ...this.config.languages.map((l) => this.tokenizer.langTag(l))];
+      this.inference = prepareInference(this.weights, banned);
+    }
+    return this.inference;
+  }
+
+  /** Longest source content in pieces (the tag and </s> take two). */
+  get maxSourcePieces(): number {
+    return this.config.maxSourceLen - 2;
+  }
+
+  /** Source ids for one chunk: <2to> pieces </s>. */
+  sourceIds(pieces: number[], to: string): number[] {
+    return [this.tokenizer.langTag(to), ...pieces.slice(0, this.maxSourcePieces), this.config.eosId];
+  }
+
+  /**
+   * Splits a text into chunks of at most maxSourcePieces pieces, at word boundaries,
+   * preferring the end of a sentence; a single over-long word is cut.
+   */
+  chunk(text: string): number[][] {
+    const words = text.split(/\s+/).filter(Boolean);
+    if (!words.length) return [];
+    const whole = this.tokenizer.encode(words.join(' '));
+    if (whole.length <= this.maxSourcePieces) return [whole];
+    const chunks: number[][] = [];
+    let cur: string[] = [];
+    const flush = () => {
+      if (cur.length) chunks.push(this.tokenizer.encode(cur.join(' ')).slice(0, this.maxSourcePieces));
+      cur = [];
+    };
+    for (const w of words) {
+      const next = [...cur, w];
+      if (cur.length && this.tokenizer.encode(next.join(' ')).length > this.maxSourcePieces) flush();
+      cur.push(w);
+      if (/[.!?;]$/.test(w) && this.tokenizer.encode(cur.join(' ')).length > this.maxSourcePieces / 2) flush();
+    }
+    flush();
+    return chunks;
+  }
+
+  /** Beam search on already-encoded sources (tag and </s> included). */
+  async translateIds(sources: number[][], options: Omit<TranslateOptions, 'from' | 'to'> = {}): Promise<Hypothesis[]> {
+    const beam = Math.max(1, Math.floor(options.beam ?? 4));
+    const ratio = options.maxLenRatio ?? 1.5;
+    const batchSize = Math.max(1, options.batchSize ?? Math.max(1, Math.floor(64 / beam)));
+    const order = sources.map((_, i) => i).sort((a, b) => sources[a].length - sources[b].length);
+    const out: Hypothesis[] = new Array(sources.length);
+    const iw = this.inferenceWeights();
+    const w = this.weights as Weights;
+    const c = this.config;
+    const model: BeamModel<DecoderState> = {
+      vocabSize: c.vocabSize,
+      step: async (prev, state) => {
+        const r = decoderStep(w, iw, c, prev, state);
+        const logProbs = (await r.logProbs.data()) as Float32Array;
+        let extras: Float32Array[] | undefined;
+        if (options.attention) {
+          const a = (await r.attention.data()) as Float32Array;
+          const S = r.attention.shape[1];
+          extras = Array.from({ length: prev.length }, (_, i) => a.slice(i * S, (i + 1) * S));
+        }
+        tf.dispose([r.logProbs, r.attention]);
+        return { logProbs, extras, state: r.state };
+      },
+      select: selectDecoderRows,
+      dispose: disposeDecoderState,
+    };
+    for (let i = 0; i < order.length; i += batchSize) {
+      const idx = order.slice(i, i + batchSize);
+      const batch = idx.map((j) => sources[j]);
+      const state = tf.tidy(() => {
+        const enc = encode(w, c, sourceBatch(batch, c.padId), false);
+        return initialDecoderState(c, enc) as unknown as tf.TensorContainer;
+      }) as unknown as DecoderState;
+      const maxLen = batch.map((s) => Math.min(c.maxTargetLen, Math.ceil(ratio * s.length) + 4));
+      const hyps = await beamSearch(model, state, batch.length, { beam, bos: c.bosId, eos: c.eosId, maxLen, lengthPenalty: options.lengthPenalty ?? 0.6 });
+      idx.forEach((j, k) => (out[j] = hyps[k][0] ?? { tokens: [], finished: true, logProb: 0, score: 0 }));
+    }
+    return out;
+  }
+
+  async translate(sentences: string[], options: TranslateOptions): Promise<Translation[]> {
+    this.checkLanguage(options.from, 'source');
+    this.checkLanguage(options.to, 'target');
+    const chunked = sentences.map((s) => this.chunk(s));
+    const flat: number[][] = [];
+    for (const chunks of chunked) for (const ch of chunks) flat.push(this.sourceIds(ch, options.to));
+    const hyps = await this.translateIds(flat, options);
+    let k = 0;
+    return chunked.map((chunks) => {
+      const parts = chunks.map(() => hyps[k++]);
+      const tokens = parts.flatMap((h) => h.tokens);
+      const t: Translation = {
+        text: parts.map((h) => this.tokenizer.decode(h.tokens)).filter(Boolean).join(' '),
+        tokens,
+        score: parts.reduce((a, h) => a + h.score, 0),
+      };
+      if (options.attention) {
+        const srcs = chunks.map((ch) => this.sourceIds(ch, options.to));
+        const width = srcs.reduce((a, s) => a + s.length, 0);
+        const rows: number[][] = [];
+        let col = 0;
+        parts.forEach((h, p) => {
+          for (const e of h.extras ?? []) {
+            const row = new Array(width).fill(0);
+            for (let j = 0; j < srcs[p].length; j++) row[col + j] = e[j];
+            rows.push(row);
+          }
+          col += srcs[p].length;
+        });
+        t.attention = rows;
+        t.sourceTokens = srcs.flat();
+      }
+      return t;
+    });
+  }
+
+  /** Mean-pooled encoder states [count, 2 * encoderUnits] for sentences with a fixed <2xx> tag (see config.embedTag). */
+  embedIds(sources: number[][]): tf.Tensor2D {
+    return tf.tidy(() => encode(this.weights as Weights, this.config, sourceBatch(sources, this.config.padId), false).pooled);
+  }
+
+  /** Language-agnostic sentence vectors, one row per sentence (shaped like the Universal Sentence Encoder's `embed`). */
+  async embed(sentences: string[], batchSize = 64): Promise<tf.Tensor2D> {
+    const tag = this.config.embedTag;
+    const ids = sentences.map((s) => this.sourceIds(this.tokenizer.encode(s), tag));
+    if (!ids.length) return tf.zeros([0, 2 * this.config.encoderUnits]);
+    const parts: tf.Tensor2D[] = [];
+    for (let i = 0; i < ids.length; i += batchSize) parts.push(this.embedIds(ids.slice(i, i + batchSize)));
+    const all = parts.length === 1 ? parts[0] : (tf.concat(parts, 0) as tf.Tensor2D);
+    if (parts.length > 1) tf.dispose(parts);
+    return all;
+  }
+
+  /** `embed` as plain arrays. */
+  async embedVectors(sentences: string[]): Promise<Float32Array[]> {
+    const t = await this.embed(sentences);
+    const data = (await t.data()) as Float32Array;
+    const d = t.shape[1];
+    t.dispose();
+    return sentences.map((_, i) => data.slice(i * d, (i + 1) * d));
+  }
+
+  dispose(): void {
+    this.invalidate();
+    tf.dispose(Object.values(this.weights));
+  }
+}
+
+/** IEEE 754 half from a float (round to nearest even), for float16 weight storage. */
+export function toHalf(f: number): number {
+  const buf = new DataView(new ArrayBuffer(4));
+  buf.setFloat32(0, f);
+  const x = buf.getUint32(0);
+  const sign = (x >>> 16) & 0x8000;
+  const exp = (x >>> 23) & 0xff;
+  let mant = x & 0x7fffff;
+  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
+  let e = exp - 127 + 15;
+  if (e >= 0x1f) return sign | 0x7c00;
+  if (e <= 0) {
+    if (e < -10) return sign;
+    mant |= 0x800000;
+    const shift = 14 - e;
+    let half = mant >> shift;
+    const rem = mant & ((1 << shift) - 1);
+    const mid = 1 << (shift - 1);
+    if (rem > mid || (rem === mid && half & 1)) half++;
+    return sign | half;
+  }
+  let half = (e << 10) | (mant >> 13);
+  const rem = mant & 0x1fff;
+  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
+  return sign | half;
+}

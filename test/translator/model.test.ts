@@ -1,0 +1,228 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { Translator, toHalf } from '../../models/translator/model.ts';
+import { WordTokenizer } from '../../models/translator/tokenizer.ts';
+import { translatorConfig } from '../../models/translator/config.ts';
+import {
+  batchLoss,
+  decodeTeacherForced,
+  decoderStep,
+  disposeDecoderState,
+  encode,
+  initialDecoderState,
+  parameterCount,
+  prepareInference,
+  sourceBatch,
+  targetBatch,
+  type Weights,
+} from '../../models/translator/network.ts';
+import { isBabelfishError } from '../../src/errors.ts';
+
+const LANGS = ['en', 'xx'];
+const tok = WordTokenizer.train(['a b c d e f g h i j k l m n o p'], LANGS);
+const small = { languages: LANGS, embedDim: 6, encoderUnits: 5, decoderUnits: 7, dropout: 0, labelSmoothing: 0, seed: 3 };
+
+function model(over: object = {}): Translator {
+  return Translator.build({ ...small, ...over }, tok);
+}
+
+beforeAll(async () => {
+  await initBackend();
+});
+
+describe('translator network', () => {
+  it('encoder states of a sentence do not depend on the padding around it (both directions)', () => {
+    for (const layers of [1, 2]) {
+      const m = model({ encoderLayers: layers });
+      const w = m.weights as Weights;
+      const a = [4, 8, 9, 10, 2];
+      const b = [5, 11, 2];
+      const [alone, batched] = tf.tidy(() => {
+        const e1 = encode(w, m.config, sourceBatch([b], 0));
+        const e2 = encode(w, m.config, sourceBatch([a, b], 0));
+        return [e1.memory, e2.memory.slice([1, 0, 0], [1, 3, -1])];
+      });
+      expect(Array.from(batched.dataSync())).toEqual(Array.from(alone.dataSync()).map((x) => expect.closeTo(x, 5)));
+      tf.dispose([alone, batched]);
+      m.dispose();
+    }
+  });
+
+  it('the batched backward direction equals running the cell by hand on the reversed sentence', () => {
+    const m = model();
+    const w = m.weights as Weights;
+    const src = [4, 9, 12, 2];
+    const E = m.config.encoderUnits;
+    const memory = tf.tidy(() => encode(w, m.config, sourceBatch([src, [5, 2]], 0)).memory.slice([0, 0, 0], [1, 4, 2 * E]));
+    const got = memory.arraySync() as number[][][];
+    // independent reference: plain loops over arrays
+    const emb = w['embed'].arraySync() as number[][];
+    const W = (w['enc0/W'].arraySync() as number[][][])[1];
+    const U = (w['enc0/U'].arraySync() as number[][][])[1];
+    const bias = (w['enc0/b'].arraySync() as number[][][])[1][0];
+    const sig = (x: number) => 1 / (1 + Math.exp(-x));
+    let h = new Array(E).fill(0);
+    let c = new Array(E).fill(0);
+    for (let t = src.length - 1; t >= 0; t--) {
+      const x = emb[src[t]];
+      const g = bias.map((b0, j) => b0 + x.reduce((s, xi, i) => s + xi * W[i][j], 0) + h.reduce((s, hi, i) => s + hi * U[i][j], 0));
+      const c2 = c.map((cj, j) => sig(g[E + j]) * cj + sig(g[j]) * Math.tanh(g[3 * E + j]));
+      h = c2.map((cj, j) => sig(g[2 * E + j]) * Math.tanh(cj));
+      c = c2;
+      for (let j = 0; j < E; j++) expect(got[0][t][E + j]).toBeCloseTo(h[j], 5);
+    }
+    memory.dispose();
+    m.dispose();
+  });
+
+  it('one decoder step at a time gives the teacher-forced log-probabilities', () => {
+    for (const layers of [1, 2]) {
+      const m = model({ decoderLayers: layers });
+      const w = m.weights as Weights;
+      const c = m.config;
+      const src = [[4, 8, 9, 2], [5, 6, 2]];
+      const tgt = [[10, 11, 12], [13]];
+      const tb = targetBatch(tgt, c);
+      const tf_ = tf.tidy(() => {
+        const enc = encode(w, c, sourceBatch(src, 0));
+        return tf.logSoftmax(decodeTeacherForced(w, c, enc, tb).logits);
+      });
+      const ref = tf_.arraySync() as number[][];
+      const iw = prepareInference(w);
+      let state = tf.tidy(() => initialDecoderState(c, encode(w, c, sourceBatch(src, 0))) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof initialDecoderState>;
+      for (let t = 0; t < tb.T; t++) {
+        const prev = Int32Array.from([tb.inputs[t], tb.inputs[tb.T + t]]);
+        const r = decoderStep(w, iw, c, prev, state);
+        disposeDecoderState(state);
+        state = r.state;
+        const lp = r.logProbs.arraySync();
+        for (let b = 0; b < 2; b++) {
+          if (!tb.mask[b * tb.T + t]) continue;
+          for (let v = 0; v < c.vocabSize; v++) expect(lp[b][v]).toBeCloseTo(ref[b * tb.T + t][v], 4);
+        }
+        tf.dispose([r.logProbs, r.attention]);
+      }
+      disposeDecoderState(state);
+      tf.dispose([tf_, iw.embedProj0, iw.embedT, iw.outBias]);
+      m.dispose();
+    }
+  });
+
+  it('the loss gradient matches finite differences (embedding scatter-add, both LSTMs, attention)', () => {
+    const m = model({ labelSmoothing: 0.1 });
+    const w = m.weights as Weights;
+    const c = { ...m.config, labelSmoothing: 0.1, dropout: 0 };
+    const src = [[4, 8, 9, 8, 2], [5, 6, 2]];
+    const tgt = [[10, 11, 10], [13]];
+    const f = () => batchLoss(w, c, src, tgt, true);
+    const names = ['embed', 'enc0/U', 'dec0/W', 'att/w', 'comb/w', 'bridge/w'];
+    const { grads } = tf.variableGrads(f, names.map((n) => m.weights[n]));
+    for (const name of names) {
+      const v = m.weights[name];
+      const g = grads[v.name].dataSync();
+      const base = v.dataSync().slice();
+      // the largest-gradient entries, where float32 differences are meaningful
+      const idx = Array.from(g.keys()).sort((a, b) => Math.abs(g[b]) - Math.abs(g[a])).slice(0, 3);
+      for (const i of idx) {
+        const eps = 1e-2;
+        const plus = base.slice();
+        plus[i] += eps;
+        v.assign(tf.tensor(plus, v.shape));
+        const lp = tf.tidy(() => f().dataSync()[0]);
+        const minus = base.slice();
+        minus[i] -= eps;
+        v.assign(tf.tensor(minus, v.shape));
+        const lm = tf.tidy(() => f().dataSync()[0]);
+        v.assign(tf.tensor(base, v.shape));
+        const fd = (lp - lm) / (2 * eps);
+        expect(Math.abs(fd - g[i])).toBeLessThan(2e-3 + 0.03 * Math.abs(g[i]));
+      }
+    }
+    tf.dispose(Object.values(grads));
+    m.dispose();
+  });
+
+  it('the default config stays under 20 MB of float32 weights', () => {
+    const c = translatorConfig({ vocabSize: 8000 });
+    expect(parameterCount(c) * 4).toBeLessThan(20e6);
+  });
+});
+
+describe('Translator', () => {
+  it('saves and loads (float32 exact, float16 close) and translates the same', async () => {
+    const m = model();
+    const dir = await mkdtemp(join(tmpdir(), 'translator-'));
+    try {
+      await m.save(join(dir, 'f32'));
+      await m.save(join(dir, 'f16'), { float16: true });
+      const a = await Translator.load(join(dir, 'f32'));
+      const b = await Translator.load(join(dir, 'f16'));
+      expect(Array.from(a.weights['dec0/U'].dataSync())).toEqual(Array.from(m.weights['dec0/U'].dataSync()));
+      const diff = tf.tidy(() => tf.max(tf.abs(tf.sub(b.weights['embed'], m.weights['embed']))).dataSync()[0]);
+      expect(diff).toBeGreaterThan(0);
+      expect(diff).toBeLessThan(1e-3);
+      expect((await stat(join(dir, 'f16', 'weights.bin'))).size * 2).toBe((await stat(join(dir, 'f32', 'weights.bin'))).size);
+      const s = ['a b c', 'd e'];
+      expect(await a.translate(s, { to: 'xx', beam: 2 })).toEqual(await m.translate(s, { to: 'xx', beam: 2 }));
+      a.dispose();
+      b.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+      m.dispose();
+    }
+  });
+
+  it('handles empty, unknown, over-long input and bad languages', async () => {
+    const m = model({ maxSourceLen: 8, maxTargetLen: 10 });
+    const long = Array.from({ length: 500 }, (_, i) => 'abcdefghijklmnop'[i % 16]).join(' ');
+    const out = await m.translate(['', 'a b', '😀 zz ☃', long], { from: 'en', to: 'xx', beam: 3, attention: true });
+    expect(out).toHaveLength(4);
+    expect(out[0].text).toBe('');
+    expect(out[0].tokens).toEqual([]);
+    for (const t of out) expect(typeof t.text).toBe('string');
+    // 500 words in chunks of <= 6 pieces, each decoded within its own bound
+    expect(out[3].tokens.length).toBeLessThanOrEqual(Math.ceil(500 / 6) * 10);
+    expect(out[1].attention!.length).toBeGreaterThan(0);
+    for (const row of out[1].attention!) expect(row.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    for (const bad of [{ to: 'qq' }, { from: 'qq', to: 'xx' }]) {
+      const e = await m.translate(['a'], bad).catch((x) => x);
+      expect(isBabelfishError(e) && e.code).toBe('UNSUPPORTED_LANGUAGE');
+    }
+    m.dispose();
+  });
+
+  it('greedy equals beam 1 and never emits special tokens', async () => {
+    const m = model();
+    const s = ['a b c d', 'e', 'f g h'];
+    const g = await m.translate(s, { to: 'xx', beam: 1 });
+    const banned = [0, 1, tok.langTag('en'), tok.langTag('xx')];
+    for (const t of g) for (const id of t.tokens) expect(banned).not.toContain(id);
+    const b4 = await m.translate(s, { to: 'xx', beam: 4 });
+    for (let i = 0; i < s.length; i++) expect(b4[i].score).toBeGreaterThanOrEqual(g[i].score - 1e-6 - 10);
+    m.dispose();
+  });
+
+  it('embed returns one vector per sentence, batch-independent', async () => {
+    const m = model();
+    const e = await m.embed(['a b c', 'd', 'e f g h i']);
+    expect(e.shape).toEqual([3, 2 * m.config.encoderUnits]);
+    const one = await m.embedVectors(['d']);
+    const rows = e.arraySync();
+    one[0].forEach((x, i) => expect(rows[1][i]).toBeCloseTo(x, 5));
+    e.dispose();
+    m.dispose();
+  });
+
+  it('toHalf rounds to IEEE half precision', () => {
+    expect(toHalf(1)).toBe(0x3c00);
+    expect(toHalf(-2)).toBe(0xc000);
+    expect(toHalf(65504)).toBe(0x7bff);
+    expect(toHalf(1e6)).toBe(0x7c00);
+    expect(toHalf(2 ** -24)).toBe(1);
+    expect(toHalf(0.333251953125)).toBe(0x3555);
+  });
+});
