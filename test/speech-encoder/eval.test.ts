@@ -1,0 +1,59 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { SpeechEncoder, type Transcript } from '../../models/speech-encoder/model.ts';
+import { evaluateSpeechEncoder, formatReport } from '../../training/speech-encoder/eval.ts';
+import { readManifest } from '../../training/speech-encoder/data.ts';
+import type { AudioFrontEnd } from '../../training/speech-encoder/train.ts';
+
+beforeAll(async () => {
+  await initBackend({ log: () => {} });
+});
+
+describe('evaluateSpeechEncoder', () => {
+  it('scores CER and WER per language as total edits over total reference length', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'se-eval-'));
+    const rows = [
+      { audio: 'a.wav', lang: 'en', text: 'The cat.', speaker: 'x', split: 'test', duration: 1 },
+      { audio: 'b.wav', lang: 'en', text: 'a dog', speaker: 'x', split: 'test', duration: 1 },
+      { audio: 'c.wav', lang: 'fr', text: 'Le chat', speaker: 'y', split: 'test', duration: 1 },
+      { audio: 'd.wav', lang: 'fr', text: 'page 42', speaker: 'y', split: 'test', duration: 1 }, // digits: skipped
+    ];
+    await writeFile(join(dir, 'manifest.test.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    for (const r of rows) await writeFile(join(dir, r.audio), '');
+    const manifest = await readManifest(join(dir, 'manifest.test.jsonl'));
+    expect(manifest[0].audio).toBe(join(dir, 'a.wav'));
+
+    const hyps: Record<string, Transcript> = {
+      'a.wav': { text: 'the bat', lang: 'en', frames: 1, frameSeconds: 0.04 }, // 1 char edit of 7, 1 word of 2
+      'b.wav': { text: 'a dog', lang: 'fr', frames: 1, frameSeconds: 0.04 }, // perfect text, wrong language
+      'c.wav': { text: 'le chat noir', lang: 'fr', frames: 1, frameSeconds: 0.04 }, // 5 inserted chars of 7, 1 word of 2
+    };
+    const enc = SpeechEncoder.build({ numMels: 8, hidden: 8, frontEndChannels: 8, dilations: [1] });
+    let current = '';
+    enc.transcribe = async () => hyps[current];
+    const front: AudioFrontEnd = {
+      featureKey: 'none',
+      features: { sampleRate: 16000, bins: 8, compute: () => ({ data: new Float32Array(0), frames: 0, bins: 8 }), stream: () => ({ push: () => ({ data: new Float32Array(0), frames: 0, bins: 8 }) }) },
+      loadAudio: async (p) => {
+        current = p.split('/').pop()!;
+        return new Float32Array(16000);
+      },
+    };
+    const report = await evaluateSpeechEncoder(enc, manifest, front);
+    const en = report.perLanguage.find((s) => s.lang === 'en')!;
+    const fr = report.perLanguage.find((s) => s.lang === 'fr')!;
+    expect(en.utterances).toBe(2);
+    expect(en.cer).toBeCloseTo(1 / 12);
+    expect(en.wer).toBeCloseTo(1 / 4);
+    expect(en.langAccuracy).toBe(0.5);
+    expect(fr.utterances).toBe(1);
+    expect(fr.cer).toBeCloseTo(5 / 7);
+    expect(fr.wer).toBeCloseTo(1 / 2);
+    expect(report.overall.cer).toBeCloseTo(6 / 19);
+    expect(formatReport(report)).toMatch(/^en\s+2\s+8\.3%\s+25\.0%/m);
+    enc.dispose();
+  });
+});
