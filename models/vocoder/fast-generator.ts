@@ -1,0 +1,167 @@
+/**
+ * FastWaveNetGenerator: sample-by-sample WaveNet generation with cached queues
+ * (Paine et al. 2016, "Fast Wavenet Generation Algorithm"). Each layer keeps a ring buffer of
+ * its last `dilation` inputs, so one sample costs one pass down the stack, O(layers), instead
+ * of recomputing the whole receptive field.
+ *
+ * The inner loop is the WebAssembly SIMD kernel in wasm/kernel.as (AssemblyScript, built to
+ * wasm/kernel.wasm). Measured here: plain JS Float32Array loops ran ~0.47 GMAC/s, the SIMD
+ * kernel ~7 GMAC/s, so only the kernel makes the default network faster than real time.
+ * All buffers live in the kernel's linear memory, laid out once; nothing is allocated per
+ * sample. Matrices are stored [out][in] (transposed from tfjs's [in, out]) so every output is a
+ * contiguous dot product.
+ */
+import { readFileSync } from 'node:fs';
+import { BabelfishError } from '../../src/errors.ts';
+import type { VocoderConfig } from './config.ts';
+
+interface KernelExports {
+  memory: WebAssembly.Memory;
+  heapBase(): number;
+  scratchBytes(r: number, s: number, h: number, q: number): number;
+  setup(...args: number[]): void;
+  logitsPtr(): number;
+  seed(s: bigint): void;
+  forward(prev: number): void;
+  softmax(temperature: number): void;
+  generate(prev: number, n: number, temperature: number, out: number): number;
+}
+
+let kernelModule: WebAssembly.Module | null = null;
+function loadKernel(): WebAssembly.Module {
+  if (!kernelModule) {
+    try {
+      kernelModule = new WebAssembly.Module(readFileSync(new URL('./wasm/kernel.wasm', import.meta.url)));
+    } catch (e) {
+      throw new BabelfishError('MODEL_NOT_FOUND', `cannot load the vocoder kernel models/vocoder/wasm/kernel.wasm (rebuild: npx tsx models/vocoder/wasm/build.ts): ${(e as Error).message}`, { cause: e });
+    }
+  }
+  return kernelModule;
+}
+
+/** Weights as flat Float32Arrays in tfjs layout ([in, out]), by the names of network.ts. */
+export type FlatWeights = Record<string, Float32Array>;
+
+/** [rows, cols] row-major -> [cols, rows] row-major. */
+function transpose(a: Float32Array, rows: number, cols: number): Float32Array {
+  const t = new Float32Array(rows * cols);
+  for (let i = 0; i < rows; i++) for (let j = 0; j < cols; j++) t[j * rows + i] = a[i * cols + j];
+  return t;
+}
+
+export class FastWaveNetGenerator {
+  readonly config: VocoderConfig;
+  private readonly k: KernelExports;
+  private readonly pCond: number;
+  private readonly pPos: number;
+  private readonly rings: { ptr: number; bytes: number }[] = [];
+  private readonly pOut: number;
+  private readonly outCapacity: number;
+  private readonly condBias: Float32Array;
+  private readonly condView: Float32Array;
+
+  constructor(config: VocoderConfig, w: FlatWeights, options: { maxChunk?: number } = {}) {
+    this.config = config;
+    const { residualChannels: R, skipChannels: S, headChannels: H, quantizationChannels: Q, dilations } = config;
+    const L = dilations.length;
+    const instance = new WebAssembly.Instance(loadKernel(), { env: { abort: () => { throw new Error('vocoder kernel abort'); } } });
+    const k = instance.exports as unknown as KernelExports;
+    this.k = k;
+    this.outCapacity = options.maxChunk ?? 4096;
+
+    let top = (k.heapBase() + 15) & ~15;
+    const alloc = (bytes: number) => {
+      const p = top;
+      top += (bytes + 15) & ~15;
+      return p;
+    };
+    const layerStride = 4 * (4 * R * R + R * R + R + S * R);
+    const pDil = alloc(4 * L), pPos = alloc(4 * L), pRing = alloc(4 * L);
+    const pLayer = alloc(layerStride * L);
+    const pEmbed = alloc(4 * Q * R), pSkipBias = alloc(4 * S);
+    const pW1 = alloc(4 * H * S), pB1 = alloc(4 * H), pW2 = alloc(4 * Q * H), pB2 = alloc(4 * Q);
+    this.pCond = alloc(4 * L * 2 * R);
+    const pScratch = alloc(k.scratchBytes(R, S, H, Q));
+    for (const d of dilations) this.rings.push({ ptr: alloc(4 * d * R), bytes: 4 * d * R });
+    this.pOut = alloc(4 * this.outCapacity);
+    const have = k.memory.buffer.byteLength;
+    if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
+    this.pPos = pPos;
+
+    const f32 = new Float32Array(k.memory.buffer);
+    const i32 = new Int32Array(k.memory.buffer);
+    const put = (ptr: number, a: Float32Array) => f32.set(a, ptr >> 2);
+    const need = (name: string) => {
+      const a = w[name];
+      if (!a) throw new BabelfishError('MODEL_INVALID', `vocoder weight ${name} missing`);
+      return a;
+    };
+    const skipBias = new Float32Array(S);
+    this.condBias = new Float32Array(L * 2 * R);
+    dilations.forEach((d, l) => {
+      i32[(pDil >> 2) + l] = d;
+      i32[(pRing >> 2) + l] = this.rings[l].ptr;
+      const blk = pLayer + l * layerStride;
+      put(blk, transpose(need(`layer${l}/wd`), 2 * R, 2 * R));
+      if (l < L - 1) {
+        put(blk + 4 * 4 * R * R, transpose(need(`layer${l}/wr`), R, R));
+        put(blk + 4 * 5 * R * R, need(`layer${l}/br`));
+      }
+      put(blk + 4 * (5 * R * R + R), transpose(need(`layer${l}/ws`), R, S));
+      const bs = need(`layer${l}/bs`);
+      for (let j = 0; j < S; j++) skipBias[j] += bs[j];
+      this.condBias.set(need(`layer${l}/bd`), l * 2 * R);
+    });
+    put(pEmbed, need('embed'));
+    put(pSkipBias, skipBias);
+    put(pW1, transpose(need('head/w1'), S, H));
+    put(pB1, need('head/b1'));
+    put(pW2, transpose(need('head/w2'), H, Q));
+    put(pB2, need('head/b2'));
+    k.setup(L, R, S, H, Q, pDil, pPos, pRing, pLayer, layerStride, pEmbed, pSkipBias, pW1, pB1, pW2, pB2, this.pCond, pScratch);
+    this.condView = new Float32Array(k.memory.buffer, this.pCond, L * 2 * R);
+    this.reset();
+  }
+
+  /** Empties every queue (silence before the utterance, as in training's zero padding). */
+  reset(seed = 1): void {
+    const mem = new Uint8Array(this.k.memory.buffer);
+    for (const r of this.rings) mem.fill(0, r.ptr, r.ptr + r.bytes);
+    new Int32Array(this.k.memory.buffer, this.pPos, this.config.dilations.length).fill(0);
+    this.k.seed(BigInt(seed >>> 0) * 0x9e3779b1n + 1n);
+  }
+
+  /** Sets the per-layer gate inputs [L * 2R] of the current mel frame (conv bias added here). */
+  setConditioning(frame: Float32Array): void {
+    const v = this.condView;
+    for (let i = 0; i < v.length; i++) v[i] = frame[i] + this.condBias[i];
+  }
+
+  /** Advances one sample with the given previous code; returns (a copy of) the next-code logits. */
+  stepLogits(prev: number): Float32Array {
+    this.k.forward(prev);
+    return new Float32Array(this.k.memory.buffer, this.k.logitsPtr(), this.config.quantizationChannels).slice();
+  }
+
+  /** Advances one sample; returns the next-code distribution at the given temperature. */
+  stepProbs(prev: number, temperature = 1): Float32Array {
+    this.k.forward(prev);
+    this.k.softmax(temperature);
+    return new Float32Array(this.k.memory.buffer, this.k.logitsPtr(), this.config.quantizationChannels).slice();
+  }
+
+  /**
+   * Generates n codes under the current conditioning, each fed back as the next input.
+   * temperature 0 is argmax. Writes into out (from offset) and returns the last code.
+   */
+  generate(prev: number, n: number, temperature: number, out: Int32Array, offset = 0): number {
+    const view = () => new Int32Array(this.k.memory.buffer, this.pOut, this.outCapacity);
+    for (let done = 0; done < n; ) {
+      const m = Math.min(this.outCapacity, n - done);
+      prev = this.k.generate(prev, m, temperature, this.pOut);
+      out.set(view().subarray(0, m), offset + done);
+      done += m;
+    }
+    return prev;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * The WaveNet as plain tfjs functions over named weight tensors: used for teacher-forced
+ * parallel training over whole windows, and by the naive generator. The fast generator
+ * (fast-generator.ts) runs the same arithmetic sample by sample from the same weights.
+ *
+ * Weight layout is [in, out] for matMul. The dilated kernel-2 causal conv is written as one
+ * matMul over [h(t-d); h(t)] (a shift and a concat) because tfjs has no gradient for dilated
+ * conv2d, and because that is exactly the layout the per-sample kernel uses.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { condOffset, type VocoderConfig } from './config.ts';
+
+export type VocoderWeights = Record<string, tf.Tensor>;
+
+/** Deterministic uniform numbers in [0, 1) (mulberry32). */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * x [N, K] times w [K, M] with a gradient from explicit transposes: on the WASM backend
+ * matMul with transposeA/B (what tfjs's own gradient uses) was measured 10-20x slower.
+ */
+export const dense = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([x, w]);
+  return {
+    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
+      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
+    },
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor2D;
+
+/** Every weight's shape, in the stable order of the saved weights file. */
+export function weightShapes(c: VocoderConfig): [string, number[]][] {
+  const { quantizationChannels: Q, residualChannels: R, skipChannels: S, headChannels: H, numMels: M, condChannels: C } = c;
+  const L = c.dilations.length;
+  const shapes: [string, number[]][] = [
+    ['embed', [Q, R]],
+    ['cond/w', [3 * M, C]],
+    ['cond/b', [C]],
+    ['cond/proj', [C, L * 2 * R]],
+  ];
+  for (let l = 0; l < L; l++) {
+    shapes.push([`layer${l}/wd`, [2 * R, 2 * R]], [`layer${l}/bd`, [2 * R]]);
+    // The last layer's residual output feeds nothing.
+    if (l < L - 1) shapes.push([`layer${l}/wr`, [R, R]], [`layer${l}/br`, [R]]);
+    shapes.push([`layer${l}/ws`, [R, S]], [`layer${l}/bs`, [S]]);
+  }
+  shapes.push(['head/w1', [S, H]], ['head/b1', [H]], ['head/w2', [H, Q]], ['head/b2', [Q]]);
+  return shapes;
+}
+
+/** Uniform Glorot-style initial weights (biases zero), reproducible from config.seed. */
+export function initialWeights(c: VocoderConfig): Record<string, Float32Array> {
+  const rand = mulberry32(c.seed);
+  const out: Record<string, Float32Array> = {};
+  for (const [name, shape] of weightShapes(c)) {
+    const n = shape.reduce((a, b) => a * b, 1);
+    const v = new Float32Array(n);
+    if (shape.length === 2) {
+      const limit = name === 'embed' ? 1 : Math.sqrt(6 / (shape[0] + shape[1]));
+      for (let i = 0; i < n; i++) v[i] = (2 * rand() - 1) * limit;
+    }
+    out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * Frame-rate conditioning: raw log-mel [B, F + 2, M] (one replicated frame each side)
+ * -> normalise -> kernel-3 conv -> tanh -> per-layer gate inputs [B, F, L * 2R].
+ */
+export function conditionFrames(w: VocoderWeights, c: VocoderConfig, melPadded: tf.Tensor3D): tf.Tensor3D {
+  return tf.tidy(() => {
+    const [B, Fp, M] = melPadded.shape;
+    const F = Fp - 2;
+    const x = melPadded.sub(c.melMean).div(c.melStd);
+    const ctx = tf.concat([x.slice([0, 0, 0], [B, F, M]), x.slice([0, 1, 0], [B, F, M]), x.slice([0, 2, 0], [B, F, M])], 2);
+    const hidden = tf.tanh(dense(ctx.reshape([B * F, 3 * M]), w['cond/w']).add(w['cond/b']));
+    return dense(hidden, w['cond/proj']).reshape([B, F, -1]) as tf.Tensor3D;
+  });
+}
+
+/**
+ * The sample-rate stack. prev: [B, T] int32 codes of the previous samples (the input is the
+ * target shifted by one); cond: [B * T, L * 2R] per-sample conditioning. Returns logits [B * T, Q].
+ * Positions before the window start see zeros, exactly as the generator's empty queues do.
+ */
+export function stackForward(w: VocoderWeights, c: VocoderConfig, prev: tf.Tensor2D, cond: tf.Tensor2D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [B, T] = prev.shape;
+    const R = c.residualChannels;
+    let h = tf.gather(w['embed'], prev.reshape([-1])).reshape([B, T, R]) as tf.Tensor3D;
+    let skip: tf.Tensor | null = null;
+    c.dilations.forEach((d, l) => {
+      const past = d >= T ? tf.zerosLike(h) : tf.pad(h, [[0, 0], [d, 0], [0, 0]]).slice([0, 0, 0], [B, T, R]);
+      const x = tf.concat([past, h], 2).reshape([B * T, 2 * R]);
+      const z = dense(x, w[`layer${l}/wd`]).add(w[`layer${l}/bd`]).add(cond.slice([0, l * 2 * R], [B * T, 2 * R]));
+      const g = tf.mul(tf.tanh(z.slice([0, 0], [B * T, R])), tf.sigmoid(z.slice([0, R], [B * T, R])));
+      const s = dense(g, w[`layer${l}/ws`]).add(w[`layer${l}/bs`]);
+      skip = skip ? skip.add(s) : s;
+      if (l < c.dilations.length - 1) h = h.add(dense(g, w[`layer${l}/wr`]).add(w[`layer${l}/br`]).reshape([B, T, R]));
+    });
+    const a = tf.relu(dense(tf.relu(skip!), w['head/w1']).add(w['head/b1']));
+    return dense(a, w['head/w2']).add(w['head/b2']) as tf.Tensor2D;
+  });
+}
+
+/** Index of the mel frame (of `frames`) that conditions output sample t. */
+export function frameOf(t: number, frames: number, c: Pick<VocoderConfig, 'hop' | 'melWindow'>): number {
+  const f = Math.floor((t - condOffset(c)) / c.hop);
+  return f < 0 ? 0 : f >= frames ? frames - 1 : f;
+}
+
+/** Output length for F mel frames: about the length of the audio they were computed from. */
+export function samplesForFrames(frames: number, c: Pick<VocoderConfig, 'hop' | 'melWindow'>): number {
+  return frames <= 0 ? 0 : frames * c.hop + 2 * condOffset(c);
+}
+
+/** Mel rows [F * M] -> [1, F + 2, M] with the edge frames replicated (the conditioning conv's context). */
+export function padMel(data: Float32Array, frames: number, bins: number): tf.Tensor3D {
+  const out = new Float32Array((frames + 2) * bins);
+  out.set(data.subarray(0, bins), 0);
+  out.set(data.subarray(0, frames * bins), bins);
+  out.set(data.subarray((frames - 1) * bins, frames * bins), (frames + 1) * bins);
+  return tf.tensor3d(out, [1, frames + 2, bins]);
+}

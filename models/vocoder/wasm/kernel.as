@@ -1,0 +1,181 @@
+// Fast WaveNet inner loop (Paine et al. 2016, cached queues), AssemblyScript with 128-bit SIMD.
+// Built to kernel.wasm by `npx tsx models/vocoder/wasm/build.ts`; the JS side
+// (../fast-generator.ts) lays out every buffer in linear memory and passes byte offsets.
+// Matrices are row-major [out][in] so each output is one contiguous dot product;
+// every dimension is a multiple of 4 (checked by the config).
+
+// Layout (byte offsets, set by setup()).
+let L: i32 = 0; let R: i32 = 0; let S: i32 = 0; let H: i32 = 0; let Q: i32 = 0;
+let pDil: usize = 0;    // i32[L] dilations
+let pPos: usize = 0;    // i32[L] ring write positions
+let pRing: usize = 0;   // i32[L] byte offsets of ring buffers (dilation * R floats each)
+let pLayer: usize = 0;  // per-layer weight blocks, stride layerStride bytes
+let layerStride: usize = 0;
+let pEmbed: usize = 0;  // [Q][R]
+let pSkipBias: usize = 0; // [S] sum of the skip biases
+let pW1: usize = 0; let pB1: usize = 0; // [H][S], [H]
+let pW2: usize = 0; let pB2: usize = 0; // [Q][H], [Q]
+let pCond: usize = 0;   // [L][2R] conditioning + conv bias of the current frame
+let pX: usize = 0;      // [2R] scratch: past ; current
+let pZ: usize = 0;      // [2R]
+let pG: usize = 0;      // [R]
+let pHcur: usize = 0;   // [R]
+let pSkip: usize = 0;   // [S]
+let pA: usize = 0;      // [H]
+let pLogits: usize = 0; // [Q] logits, then probabilities
+let rng: u64 = 0x9e3779b97f4a7c15;
+
+export function heapBase(): usize { return __heap_base; }
+
+export function setup(l: i32, r: i32, s: i32, h: i32, q: i32, dil: usize, pos: usize, ring: usize,
+  layer: usize, stride: usize, embed: usize, skipBias: usize, w1: usize, b1: usize, w2: usize, b2: usize,
+  cond: usize, scratch: usize): void {
+  L = l; R = r; S = s; H = h; Q = q; pDil = dil; pPos = pos; pRing = ring; pLayer = layer; layerStride = stride;
+  pEmbed = embed; pSkipBias = skipBias; pW1 = w1; pB1 = b1; pW2 = w2; pB2 = b2; pCond = cond;
+  pX = scratch; pZ = pX + (<usize>(2 * R) << 2); pG = pZ + (<usize>(2 * R) << 2); pHcur = pG + (<usize>R << 2);
+  pSkip = pHcur + (<usize>R << 2); pA = pSkip + (<usize>S << 2); pLogits = pA + (<usize>H << 2);
+}
+
+export function logitsPtr(): usize { return pLogits; }
+export function scratchBytes(r: i32, s: i32, h: i32, q: i32): i32 { return (2 * r + 2 * r + r + r + s + h + q) * 4; }
+export function seed(s: u64): void { rng = s == 0 ? 0x9e3779b97f4a7c15 : s; }
+
+@inline function hsum(v: v128): f32 {
+  const a = f32x4.add(v, v128.shuffle<f32>(v, v, 2, 3, 0, 1));
+  const b = f32x4.add(a, v128.shuffle<f32>(a, a, 1, 0, 3, 2));
+  return f32x4.extract_lane(b, 0);
+}
+
+// y[j] (op)= bias? + W[j] . x ; rows % 4 == 0, cols % 4 == 0. add: accumulate into y instead of overwrite.
+@inline function matvec(w: usize, x: usize, y: usize, rows: i32, cols: i32, add: bool): void {
+  const rowBytes = <usize>cols << 2;
+  for (let j = 0; j < rows; j += 4) {
+    const w0 = w + <usize>j * rowBytes; const w1 = w0 + rowBytes; const w2 = w1 + rowBytes; const w3 = w2 + rowBytes;
+    let a0 = f32x4.splat(0); let a1 = f32x4.splat(0); let a2 = f32x4.splat(0); let a3 = f32x4.splat(0);
+    for (let i: usize = 0; i < rowBytes; i += 16) {
+      const xv = v128.load(x + i);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(w0 + i), xv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(w1 + i), xv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(w2 + i), xv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(w3 + i), xv));
+    }
+    // transpose-reduce the four accumulators into one vector of four row sums
+    const t0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), v128.shuffle<f32>(a0, a1, 2, 3, 6, 7));
+    const t1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), v128.shuffle<f32>(a2, a3, 2, 3, 6, 7));
+    let sums = f32x4.add(v128.shuffle<f32>(t0, t1, 0, 2, 4, 6), v128.shuffle<f32>(t0, t1, 1, 3, 5, 7));
+    const yp = y + (<usize>j << 2);
+    if (add) sums = f32x4.add(sums, v128.load(yp));
+    v128.store(yp, sums);
+  }
+}
+
+// exp for 4 lanes: 2^n * p(f), |f| <= 0.5, degree-6 polynomial (relative error ~2e-7 in f32).
+@inline function exp4(x: v128): v128 {
+  const cx = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(87.0));
+  const t = f32x4.mul(cx, f32x4.splat(1.4426950408889634));
+  const n = f32x4.nearest(t);
+  const f = f32x4.mul(f32x4.sub(t, n), f32x4.splat(0.6931471805599453));
+  // e^f Taylor to degree 7 on |f| <= 0.347
+  let p = f32x4.splat(1.0 / 5040.0);
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0 / 720.0));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0 / 120.0));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0 / 24.0));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0 / 6.0));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(0.5));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
+  p = f32x4.add(f32x4.mul(p, f), f32x4.splat(1.0));
+  const scale = i32x4.shl(i32x4.add(i32x4.trunc_sat_f32x4_s(n), i32x4.splat(127)), 23);
+  return f32x4.mul(p, scale);
+}
+
+@inline function sigmoid4(x: v128): v128 {
+  const one = f32x4.splat(1.0);
+  return f32x4.div(one, f32x4.add(one, exp4(f32x4.neg(x))));
+}
+
+// One sample: the network's logits for the next code given the previous code.
+export function forward(prev: i32): void {
+  const rb = <usize>R << 2;
+  memory.copy(pHcur, pEmbed + <usize>prev * rb, rb);
+  memory.copy(pSkip, pSkipBias, <usize>S << 2);
+  for (let l = 0; l < L; l++) {
+    const d = load<i32>(pDil + (<usize>l << 2));
+    const pos = load<i32>(pPos + (<usize>l << 2));
+    const slot = <usize>load<i32>(pRing + (<usize>l << 2)) + <usize>pos * rb;
+    memory.copy(pX, slot, rb);          // h[t - d]
+    memory.copy(pX + rb, pHcur, rb);    // h[t]
+    memory.copy(slot, pHcur, rb);       // queue it for t + d
+    store<i32>(pPos + (<usize>l << 2), pos + 1 == d ? 0 : pos + 1);
+    const blk = pLayer + <usize>l * layerStride;
+    const wd = blk;                                   // [2R][2R]
+    const wr = wd + (<usize>(4 * R * R) << 2);        // [R][R]
+    const br = wr + (<usize>(R * R) << 2);            // [R]
+    const ws = br + rb;                               // [S][R]
+    memory.copy(pZ, pCond + <usize>l * (rb << 1), rb << 1);
+    matvec(wd, pX, pZ, 2 * R, 2 * R, true);
+    const two = f32x4.splat(2.0); const one = f32x4.splat(1.0);
+    for (let i: usize = 0; i < rb; i += 16) {
+      const a = v128.load(pZ + i);
+      const b = v128.load(pZ + rb + i);
+      const th = f32x4.sub(f32x4.mul(two, sigmoid4(f32x4.mul(two, a))), one);
+      v128.store(pG + i, f32x4.mul(th, sigmoid4(b)));
+    }
+    if (l < L - 1) {
+      // residual: h += br + Wr g
+      for (let i: usize = 0; i < rb; i += 16) v128.store(pHcur + i, f32x4.add(v128.load(pHcur + i), v128.load(br + i)));
+      matvec(wr, pG, pHcur, R, R, true);
+    }
+    matvec(ws, pG, pSkip, S, R, true);
+  }
+  const zero = f32x4.splat(0);
+  for (let i: usize = 0; i < (<usize>S << 2); i += 16) v128.store(pSkip + i, f32x4.max(v128.load(pSkip + i), zero));
+  memory.copy(pA, pB1, <usize>H << 2);
+  matvec(pW1, pSkip, pA, H, S, true);
+  for (let i: usize = 0; i < (<usize>H << 2); i += 16) v128.store(pA + i, f32x4.max(v128.load(pA + i), zero));
+  memory.copy(pLogits, pB2, <usize>Q << 2);
+  matvec(pW2, pA, pLogits, Q, H, true);
+}
+
+// Turns the logits in place into probabilities at the given temperature (> 0).
+export function softmax(temperature: f32): void {
+  const qb = <usize>Q << 2;
+  let m: f32 = -Infinity;
+  for (let i: usize = 0; i < qb; i += 4) m = max(m, load<f32>(pLogits + i));
+  const inv = f32x4.splat(1.0 / temperature); const mv = f32x4.splat(m);
+  let acc = f32x4.splat(0);
+  for (let i: usize = 0; i < qb; i += 16) {
+    const e = exp4(f32x4.mul(f32x4.sub(v128.load(pLogits + i), mv), inv));
+    v128.store(pLogits + i, e); acc = f32x4.add(acc, e);
+  }
+  const norm = f32x4.splat(1.0 / hsum(acc));
+  for (let i: usize = 0; i < qb; i += 16) v128.store(pLogits + i, f32x4.mul(v128.load(pLogits + i), norm));
+}
+
+function uniform(): f64 {
+  // xorshift64*: fast, seedable, plenty for picking one of 256 codes
+  let x = rng; x ^= x >> 12; x ^= x << 25; x ^= x >> 27; rng = x;
+  return <f64>((x * 0x2545F4914F6CDD1D) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+function argmaxLogits(): i32 {
+  let best = 0; let bv = load<f32>(pLogits);
+  for (let i = 1; i < Q; i++) { const v = load<f32>(pLogits + (<usize>i << 2)); if (v > bv) { bv = v; best = i; } }
+  return best;
+}
+
+// Generates n codes into out (i32[n]), starting from prev; temperature 0 means argmax. Returns the last code.
+export function generate(prev: i32, n: i32, temperature: f32, out: usize): i32 {
+  for (let k = 0; k < n; k++) {
+    forward(prev);
+    let code = 0;
+    if (temperature <= 0) code = argmaxLogits();
+    else {
+      softmax(temperature);
+      let u = <f32>uniform(); let c: f32 = 0; code = Q - 1;
+      for (let i = 0; i < Q; i++) { c += load<f32>(pLogits + (<usize>i << 2)); if (u < c) { code = i; break; } }
+    }
+    store<i32>(out + (<usize>k << 2), code);
+    prev = code;
+  }
+  return prev;
+}

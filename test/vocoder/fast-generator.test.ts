@@ -1,0 +1,142 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend.ts';
+import { vocoderConfig, receptiveField, type VocoderConfig } from '../../models/vocoder/config.ts';
+import { conditionFrames, frameOf, initialWeights, mulberry32, padMel, samplesForFrames, stackForward, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
+import { FastWaveNetGenerator, type FlatWeights } from '../../models/vocoder/fast-generator.ts';
+import { NaiveWaveNetGenerator } from '../../models/vocoder/naive-generator.ts';
+
+/** Random weights with non-zero biases and a sharpened head, so distributions are far from uniform. */
+function randomModel(c: VocoderConfig, seed: number): { flat: FlatWeights; tensors: VocoderWeights } {
+  const flat = initialWeights(c);
+  const rand = mulberry32(seed);
+  for (const [name, shape] of weightShapes(c)) {
+    if (shape.length === 1) for (let i = 0; i < flat[name].length; i++) flat[name][i] = (rand() - 0.5) * 0.4;
+  }
+  for (let i = 0; i < flat['head/w2'].length; i++) flat['head/w2'][i] *= 6;
+  const tensors: VocoderWeights = {};
+  for (const [name, shape] of weightShapes(c)) tensors[name] = tf.tensor(flat[name], shape);
+  return { flat, tensors };
+}
+
+function randomMel(frames: number, bins: number, seed: number): Float32Array {
+  const rand = mulberry32(seed);
+  return Float32Array.from({ length: frames * bins }, () => -6 + 4 * rand());
+}
+
+/** Per-frame conditioning rows [F][L*2R] from the tfjs conditioning network. */
+function condRows(w: VocoderWeights, c: VocoderConfig, mel: Float32Array, frames: number): Float32Array[] {
+  const t = conditionFrames(w, c, padMel(mel, frames, c.numMels));
+  const flat = t.dataSync() as Float32Array;
+  t.dispose();
+  const width = c.dilations.length * 2 * c.residualChannels;
+  return Array.from({ length: frames }, (_, f) => flat.slice(f * width, (f + 1) * width));
+}
+
+beforeAll(async () => {
+  await initBackend({ log: () => {} });
+});
+
+describe('FastWaveNetGenerator', () => {
+  it('gives the tfjs model\'s next-sample distribution for the same history (default config)', () => {
+    const c = vocoderConfig({ seed: 5 });
+    const { flat, tensors } = randomModel(c, 11);
+    const frames = 10;
+    const mel = randomMel(frames, c.numMels, 3);
+    const T = samplesForFrames(frames, c);
+    expect(T).toBeGreaterThan(receptiveField(c) + 500); // positions beyond the first full receptive field
+    const rand = mulberry32(9);
+    const prev = Int32Array.from({ length: T }, () => Math.floor(rand() * 256));
+    const rows = condRows(tensors, c, mel, frames);
+    const width = rows[0].length;
+    const perSample = new Float32Array(T * width);
+    for (let t = 0; t < T; t++) perSample.set(rows[frameOf(t, frames, c)], t * width);
+    const [logitsT, probsT] = tf.tidy(() => {
+      const lg = stackForward(tensors, c, tf.tensor2d(prev, [1, T], 'int32'), tf.tensor2d(perSample, [T, width]));
+      return [lg.dataSync() as Float32Array, tf.softmax(lg).dataSync() as Float32Array];
+    });
+    const fast = new FastWaveNetGenerator(c, flat);
+    const positions = new Set([0, 1, 2, 159, 160, 777, 1023, 1024, 1500, T - 1]);
+    let maxP = 0;
+    let maxL = 0;
+    let peak = 0;
+    for (let t = 0; t < T; t++) {
+      fast.setConditioning(rows[frameOf(t, frames, c)]);
+      if (!positions.has(t)) {
+        fast.stepLogits(prev[t]);
+        continue;
+      }
+      // both views of the same step: logits, then the distribution recomputed from them
+      const logits = fast.stepLogits(prev[t]);
+      for (let q = 0; q < 256; q++) maxL = Math.max(maxL, Math.abs(logits[q] - logitsT[t * 256 + q]));
+      let m = -Infinity;
+      for (const v of logits) m = Math.max(m, v);
+      let z = 0;
+      for (const v of logits) z += Math.exp(v - m);
+      for (let q = 0; q < 256; q++) {
+        const p = Math.exp(logits[q] - m) / z;
+        maxP = Math.max(maxP, Math.abs(p - probsT[t * 256 + q]));
+        peak = Math.max(peak, probsT[t * 256 + q]);
+      }
+    }
+    expect(peak).toBeGreaterThan(0.05); // far from uniform (1/256), so the comparison means something
+    expect(maxL).toBeLessThan(1e-3);
+    expect(maxP).toBeLessThan(1e-4);
+    tf.dispose(Object.values(tensors));
+  });
+
+  it('computes softmax in the kernel like tf.softmax, at a temperature', () => {
+    const c = vocoderConfig({ dilations: [1, 2, 4], residualChannels: 8, skipChannels: 16, headChannels: 16, seed: 2 });
+    const { flat, tensors } = randomModel(c, 4);
+    const fast = new FastWaveNetGenerator(c, flat);
+    fast.setConditioning(new Float32Array(c.dilations.length * 2 * c.residualChannels));
+    const logits = fast.stepLogits(7);
+    fast.reset();
+    const probs = fast.stepProbs(7, 0.7);
+    const ref = tf.tidy(() => tf.softmax(tf.tensor1d(logits).div(0.7)).dataSync() as Float32Array);
+    let max = 0;
+    for (let q = 0; q < 256; q++) max = Math.max(max, Math.abs(probs[q] - ref[q]));
+    expect(max).toBeLessThan(1e-6);
+    let sum = 0;
+    for (const p of probs) sum += p;
+    expect(sum).toBeCloseTo(1, 5);
+    tf.dispose(Object.values(tensors));
+  });
+
+  it('generates the same argmax sequence as the naive (uncached) generator', () => {
+    const c = vocoderConfig({ dilations: [1, 2, 4, 8, 16, 32], residualChannels: 8, skipChannels: 16, headChannels: 16, seed: 8 });
+    const { flat, tensors } = randomModel(c, 6);
+    const frames = 2;
+    const rows = condRows(tensors, c, randomMel(frames, c.numMels, 5), frames);
+    const n = 260; // spans both frames and more than the receptive field (64)
+    const conds = Array.from({ length: n }, (_, t) => rows[frameOf(t, frames, c)]);
+    const naive = new NaiveWaveNetGenerator(c, tensors).generateArgmax(128, conds);
+    const fast = new FastWaveNetGenerator(c, flat);
+    const out = new Int32Array(n);
+    let prev = 128;
+    for (let t = 0; t < n; t++) {
+      fast.setConditioning(conds[t]);
+      prev = fast.generate(prev, 1, 0, out, t);
+    }
+    expect(new Set(out).size).toBeGreaterThan(3); // not a constant sequence
+    expect(Array.from(out)).toEqual(Array.from(naive));
+    tf.dispose(Object.values(tensors));
+  });
+
+  it('is repeatable for a seed and varies across seeds when sampling', () => {
+    const c = vocoderConfig({ dilations: [1, 2, 4, 8], residualChannels: 8, skipChannels: 16, headChannels: 16 });
+    const { flat, tensors } = randomModel(c, 1);
+    const fast = new FastWaveNetGenerator(c, flat, { maxChunk: 64 }); // several kernel calls per request
+    const run = (seed: number) => {
+      fast.reset(seed);
+      fast.setConditioning(new Float32Array(c.dilations.length * 2 * c.residualChannels));
+      const out = new Int32Array(500);
+      fast.generate(128, 500, 1, out);
+      return Array.from(out);
+    };
+    const a = run(1);
+    expect(run(1)).toEqual(a);
+    expect(run(2)).not.toEqual(a);
+    tf.dispose(Object.values(tensors));
+  });
+});
