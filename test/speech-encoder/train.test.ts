@@ -7,7 +7,6 @@ import { initBackend } from '../../src/backend.ts';
 import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig, type TrainData } from '../../training/speech-encoder/train.ts';
 import { learningRateAt } from '../../training/speech-encoder/adam.ts';
 import { batchOrder, decodeNpy, encodeNpy, makeBatches, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
-import { editDistance } from '../../training/speech-encoder/edit-distance.ts';
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
 import { mulberry32 } from '../../models/speech-encoder/network.ts';
 
@@ -101,11 +100,6 @@ describe('training helpers', () => {
     const changed = big.data.filter((v) => v !== 9).length;
     expect(changed).toBeGreaterThan(0);
     expect(big.data.every((v, i) => v === 9 || v === (i % 4) + 1)).toBe(true);
-  });
-
-  it('computes edit distance', () => {
-    expect(editDistance([...'kitten'], [...'sitting'])).toBe(3);
-    expect(editDistance([], [...'abc'])).toBe(3);
   });
 });
 

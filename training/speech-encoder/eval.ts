@@ -8,7 +8,7 @@ import { BabelfishError } from '../../src/errors.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { hasDigits, normalizeTranscript } from '../../models/speech-encoder/vocab.ts';
 import { readManifest, type ManifestRow } from './data.ts';
-import { editDistance } from './edit-distance.ts';
+import { editDistance } from '../../src/metrics/cer.ts';
 import type { AudioFrontEnd } from './train.ts';
 
 export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--limit n] [--json]

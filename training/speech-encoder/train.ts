@@ -35,7 +35,7 @@ import {
   specAugment,
   type Utterance,
 } from './data.ts';
-import { editDistance } from './edit-distance.ts';
+import { editDistance } from '../../src/metrics/cer.ts';
 
 // ---------------------------------------------------------------- config
 
