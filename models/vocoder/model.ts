@@ -1,0 +1,216 @@
+/**
+ * The WaveNet vocoder: build / load / save, and its task verb `vocode` (log-mel frames to
+ * 16 kHz audio), whole or streamed in chunks as they are generated.
+ *
+ * Saved folder: `model.json` (format, config, tfjs weights manifest), `weights.bin`
+ * (tfjs weight encoding, float32) and `config.json` (the config alone, for people).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BabelfishError } from '../../src/errors.ts';
+import { mulawDecode } from '../../src/audio/mulaw.ts';
+import type { MelSpectrogram } from '../../src/audio/types.ts';
+import { vocoderConfig, type VocoderConfig } from './config.ts';
+import { conditionFrames, frameOf, initialWeights, padMel, samplesForFrames, weightShapes, type VocoderWeights } from './network.ts';
+import { FastWaveNetGenerator, type FlatWeights } from './fast-generator.ts';
+
+export type { MelSpectrogram };
+
+export interface VocodeOptions {
+  /** Softmax temperature; 0 takes the most likely code (tends to buzz), 1 samples the model. */
+  temperature?: number;
+  /** Seed of the sampler, so a run can be repeated. */
+  seed?: number;
+  /** Samples per streamed chunk (default 1600: 100 ms). */
+  chunkSamples?: number;
+  /** Longest output accepted, in seconds (default 60); longer input is an error, never an endless run. */
+  maxSeconds?: number;
+}
+
+export const MODEL_FORMAT = 'babelfish-wavenet-vocoder/1';
+
+async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, data);
+  await rename(tmp, path);
+}
+
+let instance = 0;
+/** tfjs variable names are global; several vocoders may live in one process. */
+const uniqueName = (name: string) => `vocoder${instance++}/${name}`;
+
+export class Vocoder {
+  readonly config: VocoderConfig;
+  /** Trainable variables, by weight name (see network.ts). */
+  readonly weights: Record<string, tf.Variable>;
+
+  constructor(config: VocoderConfig, weights: Record<string, tf.Variable>) {
+    this.config = config;
+    this.weights = weights;
+  }
+
+  static build(overrides: Partial<VocoderConfig> = {}): Vocoder {
+    const config = vocoderConfig(overrides);
+    const init = initialWeights(config);
+    const weights: Record<string, tf.Variable> = {};
+    for (const [name, shape] of weightShapes(config)) weights[name] = tf.variable(tf.tensor(init[name], shape), true, uniqueName(name));
+    return new Vocoder(config, weights);
+  }
+
+  static async load(dir: string): Promise<Vocoder> {
+    let manifest: { format?: string; config?: VocoderConfig; weightsManifest?: tf.io.WeightsManifestConfig };
+    let data: Buffer;
+    try {
+      manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+      data = await readFile(join(dir, 'weights.bin'));
+    } catch (e) {
+      throw new BabelfishError('MODEL_NOT_FOUND', `no vocoder in ${dir} (model.json + weights.bin)`, { cause: e });
+    }
+    if (manifest.format !== MODEL_FORMAT || !manifest.config || !manifest.weightsManifest) {
+      throw new BabelfishError('MODEL_INVALID', `${dir}/model.json is not a ${MODEL_FORMAT} model`);
+    }
+    const config = vocoderConfig(manifest.config);
+    const tensors = tf.io.decodeWeights(new Uint8Array(data).buffer, manifest.weightsManifest.flatMap((g) => g.weights));
+    const weights: Record<string, tf.Variable> = {};
+    for (const [name, shape] of weightShapes(config)) {
+      const t = tensors[name];
+      if (!t || t.shape.join() !== shape.join()) {
+        tf.dispose(Object.values(tensors));
+        tf.dispose(Object.values(weights));
+        throw new BabelfishError('MODEL_INVALID', `${dir}: weight ${name} missing or not of shape [${shape}]`);
+      }
+      weights[name] = tf.variable(t, true, uniqueName(name));
+    }
+    tf.dispose(Object.values(tensors));
+    return new Vocoder(config, weights);
+  }
+
+  async save(dir: string): Promise<void> {
+    await mkdir(dir, { recursive: true });
+    const named = weightShapes(this.config).map(([name]) => ({ name, tensor: this.weights[name] as tf.Tensor }));
+    const { data, specs } = await tf.io.encodeWeights(named);
+    await writeAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
+    await writeAtomic(join(dir, 'config.json'), JSON.stringify(this.config, null, 1) + '\n');
+    const manifest = { format: MODEL_FORMAT, config: this.config, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
+    await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+  }
+
+  dispose(): void {
+    tf.dispose(Object.values(this.weights));
+  }
+
+  /** Bytes of the float32 weights. */
+  get sizeBytes(): number {
+    return weightShapes(this.config).reduce((a, [, s]) => a + 4 * s.reduce((x, y) => x * y, 1), 0);
+  }
+
+  /** The weights as flat arrays (a snapshot), for the fast generator. */
+  flatWeights(): FlatWeights {
+    const out: FlatWeights = {};
+    for (const [name, v] of Object.entries(this.weights)) out[name] = Float32Array.from(v.dataSync() as Float32Array);
+    return out;
+  }
+
+  /** A fresh fast generator over the current weights. */
+  fastGenerator(): FastWaveNetGenerator {
+    return new FastWaveNetGenerator(this.config, this.flatWeights());
+  }
+
+  /** Per-frame gate conditioning of every layer, [frames * L * 2R] (conv biases not included). */
+  conditioning(mel: MelSpectrogram): Float32Array {
+    this.checkMel(mel);
+    if (mel.frames === 0) return new Float32Array(0);
+    const out = tf.tidy(() => conditionFrames(this.weights as VocoderWeights, this.config, padMel(mel.data, mel.frames, mel.bins)));
+    const flat = Float32Array.from(out.dataSync() as Float32Array);
+    out.dispose();
+    return flat;
+  }
+
+  private checkMel(mel: MelSpectrogram): void {
+    if (mel.bins !== this.config.numMels) {
+      throw new BabelfishError('BAD_ARGUMENT', `mel has ${mel.bins} bins, the vocoder expects ${this.config.numMels}`);
+    }
+    if (!Number.isInteger(mel.frames) || mel.frames < 0 || mel.data.length < mel.frames * mel.bins) {
+      throw new BabelfishError('BAD_ARGUMENT', `mel data holds fewer than frames x bins = ${mel.frames} x ${mel.bins} values`);
+    }
+  }
+
+  /**
+   * Generates the mu-law codes for a mel, in chunks of at most chunkSamples, as they are made.
+   * Yields to the event loop between chunks so a server stays responsive.
+   */
+  async *streamCodes(mel: MelSpectrogram, options: VocodeOptions = {}): AsyncGenerator<Int32Array> {
+    this.checkMel(mel);
+    const c = this.config;
+    const total = samplesForFrames(mel.frames, c);
+    const maxSeconds = options.maxSeconds ?? 60;
+    if (total > maxSeconds * c.sampleRate) {
+      throw new BabelfishError('BAD_ARGUMENT', `mel of ${mel.frames} frames would make ${(total / c.sampleRate).toFixed(1)} s of audio; the limit is ${maxSeconds} s (split the text)`);
+    }
+    if (total === 0) return;
+    const temperature = options.temperature ?? 1;
+    const chunk = Math.max(1, Math.floor(options.chunkSamples ?? 1600));
+    const cond = this.conditioning(mel);
+    const width = c.dilations.length * 2 * c.residualChannels;
+    const gen = this.fastGenerator();
+    gen.reset(options.seed ?? 1);
+    let prev = silenceCode(c.quantizationChannels);
+    let buf = new Int32Array(chunk);
+    let filled = 0;
+    let t = 0;
+    while (t < total) {
+      const f = frameOf(t, mel.frames, c);
+      // the run of samples sharing frame f, cut at the chunk boundary
+      let end = t + 1;
+      while (end < total && frameOf(end, mel.frames, c) === f) end++;
+      end = Math.min(end, t + (chunk - filled));
+      gen.setConditioning(cond.subarray(f * width, (f + 1) * width));
+      prev = gen.generate(prev, end - t, temperature, buf, filled);
+      filled += end - t;
+      t = end;
+      if (filled === chunk || t === total) {
+        yield buf.slice(0, filled);
+        filled = 0;
+        buf = new Int32Array(chunk);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  }
+
+  /** Streams audio chunks (Float32Array in [-1, 1]) as they are generated. */
+  async *stream(mel: MelSpectrogram, options: VocodeOptions = {}): AsyncGenerator<Float32Array> {
+    for await (const codes of this.streamCodes(mel, options)) yield mulawDecode(codes, this.config.quantizationChannels);
+  }
+
+  /** Callback form of `stream`; resolves with the number of samples produced. */
+  async vocodeStream(mel: MelSpectrogram, onChunk: (chunk: Float32Array) => void | Promise<void>, options: VocodeOptions = {}): Promise<number> {
+    let n = 0;
+    for await (const chunk of this.stream(mel, options)) {
+      n += chunk.length;
+      await onChunk(chunk);
+    }
+    return n;
+  }
+
+  /** The whole utterance's audio. */
+  async vocode(mel: MelSpectrogram, options: VocodeOptions = {}): Promise<Float32Array> {
+    const parts: Float32Array[] = [];
+    const n = await this.vocodeStream(mel, (c) => void parts.push(c), options);
+    const out = new Float32Array(n);
+    let o = 0;
+    for (const p of parts) {
+      out.set(p, o);
+      o += p.length;
+    }
+    return out;
+  }
+}
+
+/** The code of a zero sample: the input before the first generated sample. */
+export function silenceCode(classes: number): number {
+  return classes >> 1;
+}
+
+export const buildVocoder = (overrides: Partial<VocoderConfig> = {}) => Vocoder.build(overrides);
+export const loadVocoder = (dir: string) => Vocoder.load(dir);

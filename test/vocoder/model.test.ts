@@ -1,0 +1,88 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { Vocoder } from '../../models/vocoder/model.ts';
+import { samplesForFrames } from '../../models/vocoder/network.ts';
+import { mulawDecode } from '../../src/audio/mulaw.ts';
+import type { MelSpectrogram } from '../../src/audio/types.ts';
+
+const small = { dilations: [1, 2, 4, 8], residualChannels: 8, skipChannels: 16, headChannels: 16, condChannels: 8 };
+
+function mel(frames: number, bins = 80): MelSpectrogram {
+  return { data: Float32Array.from({ length: frames * bins }, (_, i) => Math.sin(i * 0.37) * 3 - 5), frames, bins };
+}
+
+beforeAll(async () => {
+  await initBackend({ log: () => {} });
+});
+
+describe('Vocoder', () => {
+  it('streams chunks whose concatenation is the whole vocode() output, of the promised length', async () => {
+    const v = Vocoder.build({ ...small, seed: 3 });
+    const m = mel(7);
+    const chunks: Float32Array[] = [];
+    for await (const c of v.stream(m, { chunkSamples: 500, seed: 4 })) chunks.push(c);
+    const total = samplesForFrames(7, v.config);
+    expect(total).toBe(7 * 160 + 240);
+    expect(chunks.map((c) => c.length)).toEqual([500, 500, total - 1000]);
+    const whole = await v.vocode(m, { seed: 4 });
+    expect(whole.length).toBe(total);
+    expect(Array.from(whole)).toEqual(chunks.flatMap((c) => Array.from(c)));
+    for (const x of whole) expect(Math.abs(x)).toBeLessThanOrEqual(1);
+    v.dispose();
+  });
+
+  it('decodes exactly the generator\'s mu-law codes', async () => {
+    const v = Vocoder.build({ ...small, seed: 2 });
+    const codes: number[] = [];
+    for await (const c of v.streamCodes(mel(3), { seed: 9 })) codes.push(...c);
+    const audio = await v.vocode(mel(3), { seed: 9 });
+    expect(Array.from(audio)).toEqual(Array.from(mulawDecode(Int32Array.from(codes), 256)));
+    v.dispose();
+  });
+
+  it('saves and loads to the same weights and output', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vocoder-'));
+    try {
+      const v = Vocoder.build({ ...small, seed: 7, melMean: -4, melStd: 2 });
+      await v.save(dir);
+      const w = await Vocoder.load(dir);
+      expect(w.config).toEqual(v.config);
+      const a = await v.vocode(mel(4), { seed: 1, temperature: 0.8 });
+      const b = await w.vocode(mel(4), { seed: 1, temperature: 0.8 });
+      expect(Array.from(b)).toEqual(Array.from(a));
+      v.dispose();
+      w.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('rejects bad input with clear errors and bounds the output length', async () => {
+    const v = Vocoder.build(small);
+    await expect(v.vocode(mel(3, 40))).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(v.vocode({ data: new Float32Array(10), frames: 3, bins: 80 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(v.vocode(mel(1000), { maxSeconds: 5 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    expect((await v.vocode(mel(0))).length).toBe(0);
+    v.dispose();
+    const dir = await mkdtemp(join(tmpdir(), 'vocoder-'));
+    try {
+      await expect(Vocoder.load(dir)).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+      await writeFile(join(dir, 'model.json'), '{"format":"something-else"}');
+      await writeFile(join(dir, 'weights.bin'), '');
+      await expect(Vocoder.load(dir)).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(() => Vocoder.build({ residualChannels: 30 })).toThrow(/multiple of 4/);
+  });
+
+  it('keeps the default model under the 20 MB budget', () => {
+    const v = Vocoder.build();
+    expect(v.sizeBytes).toBeLessThan(20e6);
+    expect(v.sizeBytes).toBeGreaterThan(100e3);
+    v.dispose();
+  });
+});
