@@ -27,17 +27,22 @@ export class NaiveWaveNetGenerator {
     this.conds.length = 0;
   }
 
-  /**
-   * Advances one sample: prev is the previous code, cond the sample's conditioning [L * 2R]
-   * (conv bias excluded, as from conditionFrames). Returns the next-code logits.
-   */
-  stepLogits(prev: number, cond: Float32Array): Float32Array {
+  /** Appends history without computing anything (to start timing at a full window). */
+  push(prev: number, cond: Float32Array): void {
     this.inputs.push(prev);
     this.conds.push(cond);
     if (this.inputs.length > this.window) {
       this.inputs.shift();
       this.conds.shift();
     }
+  }
+
+  /**
+   * Advances one sample: prev is the previous code, cond the sample's conditioning [L * 2R]
+   * (conv bias excluded, as from conditionFrames). Returns the next-code logits.
+   */
+  stepLogits(prev: number, cond: Float32Array): Float32Array {
+    this.push(prev, cond);
     const T = this.inputs.length;
     const C = cond.length;
     const condRows = new Float32Array(T * C);

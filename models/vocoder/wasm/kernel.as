@@ -69,6 +69,43 @@ export function seed(s: u64): void { rng = s == 0 ? 0x9e3779b97f4a7c15 : s; }
   }
 }
 
+// Small copies as inline vector moves: memory.copy is an out-of-line call in V8, and the
+// stack makes dozens of them per sample. bytes % 16 == 0.
+@inline function copy(dst: usize, src: usize, bytes: usize): void {
+  for (let i: usize = 0; i < bytes; i += 16) v128.store(dst + i, v128.load(src + i));
+}
+
+// y[j] += W[j] . [a; b] with W rows of 2n floats: the dilated conv over h(t-d) and h(t) without
+// first copying them side by side.
+@inline function matvec2(w: usize, a: usize, b: usize, y: usize, rows: i32, n: i32): void {
+  const halfBytes = <usize>n << 2;
+  const rowBytes = halfBytes << 1;
+  for (let j = 0; j < rows; j += 4) {
+    const w0 = w + <usize>j * rowBytes; const w1 = w0 + rowBytes; const w2 = w1 + rowBytes; const w3 = w2 + rowBytes;
+    let a0 = f32x4.splat(0); let a1 = f32x4.splat(0); let a2 = f32x4.splat(0); let a3 = f32x4.splat(0);
+    for (let i: usize = 0; i < halfBytes; i += 16) {
+      const xv = v128.load(a + i);
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(w0 + i), xv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(w1 + i), xv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(w2 + i), xv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(w3 + i), xv));
+    }
+    for (let i: usize = 0; i < halfBytes; i += 16) {
+      const xv = v128.load(b + i);
+      const o = halfBytes + i;
+      a0 = f32x4.add(a0, f32x4.mul(v128.load(w0 + o), xv));
+      a1 = f32x4.add(a1, f32x4.mul(v128.load(w1 + o), xv));
+      a2 = f32x4.add(a2, f32x4.mul(v128.load(w2 + o), xv));
+      a3 = f32x4.add(a3, f32x4.mul(v128.load(w3 + o), xv));
+    }
+    const t0 = f32x4.add(v128.shuffle<f32>(a0, a1, 0, 1, 4, 5), v128.shuffle<f32>(a0, a1, 2, 3, 6, 7));
+    const t1 = f32x4.add(v128.shuffle<f32>(a2, a3, 0, 1, 4, 5), v128.shuffle<f32>(a2, a3, 2, 3, 6, 7));
+    const sums = f32x4.add(v128.shuffle<f32>(t0, t1, 0, 2, 4, 6), v128.shuffle<f32>(t0, t1, 1, 3, 5, 7));
+    const yp = y + (<usize>j << 2);
+    v128.store(yp, f32x4.add(sums, v128.load(yp)));
+  }
+}
+
 // exp for 4 lanes: 2^n * p(f), |f| <= 0.5, degree-6 polynomial (relative error ~2e-7 in f32).
 @inline function exp4(x: v128): v128 {
   const cx = f32x4.min(f32x4.max(x, f32x4.splat(-87.0)), f32x4.splat(87.0));
@@ -96,23 +133,21 @@ export function seed(s: u64): void { rng = s == 0 ? 0x9e3779b97f4a7c15 : s; }
 // One sample: the network's logits for the next code given the previous code.
 export function forward(prev: i32): void {
   const rb = <usize>R << 2;
-  memory.copy(pHcur, pEmbed + <usize>prev * rb, rb);
-  memory.copy(pSkip, pSkipBias, <usize>S << 2);
+  copy(pHcur, pEmbed + <usize>prev * rb, rb);
+  copy(pSkip, pSkipBias, <usize>S << 2);
   for (let l = 0; l < L; l++) {
     const d = load<i32>(pDil + (<usize>l << 2));
     const pos = load<i32>(pPos + (<usize>l << 2));
     const slot = <usize>load<i32>(pRing + (<usize>l << 2)) + <usize>pos * rb;
-    memory.copy(pX, slot, rb);          // h[t - d]
-    memory.copy(pX + rb, pHcur, rb);    // h[t]
-    memory.copy(slot, pHcur, rb);       // queue it for t + d
-    store<i32>(pPos + (<usize>l << 2), pos + 1 == d ? 0 : pos + 1);
     const blk = pLayer + <usize>l * layerStride;
+    copy(pZ, pCond + <usize>l * (rb << 1), rb << 1);
+    matvec2(blk, slot, pHcur, pZ, 2 * R, R);   // Wd [h(t - d); h(t)]
+    copy(slot, pHcur, rb);                     // queue h(t) for t + d
+    store<i32>(pPos + (<usize>l << 2), pos + 1 == d ? 0 : pos + 1);
     const wd = blk;                                   // [2R][2R]
     const wr = wd + (<usize>(4 * R * R) << 2);        // [R][R]
     const br = wr + (<usize>(R * R) << 2);            // [R]
     const ws = br + rb;                               // [S][R]
-    memory.copy(pZ, pCond + <usize>l * (rb << 1), rb << 1);
-    matvec(wd, pX, pZ, 2 * R, 2 * R, true);
     const two = f32x4.splat(2.0); const one = f32x4.splat(1.0);
     for (let i: usize = 0; i < rb; i += 16) {
       const a = v128.load(pZ + i);
@@ -129,15 +164,15 @@ export function forward(prev: i32): void {
   }
   const zero = f32x4.splat(0);
   for (let i: usize = 0; i < (<usize>S << 2); i += 16) v128.store(pSkip + i, f32x4.max(v128.load(pSkip + i), zero));
-  memory.copy(pA, pB1, <usize>H << 2);
+  copy(pA, pB1, <usize>H << 2);
   matvec(pW1, pSkip, pA, H, S, true);
   for (let i: usize = 0; i < (<usize>H << 2); i += 16) v128.store(pA + i, f32x4.max(v128.load(pA + i), zero));
-  memory.copy(pLogits, pB2, <usize>Q << 2);
+  copy(pLogits, pB2, <usize>Q << 2);
   matvec(pW2, pA, pLogits, Q, H, true);
 }
 
-// Turns the logits in place into probabilities at the given temperature (> 0).
-export function softmax(temperature: f32): void {
+// exp((logit - max) / temperature) in place; returns their sum.
+function expInPlace(temperature: f32): f32 {
   const qb = <usize>Q << 2;
   let m: f32 = -Infinity;
   for (let i: usize = 0; i < qb; i += 4) m = max(m, load<f32>(pLogits + i));
@@ -147,8 +182,13 @@ export function softmax(temperature: f32): void {
     const e = exp4(f32x4.mul(f32x4.sub(v128.load(pLogits + i), mv), inv));
     v128.store(pLogits + i, e); acc = f32x4.add(acc, e);
   }
-  const norm = f32x4.splat(1.0 / hsum(acc));
-  for (let i: usize = 0; i < qb; i += 16) v128.store(pLogits + i, f32x4.mul(v128.load(pLogits + i), norm));
+  return hsum(acc);
+}
+
+// Turns the logits in place into probabilities at the given temperature (> 0).
+export function softmax(temperature: f32): void {
+  const norm = f32x4.splat(1.0 / expInPlace(temperature));
+  for (let i: usize = 0; i < (<usize>Q << 2); i += 16) v128.store(pLogits + i, f32x4.mul(v128.load(pLogits + i), norm));
 }
 
 function uniform(): f64 {
@@ -170,8 +210,8 @@ export function generate(prev: i32, n: i32, temperature: f32, out: usize): i32 {
     let code = 0;
     if (temperature <= 0) code = argmaxLogits();
     else {
-      softmax(temperature);
-      let u = <f32>uniform(); let c: f32 = 0; code = Q - 1;
+      // inverse CDF on the unnormalised weights: u scaled by their sum
+      let u = <f32>uniform() * expInPlace(temperature); let c: f32 = 0; code = Q - 1;
       for (let i = 0; i < Q; i++) { c += load<f32>(pLogits + (<usize>i << 2)); if (u < c) { code = i; break; } }
     }
     store<i32>(out + (<usize>k << 2), code);

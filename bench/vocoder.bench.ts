@@ -1,0 +1,81 @@
+/**
+ * WaveNet vocoder speed at 16 kHz on one core (Node's main thread, single-threaded WASM):
+ * the fast cached-queue generator (samples/s, real-time factor), the whole `vocode()` path
+ * (conditioning + generation + mu-law decode) with its time to the first 100 ms chunk, and
+ * the naive uncached generator on a short clip, with the fast/naive ratio from the same run.
+ * Untrained weights: the arithmetic is the same as a trained model's.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../src/backend.ts';
+import { Vocoder } from '../models/vocoder/model.ts';
+import { receptiveField } from '../models/vocoder/config.ts';
+import { frameOf, samplesForFrames } from '../models/vocoder/network.ts';
+import { NaiveWaveNetGenerator } from '../models/vocoder/naive-generator.ts';
+import type { BenchResult } from './types.ts';
+
+export default async function (): Promise<BenchResult[]> {
+  await initBackend();
+  const v = Vocoder.build();
+  const c = v.config;
+  const frames = 300; // ~3 s
+  const mel = { data: Float32Array.from({ length: frames * c.numMels }, (_, i) => -6 + 3 * Math.sin(i * 0.013)), frames, bins: c.numMels };
+  const total = samplesForFrames(frames, c);
+  const width = c.dilations.length * 2 * c.residualChannels;
+  const cond = v.conditioning(mel);
+
+  // Generator alone, frame by frame as vocode() drives it.
+  const gen = v.fastGenerator();
+  const codes = new Int32Array(total);
+  const runFast = () => {
+    gen.reset(1);
+    let prev = 128;
+    for (let t = 0; t < total; ) {
+      const f = frameOf(t, frames, c);
+      let end = t + 1;
+      while (end < total && frameOf(end, frames, c) === f) end++;
+      gen.setConditioning(cond.subarray(f * width, (f + 1) * width));
+      prev = gen.generate(prev, end - t, 1, codes, t);
+      t = end;
+    }
+  };
+  runFast(); // warm-up
+  let best = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const t0 = performance.now();
+    runFast();
+    best = Math.min(best, (performance.now() - t0) / 1000);
+  }
+  const fastRate = total / best;
+
+  // Whole path, streamed: time to first chunk and total.
+  const t0 = performance.now();
+  let first = 0;
+  let n = 0;
+  for await (const chunk of v.stream(mel, { chunkSamples: 1600 })) {
+    if (!first) first = performance.now() - t0;
+    n += chunk.length;
+  }
+  const e2e = (performance.now() - t0) / 1000;
+
+  // Naive: the window already full (steady state), a short clip.
+  const naive = new NaiveWaveNetGenerator(c, v.weights);
+  const rf = receptiveField(c);
+  for (let t = 0; t < rf - 1; t++) naive.push(codes[t], cond.subarray(frameOf(t, frames, c) * width, (frameOf(t, frames, c) + 1) * width));
+  naive.stepLogits(codes[rf - 1], cond.subarray(0, width)); // warm-up
+  const naiveSteps = 20;
+  const t1 = performance.now();
+  for (let t = 0; t < naiveSteps; t++) naive.stepLogits(codes[rf + t], cond.subarray(frameOf(rf + t, frames, c) * width, (frameOf(rf + t, frames, c) + 1) * width));
+  const naiveRate = naiveSteps / ((performance.now() - t1) / 1000);
+  v.dispose();
+  tf.disposeVariables();
+
+  const sr = c.sampleRate;
+  return [
+    { name: 'fast.samples_per_s', value: fastRate, unit: 'samples/s', higherIsBetter: true, note: `default config, ${c.dilations.length} layers R=${c.residualChannels} S=${c.skipChannels}, ${(total / sr).toFixed(1)} s clip` },
+    { name: 'fast.rtf', value: sr / fastRate, unit: 'RTF', higherIsBetter: false, note: 'generation seconds per audio second, one core; goal < 0.25' },
+    { name: 'vocode.rtf', value: e2e / (n / sr), unit: 'RTF', higherIsBetter: false, note: 'vocode(): conditioning + generation + mu-law decode' },
+    { name: 'vocode.first_chunk_ms', value: first, unit: 'ms', higherIsBetter: false, note: 'latency to the first 100 ms chunk' },
+    { name: 'naive.samples_per_s', value: naiveRate, unit: 'samples/s', higherIsBetter: true, note: `tfjs over the ${rf}-sample receptive field per sample, ${naiveSteps} samples` },
+    { name: 'fast_vs_naive', value: fastRate / naiveRate, unit: 'ratio', higherIsBetter: true, note: 'same run' },
+  ];
+}
