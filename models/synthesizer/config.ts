@@ -30,6 +30,8 @@ export interface SynthesizerConfig {
   languages: string[];
   /** Voices (speaker ids 0..voices-1). */
   voices: number;
+  /** Corpus speaker behind each voice id, when known (e.g. the espeak voice and variant). */
+  voiceNames: string[];
   /** Width of every layer. */
   hidden: number;
   kernel: number;
@@ -59,6 +61,7 @@ export const DEFAULT_SYNTHESIZER_CONFIG: SynthesizerConfig = {
   symbols: [], // filled by synthesizerConfig() from symbols.ts
   languages: ['en', 'es', 'fr', 'de'],
   voices: 8,
+  voiceNames: [],
   hidden: 192,
   kernel: 5,
   encoderLayers: 3,

@@ -10,16 +10,12 @@ import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { splitSentences } from '../../src/text/sentences.ts';
 import { synthesizerConfig, type SynthesizerConfig } from './config.ts';
-import { SymbolTable } from './symbols.ts';
+import { SymbolTable, utteranceIds } from './symbols.ts';
+import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { decode, decoderBookkeeping, encode, initialWeights, weightShapes, FRAME_FEATURES, type Weights } from './network.ts';
 import { durationsFromLog } from './alignment.ts';
 
-/** Log-mel frames, row-major [frames x bins] (the shape of src/audio's features). */
-export interface MelSpectrogram {
-  data: Float32Array;
-  frames: number;
-  bins: number;
-}
+export type { MelSpectrogram };
 
 export interface SynthesizeOptions {
   lang: string;
@@ -87,7 +83,7 @@ export class Synthesizer {
     this.checkLanguage(lang);
     const out: SentencePlan[] = [];
     for (const sentence of splitSentences(text, { lang, maxChars: this.config.maxSentenceChars })) {
-      const n = this.symbols.normalize(sentence, lang);
+      const n = utteranceIds(this.symbols, sentence, lang);
       // A sentence of only pauses says nothing.
       if (n.ids.some((id) => this.symbols.symbols[id] !== ' ' && !',.?!'.includes(this.symbols.symbols[id]!))) {
         out.push({ sentence: n.text, ids: n.ids, dropped: n.dropped });

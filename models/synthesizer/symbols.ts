@@ -94,6 +94,19 @@ export class SymbolTable {
   }
 }
 
+/**
+ * What the model reads for one sentence: a leading ' ' (the silence before speech gets its own
+ * symbol, so MAS need not stretch the first letter over it) and a final pause symbol (the
+ * trailing silence). Used identically in training and at inference.
+ */
+export function utteranceIds(table: SymbolTable, raw: string, lang: string): NormalizedText {
+  const n = table.normalize(raw, lang);
+  if (!n.text) return n;
+  let text = ' ' + n.text;
+  if (!/[,.?!]$/.test(text)) text += '.';
+  return { text, ids: [...text].map((c) => table.id(c)), dropped: n.dropped };
+}
+
 /** Collapses runs of spaces and pauses: ' , , ' -> ', ', leading pauses go, a trailing space goes. */
 function tidy(s: string): string {
   let t = s.replace(/\s+/g, ' ');

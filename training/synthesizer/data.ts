@@ -1,0 +1,225 @@
+/**
+ * Training data for the synthesizer: manifest rows -> symbol ids + cached log-mel targets.
+ *
+ * Mels are computed once per audio file with src/audio's `logMelSpectrogram` (the features
+ * the vocoder is conditioned on) and cached as raw float32 under the cache dir, keyed by the
+ * file's path, size, mtime and the feature configuration.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { BabelfishError } from '../../src/errors.ts';
+import { DEFAULT_FEATURE_CONFIG } from '../../src/audio/config.ts';
+import { logMelSpectrogram } from '../../src/audio/features.ts';
+import { resample } from '../../src/audio/resample.ts';
+import { SymbolTable, utteranceIds } from '../../models/synthesizer/symbols.ts';
+import type { TrainItem } from './step.ts';
+
+/** One row of `manifest.<split>.jsonl` (the speech corpus). */
+export interface ManifestRow {
+  id?: string;
+  audio: string;
+  lang: string;
+  text: string;
+  speaker?: string;
+  split?: string;
+  duration?: number;
+}
+
+export async function readManifest(path: string): Promise<ManifestRow[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new BabelfishError('FILE_NOT_FOUND', `cannot read manifest ${path}`, { cause: e });
+  }
+  const rows: ManifestRow[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (!line.trim()) return;
+    let row: ManifestRow;
+    try {
+      row = JSON.parse(line);
+    } catch {
+      throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: not JSON`);
+    }
+    if (typeof row.audio !== 'string' || typeof row.text !== 'string' || typeof row.lang !== 'string') {
+      throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: a row needs string audio, text and lang`);
+    }
+    if (!isAbsolute(row.audio)) {
+      const nextToManifest = resolve(dirname(path), row.audio);
+      row.audio = existsSync(nextToManifest) ? nextToManifest : resolve(row.audio);
+    }
+    rows.push(row);
+  });
+  return rows;
+}
+
+/** PCM16 / float32 WAV to mono samples at `rate` (the corpus writes PCM16 WAV). */
+export function decodeWav(buf: Buffer, rate: number): Float32Array {
+  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error('not a WAV file');
+  let off = 12;
+  let fmt: { format: number; channels: number; rate: number; bits: number } | null = null;
+  while (off + 8 <= buf.length) {
+    const id = buf.toString('ascii', off, off + 4);
+    const size = buf.readUInt32LE(off + 4);
+    const body = off + 8;
+    if (id === 'fmt ') fmt = { format: buf.readUInt16LE(body), channels: buf.readUInt16LE(body + 2), rate: buf.readUInt32LE(body + 4), bits: buf.readUInt16LE(body + 14) };
+    if (id === 'data') {
+      if (!fmt) throw new Error('WAV data before fmt');
+      const n = Math.floor(Math.min(size, buf.length - body) / (fmt.bits / 8) / fmt.channels);
+      const x = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        let s = 0;
+        for (let c = 0; c < fmt.channels; c++) {
+          const p = body + (i * fmt.channels + c) * (fmt.bits / 8);
+          s += fmt.bits === 16 ? buf.readInt16LE(p) / 32768 : fmt.bits === 32 && fmt.format === 3 ? buf.readFloatLE(p) : 0;
+        }
+        x[i] = s / fmt.channels;
+      }
+      return fmt.rate === rate ? x : resample(x, fmt.rate, rate);
+    }
+    off = body + size + (size & 1);
+  }
+  throw new Error('WAV without data');
+}
+
+export interface LoadOptions {
+  cacheDir: string;
+  symbols: SymbolTable;
+  languages: readonly string[];
+  /** Speaker name -> voice id (extended with new speakers when `growVoices`). */
+  voices: Map<string, number>;
+  growVoices: boolean;
+  /** Longest utterance kept, in frames. */
+  maxFrames: number;
+  limit?: number;
+  log?: (line: string) => void;
+}
+
+export interface RawItem extends Omit<TrainItem, 'mel'> {
+  /** Natural-log mel [frames x 80] (not normalised). */
+  logMel: Float32Array;
+  text: string;
+}
+
+const FEATURE_KEY = JSON.stringify(DEFAULT_FEATURE_CONFIG);
+
+async function cachedMel(audio: string, cacheDir: string): Promise<{ data: Float32Array; frames: number }> {
+  const st = statSync(audio, { throwIfNoEntry: false });
+  if (!st) throw new BabelfishError('FILE_NOT_FOUND', `audio ${audio} listed in the manifest does not exist`);
+  const key = createHash('sha1').update(`${audio}\0${st.size}\0${st.mtimeMs}\0${FEATURE_KEY}`).digest('hex');
+  const path = join(cacheDir, key.slice(0, 2), key + '.f32');
+  const bins = DEFAULT_FEATURE_CONFIG.nMels;
+  if (existsSync(path)) {
+    const b = readFileSync(path);
+    const data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
+    return { data, frames: data.length / bins };
+  }
+  const mel = logMelSpectrogram(decodeWav(readFileSync(audio), DEFAULT_FEATURE_CONFIG.sampleRate), DEFAULT_FEATURE_CONFIG);
+  await mkdir(dirname(path), { recursive: true });
+  const tmp = `${path}.tmp-${process.pid}`;
+  await writeFile(tmp, new Uint8Array(mel.data.buffer, mel.data.byteOffset, mel.frames * bins * 4));
+  await rename(tmp, path);
+  return { data: mel.data.slice(0, mel.frames * bins), frames: mel.frames };
+}
+
+/** Manifest rows to training items; rows with no speakable text or too long audio are skipped and counted. */
+export async function loadItems(rows: ManifestRow[], opt: LoadOptions): Promise<RawItem[]> {
+  const out: RawItem[] = [];
+  const skipped = { language: 0, empty: 0, long: 0, short: 0, voice: 0 };
+  const dropped = new Set<string>();
+  const started = Date.now();
+  const take = opt.limit ? rows.slice(0, opt.limit) : rows;
+  for (let i = 0; i < take.length; i++) {
+    const row = take[i]!;
+    const lang = opt.languages.indexOf(row.lang);
+    if (lang < 0) {
+      skipped.language++;
+      continue;
+    }
+    const n = utteranceIds(opt.symbols, row.text, row.lang);
+    n.dropped.forEach((c) => dropped.add(c));
+    if (!n.ids.length) {
+      skipped.empty++;
+      continue;
+    }
+    const speaker = row.speaker ?? 'default';
+    if (!opt.voices.has(speaker)) {
+      if (!opt.growVoices) {
+        skipped.voice++;
+        continue;
+      }
+      opt.voices.set(speaker, opt.voices.size);
+    }
+    const mel = await cachedMel(row.audio, opt.cacheDir);
+    if (mel.frames > opt.maxFrames) {
+      skipped.long++;
+      continue;
+    }
+    if (mel.frames < n.ids.length) {
+      skipped.short++;
+      continue;
+    }
+    out.push({ id: row.id ?? row.audio, ids: n.ids, lang, voice: opt.voices.get(speaker)!, logMel: mel.data, frames: mel.frames, text: n.text });
+    if (opt.log && (i + 1) % 200 === 0) {
+      const rate = (i + 1) / ((Date.now() - started) / 1000);
+      opt.log(`mels ${i + 1}/${take.length} (${rate.toFixed(1)}/s, ETA ${Math.round((take.length - i - 1) / rate)}s)`);
+    }
+  }
+  if (opt.log) opt.log(`loaded ${out.length} utterances; skipped ${JSON.stringify(skipped)}${dropped.size ? `; dropped characters ${JSON.stringify([...dropped].join(''))}` : ''}`);
+  return out;
+}
+
+/** Per-bin mean and standard deviation, and a silence level (the 2nd percentile of all values). */
+export function melStats(items: RawItem[], bins: number): { mean: number[]; std: number[]; silence: number } {
+  const sum = new Float64Array(bins);
+  const sq = new Float64Array(bins);
+  let n = 0;
+  const sample: number[] = [];
+  for (const it of items) {
+    for (let t = 0; t < it.frames; t++) {
+      for (let b = 0; b < bins; b++) {
+        const v = it.logMel[t * bins + b]!;
+        sum[b] += v;
+        sq[b] += v * v;
+      }
+      if (t % 7 === 0) for (let b = 0; b < bins; b += 5) sample.push(it.logMel[t * bins + b]!);
+    }
+    n += it.frames;
+  }
+  const mean = Array.from(sum, (s) => s / Math.max(1, n));
+  const std = Array.from(sq, (s, b) => Math.sqrt(Math.max(1e-4, s / Math.max(1, n) - mean[b]! * mean[b]!)));
+  sample.sort((a, b) => a - b);
+  return { mean, std, silence: sample.length ? sample[Math.floor(sample.length * 0.02)]! : Math.log(1e-5) };
+}
+
+/** Normalised copies for training. */
+export function normalizeItems(items: RawItem[], mean: number[], std: number[]): TrainItem[] {
+  const bins = mean.length;
+  return items.map((it) => {
+    const mel = new Float32Array(it.frames * bins);
+    for (let i = 0; i < mel.length; i++) mel[i] = (it.logMel[i]! - mean[i % bins]!) / std[i % bins]!;
+    return { id: it.id, ids: it.ids, lang: it.lang, voice: it.voice, mel, frames: it.frames };
+  });
+}
+
+/**
+ * Batches of similar length: each batch's padded frame count (items x longest) stays within
+ * `maxFrames`. Fixed for a run; the step number picks a batch, so resume replays the order.
+ */
+export function makeBatches(items: { frames: number }[], maxFrames: number, maxBatch: number): number[][] {
+  const order = items.map((_, i) => i).sort((a, b) => items[a]!.frames - items[b]!.frames);
+  const batches: number[][] = [];
+  let cur: number[] = [];
+  for (const i of order) {
+    const longest = items[i]!.frames;
+    if (cur.length && ((cur.length + 1) * longest > maxFrames || cur.length >= maxBatch)) {
+      batches.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) batches.push(cur);
+  return batches;
+}
