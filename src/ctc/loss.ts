@@ -143,13 +143,15 @@ function logSumExp3(a: tf.Tensor2D, b: tf.Tensor2D, c: tf.Tensor2D): tf.Tensor2D
  * @param logits       [B, T, C] unnormalised scores (log-softmax is applied inside).
  * @param labels       B label sequences (no blanks), any lengths.
  * @param inputLengths valid frames per example (<= T); frames past it are ignored.
+ * @param optionsOrBlank options, or just the blank index.
  */
 export function ctcLossPerExample(
   logits: tf.Tensor3D,
   labels: ArrayLike<number>[],
   inputLengths: number[],
-  options: CtcLossOptions = {},
+  optionsOrBlank: CtcLossOptions | number = {},
 ): tf.Tensor1D {
+  const options = typeof optionsOrBlank === 'number' ? { blank: optionsOrBlank } : optionsOrBlank;
   const blank = options.blank ?? 0;
   const p = prepare(logits.shape, labels, inputLengths, blank);
   const { B, T, C, S } = p;
@@ -241,7 +243,7 @@ export function ctcLoss(
   logits: tf.Tensor3D,
   labels: ArrayLike<number>[],
   inputLengths: number[],
-  options: CtcLossOptions = {},
+  options: CtcLossOptions | number = {},
 ): tf.Scalar {
   return tf.tidy(() => tf.mean(ctcLossPerExample(logits, labels, inputLengths, options)) as tf.Scalar);
 }

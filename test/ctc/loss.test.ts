@@ -81,6 +81,8 @@ describe('ctcLoss', () => {
     const x = randomLogits(1, 5, 3, 7);
     const got = tf.tidy(() => ctcLossPerExample(tf.tensor3d(x), [[0, 0]], [5], { blank: 2 }).arraySync());
     expect(got[0]).toBeCloseTo(bruteForceNll(x[0], [0, 0], 2), 4);
+    const viaNumber = tf.tidy(() => ctcLoss(tf.tensor3d(x), [[0, 0]], [5], 2).arraySync() as number);
+    expect(viaNumber).toBeCloseTo(got[0], 5);
   });
 
   it('ignores whatever lies in the padding beyond each input length', () => {
