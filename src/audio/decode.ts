@@ -1,0 +1,261 @@
+/**
+ * Decoding any container/codec ffmpeg knows (WebM/Opus, Ogg, MP3, FLAC, WAV...)
+ * to mono Float32 through fluent-ffmpeg and the ffmpeg binary that npm installs
+ * (@ffmpeg-installer/ffmpeg). ffmpeg downmixes and resamples (its swr
+ * resampler, with a longer filter than its default), and writes raw f32le.
+ * WAV files skip the child process: wav.ts plus resample.ts.
+ */
+import { PassThrough, Readable } from 'node:stream';
+import { stat, open } from 'node:fs/promises';
+import { extname } from 'node:path';
+import ffmpeg from 'fluent-ffmpeg';
+import ffmpegInstaller from '@ffmpeg-installer/ffmpeg';
+import { BabelfishError } from '../errors.ts';
+import { resample, checkSampleRate } from './resample.ts';
+import { readWav } from './wav.ts';
+import type { AudioData } from './types.ts';
+
+export const FFMPEG_PATH: string = ffmpegInstaller.path;
+
+/** ffmpeg's error text, less fluent-ffmpeg's prefix and ffmpeg's banner noise: the line a person needs. */
+function ffmpegReason(err: Error, stderr: string | null): string {
+  const lines = (stderr ?? '')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^(ffmpeg version|built with|configuration:|lib\w+ +\d|Input #|Output #|Stream #|Stream mapping|Duration:|Metadata:|size=|Press \[q\]|\[.*\] +\w+ +: )/.test(l) && !l.startsWith('--'));
+  const tail = lines.slice(-3).join('; ');
+  const msg = err.message.replace(/^ffmpeg exited with code \d+:\s*/, '').trim();
+  return tail || msg || 'unknown ffmpeg error';
+}
+
+function outputOptions(sampleRate: number): string[] {
+  // filter_size 64 (default 32) halves the transition band of ffmpeg's resampler.
+  return ['-vn', '-sn', '-dn', '-ac', '1', '-af', `aresample=${sampleRate}:filter_size=64`, '-f', 'f32le', '-acodec', 'pcm_f32le'];
+}
+
+/** Collects little-endian float32 bytes that arrive in arbitrary pieces. */
+class F32Assembler {
+  private rest = Buffer.alloc(0);
+  push(chunk: Buffer): Float32Array {
+    const all = this.rest.length ? Buffer.concat([this.rest, chunk]) : chunk;
+    const n = all.length >> 2;
+    const out = new Float32Array(n);
+    for (let i = 0; i < n; i++) out[i] = all.readFloatLE(4 * i);
+    this.rest = Buffer.from(all.subarray(4 * n));
+    return out;
+  }
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Float32Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+async function checkFile(path: string): Promise<number> {
+  try {
+    const s = await stat(path);
+    if (!s.isFile()) throw new BabelfishError('BAD_ARGUMENT', `${path} is not a file`);
+    return s.size;
+  } catch (e) {
+    if (e instanceof BabelfishError) throw e;
+    throw new BabelfishError('FILE_NOT_FOUND', `no such file: ${path}`, { cause: e });
+  }
+}
+
+/** Whole input (a path, bytes or a readable stream) to mono Float32 at `sampleRate` (default 16 kHz). */
+export async function decodeAudio(input: string | Uint8Array | NodeJS.ReadableStream, opts: { sampleRate?: number } = {}): Promise<AudioData> {
+  const sampleRate = opts.sampleRate ?? 16000;
+  checkSampleRate(sampleRate);
+  let source: string | Readable;
+  if (typeof input === 'string') {
+    if ((await checkFile(input)) === 0) throw new BabelfishError('EMPTY_AUDIO', `${input} is empty (0 bytes)`);
+    source = input;
+  } else if (input instanceof Uint8Array) {
+    if (input.length === 0) throw new BabelfishError('EMPTY_AUDIO', 'the audio is empty (0 bytes)');
+    source = Readable.from([Buffer.from(input.buffer, input.byteOffset, input.byteLength)]);
+  } else source = input as Readable;
+  const what = typeof input === 'string' ? input : 'the audio';
+
+  return new Promise<AudioData>((resolve, reject) => {
+    const parts: Float32Array[] = [];
+    const asm = new F32Assembler();
+    const cmd = ffmpeg(source).setFfmpegPath(FFMPEG_PATH).outputOptions(outputOptions(sampleRate));
+    cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
+      reject(new BabelfishError('DECODE_FAILED', `cannot decode ${what}: ${ffmpegReason(err, stderr)}`, { cause: err }));
+    });
+    cmd.on('end', () => resolve({ samples: concat(parts), sampleRate }));
+    const out = cmd.pipe() as PassThrough;
+    out.on('data', (chunk: Buffer) => parts.push(asm.push(chunk)));
+  });
+}
+
+async function looksLikeWav(path: string): Promise<boolean> {
+  if (extname(path).toLowerCase() === '.wav') return true;
+  const fh = await open(path, 'r');
+  try {
+    const head = Buffer.alloc(4);
+    await fh.read(head, 0, 4, 0);
+    return head.toString('latin1') === 'RIFF';
+  } finally {
+    await fh.close();
+  }
+}
+
+/**
+ * An audio file as mono Float32 at `sampleRate`. WAV (PCM/float) is read
+ * directly and resampled here; anything else, and WAV codecs wav.ts does not
+ * read (ADPCM, A-law...), goes through ffmpeg. A malformed WAV is reported as
+ * such rather than handed to ffmpeg.
+ */
+export async function loadAudio(path: string, sampleRate = 16000): Promise<AudioData> {
+  checkSampleRate(sampleRate);
+  if ((await checkFile(path)) === 0) throw new BabelfishError('EMPTY_AUDIO', `${path} is empty (0 bytes)`);
+  if (await looksLikeWav(path)) {
+    try {
+      const a = await readWav(path);
+      return { samples: a.sampleRate === sampleRate ? a.samples : resample(a.samples, a.sampleRate, sampleRate), sampleRate };
+    } catch (e) {
+      if (!(e instanceof BabelfishError && e.code === 'UNSUPPORTED_AUDIO')) throw e;
+    }
+  }
+  return decodeAudio(path, { sampleRate });
+}
+
+export interface StreamingDecoderOptions {
+  /** Output rate (default 16 kHz). */
+  sampleRate?: number;
+  /** ffmpeg input format (e.g. 'webm', 'ogg') when probing a few bytes is not enough. */
+  inputFormat?: string;
+}
+
+/**
+ * A long-lived ffmpeg child for a container stream arriving in pieces (a
+ * browser's MediaRecorder WebM/Opus): push() bytes, receive Float32 chunks
+ * through onData() or by async iteration. Probing is cut to a few kilobytes and
+ * output packets are flushed at once, so audio flows while the stream is still
+ * open. Errors arrive as DECODE_FAILED via onError() (or end()/the iterator if
+ * no one listens). destroy() kills the child.
+ */
+export class StreamingDecoder implements AsyncIterable<Float32Array> {
+  readonly sampleRate: number;
+  private readonly input = new PassThrough();
+  private readonly cmd: ffmpeg.FfmpegCommand;
+  private readonly dataListeners: ((samples: Float32Array) => void)[] = [];
+  private readonly errorListeners: ((e: BabelfishError) => void)[] = [];
+  private readonly queue: Float32Array[] = [];
+  private wake: (() => void) | null = null;
+  private error: BabelfishError | null = null;
+  private finished = false;
+  private destroyed = false;
+  private readonly done: Promise<void>;
+  private samples = 0;
+
+  constructor(opts: StreamingDecoderOptions = {}) {
+    this.sampleRate = opts.sampleRate ?? 16000;
+    checkSampleRate(this.sampleRate);
+    const inputOptions = ['-probesize', '4096', '-analyzeduration', '0', '-fflags', 'nobuffer'];
+    if (opts.inputFormat) inputOptions.push('-f', opts.inputFormat);
+    this.cmd = ffmpeg(this.input)
+      .setFfmpegPath(FFMPEG_PATH)
+      .inputOptions(inputOptions)
+      .outputOptions([...outputOptions(this.sampleRate), '-flush_packets', '1']);
+    const asm = new F32Assembler();
+    this.done = new Promise<void>((resolve) => {
+      this.cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
+        if (!this.destroyed) this.fail(new BabelfishError('DECODE_FAILED', `cannot decode the audio stream: ${ffmpegReason(err, stderr)}`, { cause: err }));
+        this.finish();
+        resolve();
+      });
+      this.cmd.on('end', () => {
+        this.finish();
+        resolve();
+      });
+    });
+    const out = this.cmd.pipe() as PassThrough;
+    out.on('data', (chunk: Buffer) => {
+      const s = asm.push(chunk);
+      if (s.length === 0 || this.destroyed) return;
+      this.samples += s.length;
+      if (this.dataListeners.length) for (const l of this.dataListeners) l(s);
+      else {
+        this.queue.push(s);
+        this.wakeUp();
+      }
+    });
+  }
+
+  /** Samples decoded so far. */
+  get samplesOut(): number {
+    return this.samples;
+  }
+
+  onData(listener: (samples: Float32Array) => void): void {
+    this.dataListeners.push(listener);
+  }
+
+  onError(listener: (e: BabelfishError) => void): void {
+    this.errorListeners.push(listener);
+  }
+
+  push(chunk: Uint8Array): void {
+    if (this.finished || this.destroyed || this.input.writableEnded) return;
+    this.input.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+  }
+
+  /** No more input; resolves once everything is decoded and delivered (rejects only if an error had no listener). */
+  async end(): Promise<void> {
+    if (!this.input.writableEnded) this.input.end();
+    await this.done;
+    if (this.error && this.errorListeners.length === 0) throw this.error;
+  }
+
+  /** Kill the child process now; nothing more is delivered. */
+  destroy(): void {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    this.input.destroy();
+    if (!this.finished) this.cmd.kill('SIGKILL');
+    this.finish();
+  }
+
+  close(): void {
+    this.destroy();
+  }
+
+  async *[Symbol.asyncIterator](): AsyncIterator<Float32Array> {
+    for (;;) {
+      if (this.queue.length) {
+        yield this.queue.shift()!;
+        continue;
+      }
+      if (this.error) throw this.error;
+      if (this.finished) return;
+      await new Promise<void>((r) => (this.wake = r));
+    }
+  }
+
+  private fail(e: BabelfishError): void {
+    if (this.error) return;
+    this.error = e;
+    for (const l of this.errorListeners) l(e);
+    this.wakeUp();
+  }
+
+  private finish(): void {
+    this.finished = true;
+    this.wakeUp();
+  }
+
+  private wakeUp(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+}
