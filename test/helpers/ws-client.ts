@@ -69,3 +69,12 @@ export class TestClient {
     return this.until(() => this.closed !== null, 'close');
   }
 }
+
+/** Polls a condition on server state (which sends no message when it changes). */
+export async function waitUntil(pred: () => boolean, what: string, ms = 10_000): Promise<void> {
+  const t0 = Date.now();
+  while (!pred()) {
+    if (Date.now() - t0 > ms) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

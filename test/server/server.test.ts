@@ -6,7 +6,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { startServer, type BabelfishServer } from '../../server/server.ts';
 import { fakeStages } from '../helpers/fake-stages.ts';
-import { TestClient } from '../helpers/ws-client.ts';
+import { TestClient, waitUntil } from '../helpers/ws-client.ts';
 import { float32ToPcm16 } from '../../src/audio/pcm.ts';
 
 /** Voiced-speech-like bursts (harmonics of 140 Hz, syllabic modulation) between silences. */
@@ -146,7 +146,7 @@ describe('bad input gets an error event and harms nothing else', () => {
     const err = await c.waitFor('error', 'DECODE_FAILED');
     expect(err.fatal).toBe(true);
     await c.until(() => c.closed !== null, 'close');
-    await c.until(() => server.sessionCount() === 0, 'sessions released');
+    await waitUntil(() => server.sessionCount() === 0, 'sessions released');
     await expectHealthy();
   });
 
@@ -164,7 +164,7 @@ describe('bad input gets an error event and harms nothing else', () => {
     await streamAudio(clients[0]!, speechLike(0.5, 16000, 0));
     clients[0]!.ws.terminate();
     for (const c of clients.slice(1)) await c.close();
-    await clients[0]!.until(() => server.sessionCount() === 0, 'all sessions released', 5000);
+    await waitUntil(() => server.sessionCount() === 0, 'all sessions released', 5000);
     expect(server.sessionCount()).toBe(0);
     await expectHealthy();
   });
@@ -213,6 +213,40 @@ describe('configured gates', () => {
   });
 });
 
+describe('resume', () => {
+  it('a client that drops mid-session resumes by id and receives what it missed', async () => {
+    const srv = await startServer({ config: { port: 0, resumeWindowMs: 5000 }, loadStages: async () => fakeStages(), log: () => {} });
+    await srv.ready;
+    const u = `ws://127.0.0.1:${srv.port}/ws`;
+    const first = await TestClient.open(u);
+    first.json({ type: 'start', from: 'en', to: 'es' });
+    const ready = await first.waitFor('ready');
+    await streamAudio(first, speechLike(1.0));
+    await first.waitFor('partial');
+    const seen = first.received.events.length + first.received.audio.length;
+    const lastSeq = Math.max(...first.received.events.map((e) => e.seq));
+    first.ws.terminate(); // the network drops; the session keeps running, parked
+    await waitUntil(() => first.closed !== null, 'drop');
+    expect(srv.sessionCount()).toBe(1);
+
+    const second = await TestClient.open(u);
+    second.json({ type: 'resume', session: ready.session, lastSeq: seen });
+    second.json({ type: 'stop' });
+    await second.waitFor('done');
+    // Nothing sent before the drop comes again, and the utterance completes.
+    expect(second.received.events.every((e) => e.seq > lastSeq)).toBe(true);
+    expect(second.event('transcript')).toBeDefined();
+    expect(second.event('audio-end')).toBeDefined();
+    await second.close();
+    await waitUntil(() => srv.sessionCount() === 0, 'released');
+    const unknown = await TestClient.open(u);
+    unknown.json({ type: 'resume', session: 'nope' });
+    await unknown.waitFor('error', 'BAD_ARGUMENT');
+    await unknown.close();
+    await srv.close(100);
+  });
+});
+
 describe('fuzz', () => {
   it('thousands of random frames and messages leave the server healthy', async () => {
     let seed = 12345;
@@ -232,7 +266,7 @@ describe('fuzz', () => {
       if (i % 200 === 0) await new Promise((r) => setTimeout(r, 5));
     }
     for (const c of clients) if (!c.closed) c.ws.terminate();
-    await clients[0]!.until(() => server.sessionCount() === 0, 'sessions released', 10_000);
+    await waitUntil(() => server.sessionCount() === 0, 'sessions released', 10_000);
     await expectHealthy();
     // A well-behaved client still gets served.
     const ok = await TestClient.open(url);
