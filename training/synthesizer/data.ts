@@ -25,6 +25,8 @@ export interface ManifestRow {
   speaker?: string;
   split?: string;
   duration?: number;
+  /** What the corpus did to the audio (null: clean). */
+  augment?: { noise?: unknown; reverb?: unknown; telephone?: unknown; speed?: number } | null;
 }
 
 export async function readManifest(path: string): Promise<ManifestRow[]> {
@@ -91,6 +93,11 @@ export interface LoadOptions {
   /** Speaker name -> voice id (extended with new speakers when `growVoices`). */
   voices: Map<string, number>;
   growVoices: boolean;
+  /**
+   * Skip rows with added noise, reverb or telephone band: a synthesizer should learn clean
+   * speech (the corpus augments for the speech encoder's sake). Speed-perturbed rows stay.
+   */
+  cleanOnly?: boolean;
   /** Longest utterance kept, in frames. */
   maxFrames: number;
   limit?: number;
@@ -127,12 +134,17 @@ async function cachedMel(audio: string, cacheDir: string): Promise<{ data: Float
 /** Manifest rows to training items; rows with no speakable text or too long audio are skipped and counted. */
 export async function loadItems(rows: ManifestRow[], opt: LoadOptions): Promise<RawItem[]> {
   const out: RawItem[] = [];
-  const skipped = { language: 0, empty: 0, long: 0, short: 0, voice: 0 };
+  const skipped = { language: 0, empty: 0, long: 0, short: 0, voice: 0, augmented: 0 };
   const dropped = new Set<string>();
   const started = Date.now();
   const take = opt.limit ? rows.slice(0, opt.limit) : rows;
   for (let i = 0; i < take.length; i++) {
     const row = take[i]!;
+    const a = row.augment;
+    if (opt.cleanOnly !== false && a && (a.noise || a.reverb || a.telephone)) {
+      skipped.augmented++;
+      continue;
+    }
     const lang = opt.languages.indexOf(row.lang);
     if (lang < 0) {
       skipped.language++;
