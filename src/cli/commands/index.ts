@@ -8,4 +8,5 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   client: { summary: 'stream a file or the microphone (stdin) to a server and hear the translation', load: async () => (await import('./client.ts')).command },
   features: { summary: 'draw the log-mel spectrogram of an audio file as a PNG', load: async () => (await import('./features.ts')).command },
   info: { summary: 'versions, tfjs backend and the models found', load: async () => (await import('./info.ts')).command },
+  serve: { summary: 'the WebSocket + HTTP server with the demo page (npm start)', load: async () => (await import('./serve.ts')).command },
 };

@@ -1,0 +1,98 @@
+/**
+ * Loads the four trained models and adapts them to the pipeline's stage interfaces.
+ * Models load once per process and are shared by every session.
+ */
+import path from 'node:path';
+import { modelsDir } from '../paths.ts';
+import { initBackend } from '../backend.ts';
+import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import { logMelFeatureSource } from '../../models/speech-encoder/log-mel-source.ts';
+import { Translator } from '../../models/translator/model.ts';
+import { Synthesizer } from '../../models/synthesizer/model.ts';
+import { Vocoder } from '../../models/vocoder/model.ts';
+import type { PipelineStages } from './stages.ts';
+
+export interface ModelDirs {
+  speechEncoder: string;
+  translator: string;
+  synthesizer: string;
+  vocoder: string;
+}
+
+export function defaultModelDirs(root = modelsDir): ModelDirs {
+  return {
+    speechEncoder: path.join(root, 'speech-encoder'),
+    translator: path.join(root, 'translator'),
+    synthesizer: path.join(root, 'synthesizer'),
+    vocoder: path.join(root, 'vocoder'),
+  };
+}
+
+export interface StageOptions {
+  /** Translator beam width (1 = greedy, fastest). */
+  beam: number;
+  /** CTC prefix beam width for the final transcript (partials are always greedy). */
+  asrBeam: number;
+}
+
+export const DEFAULT_STAGE_OPTIONS: StageOptions = { beam: 4, asrBeam: 1 };
+
+export interface LoadedModels {
+  speechEncoder: SpeechEncoder;
+  translator: Translator;
+  synthesizer: Synthesizer;
+  vocoder: Vocoder;
+}
+
+export async function loadModels(dirs: ModelDirs = defaultModelDirs()): Promise<LoadedModels> {
+  await initBackend();
+  const [speechEncoder, translator, synthesizer, vocoder] = await Promise.all([
+    SpeechEncoder.load(dirs.speechEncoder, logMelFeatureSource()),
+    Translator.load(dirs.translator),
+    Synthesizer.load(dirs.synthesizer),
+    Vocoder.load(dirs.vocoder),
+  ]);
+  return { speechEncoder, translator, synthesizer, vocoder };
+}
+
+export function stagesFromModels(m: LoadedModels, options: Partial<StageOptions> = {}): PipelineStages {
+  const o = { ...DEFAULT_STAGE_OPTIONS, ...options };
+  return {
+    recognizer: {
+      // A character model hears every language of its alphabet; the language-id head
+      // (present when the config lists languages) is what makes 'auto' possible.
+      languages: m.speechEncoder.languages.length ? m.speechEncoder.languages : m.translator.languages,
+      detectsLanguage: m.speechEncoder.languages.length > 1,
+      open(lang) {
+        const stream = m.speechEncoder.stream({ lang: lang === 'auto' ? undefined : lang, beamWidth: o.asrBeam });
+        return {
+          push: (samples) => stream.push(samples),
+          async finish() {
+            const r = await stream.finish();
+            return { text: r.text, lang: lang === 'auto' ? (r.lang ?? m.speechEncoder.languages[0]!) : lang };
+          },
+        };
+      },
+    },
+    translator: {
+      languages: m.translator.languages,
+      async translate(text, from, to) {
+        const [t] = await m.translator.translate([text], { from, to, beam: o.beam });
+        return t?.text ?? '';
+      },
+    },
+    synthesizer: {
+      languages: m.synthesizer.languages,
+      voices: m.synthesizer.voices,
+      synthesize: (text, lang, voice) => m.synthesizer.synthesize(text, { lang, voice }),
+    },
+    vocoder: {
+      sampleRate: m.vocoder.config.sampleRate,
+      stream: (mel) => m.vocoder.stream(mel),
+    },
+  };
+}
+
+export async function loadStages(dirs?: ModelDirs, options?: Partial<StageOptions>): Promise<PipelineStages> {
+  return stagesFromModels(await loadModels(dirs), options);
+}
