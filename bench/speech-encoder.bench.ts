@@ -1,8 +1,8 @@
 /**
  * Speech encoder speed with an untrained model of the default size: real-time factor
  * of batch and streaming (100 ms chunks) inference on 10 s of input, the training step
- * time on a typical batch, and the model size. Features are random log-mel-like frames
- * (the feature extractor has its own benchmark); RTF = compute time / audio duration.
+ * time on a typical batch, and the model size: on random log-mel frames (network alone)
+ * and end to end from samples (log-mel included). RTF = compute time / audio duration.
  */
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
@@ -21,7 +21,7 @@ export default async function (): Promise<BenchResult[]> {
   const enc = SpeechEncoder.build();
   const bins = enc.config.numMels;
   const seconds = 10;
-  const frames = (seconds * 1000) / enc.config.hopMs;
+  const frames = (seconds * enc.config.features.sampleRate) / enc.config.features.hopLength;
   const feats = randomFrames(frames, bins, 1);
   const params = Object.values(enc.weights).reduce((s, v) => s + v.size, 0);
 
@@ -36,7 +36,7 @@ export default async function (): Promise<BenchResult[]> {
   for (let i = 0; i < reps; i++) enc.logProbs(feats);
   const batchMs = (performance.now() - t0) / reps;
 
-  const chunk = 100 / enc.config.hopMs; // 100 ms of frames
+  const chunk = (100 * enc.config.features.sampleRate) / 1000 / enc.config.features.hopLength; // 100 ms of frames
   t0 = performance.now();
   const s = enc.stream();
   let worstChunkMs = 0;
@@ -47,6 +47,19 @@ export default async function (): Promise<BenchResult[]> {
   }
   s.finishSync();
   const streamMs = performance.now() - t0;
+
+  // End to end from samples (log-mel extraction included), 100 ms pushes of noise.
+  const sr = enc.sampleRate;
+  const r = mulberry32(5);
+  const audio = Float32Array.from({ length: seconds * sr }, () => 0.1 * (r() - 0.5));
+  t0 = performance.now();
+  await enc.transcribe(audio);
+  const audioBatchMs = performance.now() - t0;
+  t0 = performance.now();
+  const s2 = enc.stream();
+  for (let i = 0; i < audio.length; i += sr / 10) await s2.push(audio.subarray(i, i + sr / 10));
+  await s2.finish();
+  const audioStreamMs = performance.now() - t0;
 
   // One training step: forward, CTC, backward (no optimizer update) on 16 x 4 s.
   const B = 16;
@@ -76,6 +89,8 @@ export default async function (): Promise<BenchResult[]> {
   return [
     { name: 'speech-encoder.batch_rtf', value: batchMs / (seconds * 1000), unit: 'RTF', higherIsBetter: false, note },
     { name: 'speech-encoder.stream_rtf', value: streamMs / (seconds * 1000), unit: 'RTF', higherIsBetter: false, note: `${note}, 100 ms chunks` },
+    { name: 'speech-encoder.audio_batch_rtf', value: audioBatchMs / (seconds * 1000), unit: 'RTF', higherIsBetter: false, note: `${note}, log-mel included` },
+    { name: 'speech-encoder.audio_stream_rtf', value: audioStreamMs / (seconds * 1000), unit: 'RTF', higherIsBetter: false, note: `${note}, log-mel included, 100 ms pushes` },
     { name: 'speech-encoder.stream_worst_chunk', value: worstChunkMs, unit: 'ms', higherIsBetter: false, note: 'slowest 100 ms chunk' },
     { name: 'speech-encoder.stream_over_batch', value: streamMs / batchMs, unit: 'ratio', higherIsBetter: false },
     { name: 'speech-encoder.train_step', value: trainMs, unit: 'ms', higherIsBetter: false, note: `forward+CTC+backward, ${B} x ${T / 100} s, 50 labels` },

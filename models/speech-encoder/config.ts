@@ -11,14 +11,13 @@
  * Convolutions rather than an LSTM/GRU: all frames of a chunk go through one matMul per
  * layer, in training and in streaming, where a recurrence costs a dozen tfjs op calls per frame.
  */
+import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../src/audio/config.ts';
 
 export interface SpeechEncoderConfig {
-  /** Audio sample rate the model was trained on. */
-  sampleRate: number;
-  /** Log-mel bins of the input features. */
+  /** The log-mel front end the model was trained with (sample rate, window, hop, mels). */
+  features: FeatureConfig;
+  /** Log-mel bins of the network's input (features.nMels for the real front end). */
   numMels: number;
-  /** Hop of the input features in ms (the output frame is 4x this). */
-  hopMs: number;
   /** Channels of the two strided front-end convolutions. */
   frontEndChannels: number;
   /** Kernel (in input frames) of the front-end convolutions. */
@@ -41,9 +40,8 @@ export interface SpeechEncoderConfig {
 }
 
 export const DEFAULT_SPEECH_ENCODER_CONFIG: SpeechEncoderConfig = {
-  sampleRate: 16000,
-  numMels: 80,
-  hopMs: 10,
+  features: { ...DEFAULT_FEATURE_CONFIG },
+  numMels: DEFAULT_FEATURE_CONFIG.nMels,
   frontEndChannels: 256,
   frontEndKernel: 3,
   hidden: 256,

@@ -14,6 +14,7 @@ import { Vocab, defaultVocab } from './vocab.ts';
 import { forward, initialWeights, weightShapes, type Weights } from './network.ts';
 import type { FeatureSource, LogMelFrames } from './features.ts';
 import { StreamingRecognizer } from './streaming.ts';
+import { logMelFeatureSource } from './log-mel-source.ts';
 
 export interface TranscribeOptions {
   /** Prefix beam width; 1 means greedy. */
@@ -55,7 +56,8 @@ export class SpeechEncoder {
     this.config = config;
     this.vocab = vocab;
     this.weights = weights;
-    this.features = features;
+    // The real front end by default, when the network's input width matches it.
+    this.features = features ?? (config.features.nMels === config.numMels ? logMelFeatureSource(config.features) : null);
   }
 
   get languages(): readonly string[] {
@@ -64,7 +66,11 @@ export class SpeechEncoder {
 
   /** Seconds per encoder output frame (4 feature hops). */
   get frameSeconds(): number {
-    return (4 * this.config.hopMs) / 1000;
+    return (4 * this.config.features.hopLength) / this.config.features.sampleRate;
+  }
+
+  get sampleRate(): number {
+    return this.features?.sampleRate ?? this.config.features.sampleRate;
   }
 
   /** Forward pass on a padded batch of raw log-mel features [B, T, numMels]. */

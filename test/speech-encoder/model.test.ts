@@ -184,4 +184,27 @@ describe('StreamingRecognizer', () => {
     for (let i = 1; i < partials.length; i++) expect(partials[i].startsWith(partials[i - 1].trimEnd())).toBe(true);
     enc.dispose();
   });
+
+  it('with the real log-mel front end: 100 ms chunks of random audio give the whole-signal logits and text', async () => {
+    const enc = SpeechEncoder.build({ frontEndChannels: 16, hidden: 24, dilations: [1, 2, 4], seed: 5 });
+    expect(enc.features?.bins).toBe(80);
+    const r = mulberry32(21);
+    const audio = new Float32Array(16000 * 3 + 77).map(() => 0.3 * (r() - 0.5));
+    const whole = await enc.transcribe(audio);
+    const wholeRows = enc.logProbs(enc.features!.compute(audio)).rows;
+    const s = enc.stream();
+    for (let i = 0; i < audio.length; i += 1600) await s.push(audio.subarray(i, i + 1600));
+    const rows = s.logits();
+    expect(rows.length).toBe(wholeRows.length);
+    expect(rows.length).toBe(outputFrames(Math.floor((audio.length - 400) / 160) + 1));
+    for (let t = 0; t < rows.length; t++) {
+      const m = Math.max(...rows[t]);
+      const z = m + Math.log(rows[t].reduce((a, v) => a + Math.exp(v - m), 0));
+      for (let v = 0; v < rows[t].length; v++) expect(rows[t][v] - z).toBeCloseTo(wholeRows[t][v], 4);
+    }
+    const done = await s.finish();
+    expect(done.text).toBe(whole.text);
+    expect(done.lang).toBe(whole.lang);
+    enc.dispose();
+  });
 });

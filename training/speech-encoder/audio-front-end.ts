@@ -1,10 +1,13 @@
-/**
- * The project's audio front end (decoding + log-mel) in the shape training needs.
- * Placeholder until `src/audio` lands: callers can pass their own AudioFrontEnd.
- */
-import { BabelfishError } from '../../src/errors.ts';
+/** The project's audio decoding and log-mel front end, in the shape training and evaluation need. */
+import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../src/audio/config.ts';
+import { loadAudio } from '../../src/audio/decode.ts';
+import { logMelFeatureSource } from '../../models/speech-encoder/log-mel-source.ts';
 import type { AudioFrontEnd } from './train.ts';
 
-export function defaultAudioFrontEnd(): AudioFrontEnd {
-  throw new BabelfishError('INTERNAL', 'the src/audio front end is not available yet');
+export function defaultAudioFrontEnd(config: FeatureConfig = DEFAULT_FEATURE_CONFIG): AudioFrontEnd {
+  return {
+    features: logMelFeatureSource(config),
+    loadAudio: async (path) => (await loadAudio(path, config.sampleRate)).samples,
+    featureKey: JSON.stringify(config),
+  };
 }

@@ -265,13 +265,18 @@ export async function trainSpeechEncoder(
   let step = 0;
   const ckpt = opts.resume ? await loadLatestCheckpoint<TrainConfig>(cfg.runDir) : null;
   if (ckpt) {
+    if (ckpt.encoder.vocab.symbols.join('\u0000') !== data.vocab.symbols.join('\u0000')) {
+      throw new BabelfishError('BAD_ARGUMENT', `the checkpoint in ${cfg.runDir} was trained with another vocabulary (different corpus?)`);
+    }
     encoder = ckpt.encoder;
     adam.loadState(ckpt.adamStep, ckpt.adamTensors);
     step = ckpt.state.step;
     log(`resuming from ${ckpt.dir} at step ${step}`);
   } else {
     if (opts.resume) log(`no checkpoint in ${cfg.runDir}; starting fresh`);
-    const stats = featureStats(data.train, data.bins);
+    // A spread-out sample of 2000 utterances pins the per-bin statistics well enough.
+    const every = Math.max(1, Math.floor(data.train.length / 2000));
+    const stats = featureStats(data.train.filter((_, i) => i % every === 0), data.bins);
     encoder = SpeechEncoder.build(
       { ...modelOverrides(cfg), numMels: data.bins, featureMean: stats.mean, featureStd: stats.std },
       data.vocab,

@@ -1,0 +1,91 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtemp, readdir, writeFile, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { runTrainSpeechEncoder, type AudioFrontEnd } from '../../training/speech-encoder/train.ts';
+import { runEvalSpeechEncoder } from '../../training/speech-encoder/eval.ts';
+import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import { logMelFeatureSource } from '../../models/speech-encoder/log-mel-source.ts';
+
+beforeAll(async () => {
+  await initBackend({ log: () => {} });
+});
+
+/** "Speech" where each letter is a 0.15 s tone of its own pitch. */
+function toneFor(text: string): Float32Array {
+  const sr = 16000;
+  const per = 0.15 * sr;
+  const out = new Float32Array(text.length * per + 800);
+  [...text].forEach((ch, i) => {
+    const f = 200 + 60 * (ch.charCodeAt(0) - 96);
+    for (let n = 0; n < per; n++) out[i * per + n] = 0.3 * Math.sin((2 * Math.PI * f * n) / sr);
+  });
+  return out;
+}
+
+async function countFiles(dir: string): Promise<number> {
+  let n = 0;
+  for (const e of await readdir(dir, { withFileTypes: true, recursive: true })) if (e.isFile()) n++;
+  return n;
+}
+
+describe('runTrainSpeechEncoder', () => {
+  it('reads manifests, caches features, trains, resumes by flag, exports a loadable model, and evaluates it', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'se-cli-'));
+    const texts = { train: ['abc', 'cab', "b'a c", 'room 42', 'acca'], dev: ['bca'], test: ['cab', 'abba'] };
+    const audioByPath = new Map<string, Float32Array>();
+    for (const [split, list] of Object.entries(texts)) {
+      const rows = list.map((text, i) => {
+        const audio = join(dir, `${split}-${i}.wav`);
+        audioByPath.set(audio, toneFor(text.replace(/[^a-z]/g, '')));
+        return JSON.stringify({ audio: `${split}-${i}.wav`, lang: i % 2 ? 'es' : 'en', text, speaker: 's', split, duration: 1 });
+      });
+      await writeFile(join(dir, `manifest.${split}.jsonl`), rows.join('\n') + '\n');
+      for (const r of rows) await writeFile(join(dir, JSON.parse(r).audio), 'x');
+    }
+    const front: AudioFrontEnd = { features: logMelFeatureSource(), featureKey: 'test', loadAudio: async (p) => audioByPath.get(p)! };
+    const runDir = join(dir, 'run');
+    const cache = join(dir, 'cache');
+    const out = join(dir, 'model');
+    const flags = ['--corpus', dir, '--run-dir', runDir, '--cache-dir', cache, '--out', out, '--steps', '4', '--hidden', '16',
+      '--front-end-channels', '16', '--dilations', '1,2', '--checkpoint-every', '2', '--eval-every', '2', '--log-every', '1', '--batch-frames', '400'];
+    const stderr: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((s: string) => (stderr.push(String(s)), true)) as typeof process.stderr.write;
+    try {
+      expect(await runTrainSpeechEncoder([...flags, '--stop-after', '2'], front)).toBe(0);
+      // 4 train rows kept (one has digits) + 1 dev row, each cached once.
+      expect(await countFiles(cache)).toBe(5);
+      expect(stderr.join('')).toMatch(/skipped .*"digits":1/);
+      await expect(readdir(out)).rejects.toThrow(); // not exported before the last step
+      expect(await runTrainSpeechEncoder([...flags, '--resume'], front)).toBe(0);
+    } finally {
+      process.stderr.write = write;
+    }
+    const text = stderr.join('');
+    expect(text).toMatch(/resuming .* at step 2/);
+    expect(text).toMatch(/step 4\/4 .*dev CER \d+\.\d%.*steps\/s.*ETA/);
+    expect(await countFiles(cache)).toBe(5);
+    const log = (await readFile(join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(log.map((e) => e.step)).toEqual([1, 2, 3, 4]);
+    expect(typeof log[1].devCer).toBe('number');
+
+    const model = await SpeechEncoder.load(out);
+    expect(model.config.featureMean).toHaveLength(80);
+    expect(model.vocab.symbols.length).toBe(model.config.vocabSize);
+    model.dispose();
+
+    const stdout: string[] = [];
+    const writeOut = process.stdout.write.bind(process.stdout);
+    process.stdout.write = ((s: string) => (stdout.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir], front)).toBe(0);
+    } finally {
+      process.stdout.write = writeOut;
+    }
+    expect(stdout.join('')).toMatch(/^en\s+1\s/m);
+    expect(stdout.join('')).toMatch(/^es\s+1\s/m);
+    expect(stdout.join('')).toMatch(/real-time factor/);
+  });
+});
