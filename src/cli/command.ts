@@ -5,5 +5,7 @@ export interface Command {
   summary: string;
   /** Full usage text printed by `babelfish <name> --help`. */
   usage: string;
+  /** Parent commands pass `--help` on to their verbs instead of printing `usage`. */
+  passHelp?: boolean;
   run(argv: string[]): Promise<number | void>;
 }

@@ -31,7 +31,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const command = await entry.load();
-  if (rest.includes('--help') || rest.includes('-h')) {
+  if (!command.passHelp && (rest.includes('--help') || rest.includes('-h'))) {
     process.stdout.write(command.usage.trimEnd() + '\n');
     return 0;
   }
