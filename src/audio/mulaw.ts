@@ -6,6 +6,7 @@
  * value, quantising y to the nearest of mu+1 levels moves it by at most 1/mu, and
  * |x| + 1/mu = (1+mu)^|y| / mu, so |decode(encode(x)) - x| <= (|x| + 1/mu)((1+mu)^(1/mu) - 1):
  * about 2.2% of |x| (+ 8.6e-5) for 256 channels.
+ * (When the nearest level has the other sign, |x| < 1/mu, the same bound holds; see the test.)
  */
 import { BabelfishError } from '../errors.ts';
 
