@@ -5,7 +5,8 @@
  * Speed on WASM is set by the number of op calls inside the recurrent loops, so:
  * - every layer's input projection is one matMul over all timesteps, before the loop;
  * - the four gates are one matMul per step (order i, f, o, g), split once;
- * - the two encoder directions run in the same loop as one batched matMul ([2, B, E] x [2, E, 4E]);
+ * - the two encoder directions run in the same loop, their rows stacked [2B, 4E] for the cell's
+ *   elementwise ops (batched matMul with batch > 1 is far slower than two 2-D matMuls on WASM);
  *   the backward direction reads each sentence reversed within its own length, so no masking
  *   is needed inside the loop (padding comes after every real token in both directions);
  * - attention is computed after the decoder loop for all target positions at once (see config.ts).
@@ -36,7 +37,7 @@ export function weightShapes(c: TranslatorConfig): [string, number[]][] {
   ];
   for (let l = 0; l < c.encoderLayers; l++) {
     const inDim = l === 0 ? D : 2 * E;
-    shapes.push([`enc${l}/W`, [2, inDim, 4 * E]], [`enc${l}/U`, [2, E, 4 * E]], [`enc${l}/b`, [2, 1, 4 * E]]);
+    for (const d of ['fw', 'bw']) shapes.push([`enc${l}/${d}/W`, [inDim, 4 * E]], [`enc${l}/${d}/U`, [E, 4 * E]], [`enc${l}/${d}/b`, [4 * E]]);
   }
   shapes.push(['bridge/w', [2 * E, c.decoderLayers * H]], ['bridge/b', [c.decoderLayers * H]]);
   for (let l = 0; l < c.decoderLayers; l++) {
@@ -108,6 +109,22 @@ export function permuteRows(x: tf.Tensor2D, perm: tf.Tensor1D): tf.Tensor2D {
   return f(x) as tf.Tensor2D;
 }
 
+/**
+ * 2-D matMul whose gradient uses explicit transposes and plain matMuls: on the WASM
+ * backend a transposed matMul (which tfjs's own gradient uses) measured 10-30x slower
+ * than transposing first (bench/translator.bench.ts).
+ */
+export const mm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
+  save([a, b]);
+  return {
+    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
+    gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
+      tf.matMul(dy as tf.Tensor2D, tf.transpose(sb) as tf.Tensor2D),
+      tf.matMul(tf.transpose(sa) as tf.Tensor2D, dy as tf.Tensor2D),
+    ],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
+
 function maybeDropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
   return training && rate > 0 ? tf.dropout(x, rate) : x;
 }
@@ -177,18 +194,24 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
   let out: tf.Tensor3D | null = null;
   for (let l = 0; l < c.encoderLayers; l++) {
     const inDim = xF.shape[2] as number;
-    const x2 = tf.stack([xF.reshape([B * S, inDim]), xB.reshape([B * S, inDim])]); // [2, B*S, in]
-    const proj = tf.add(tf.matMul(x2, w[`enc${l}/W`]), w[`enc${l}/b`]); // [2, B*S, 4E]
-    const steps = tf.unstack(proj.reshape([2, B, S, 4 * E]), 2); // S x [2, B, 4E]
-    let h: tf.Tensor = tf.zeros([2, B, E]);
-    let cell: tf.Tensor = tf.zeros([2, B, E]);
+    const proj = (x: tf.Tensor, d: string) => tf.add(mm(x.reshape([B * S, inDim]), w[`enc${l}/${d}/W`]), w[`enc${l}/${d}/b`]).reshape([B, S, 4 * E]);
+    const steps = tf.unstack(tf.concat([proj(xF, 'fw'), proj(xB, 'bw')], 0), 1); // S x [2B, 4E]
+    let h: tf.Tensor | null = null;
+    let cell: tf.Tensor = tf.zeros([2 * B, E]);
     const hs: tf.Tensor[] = [];
     for (let t = 0; t < S; t++) {
-      ({ h, c: cell } = lstmCell(tf.add(steps[t], tf.matMul(h, w[`enc${l}/U`])), cell, E));
+      let gates = steps[t];
+      if (h) {
+        const hF = tf.slice(h, [0, 0], [B, E]);
+        const hB = tf.slice(h, [B, 0], [B, E]);
+        gates = tf.add(gates, tf.concat([mm(hF, w[`enc${l}/fw/U`]), mm(hB, w[`enc${l}/bw/U`])], 0));
+      }
+      ({ h, c: cell } = lstmCell(gates, cell, E));
       hs.push(h);
     }
-    const all = tf.stack(hs, 2); // [2, B, S, E]
-    const [fw, bwRev] = tf.unstack(all, 0);
+    const all = tf.stack(hs, 1); // [2B, S, E]
+    const fw = tf.slice(all, [0, 0, 0], [B, S, E]);
+    const bwRev = tf.slice(all, [B, 0, 0], [B, S, E]);
     const bw = permuteRows(bwRev.reshape([B * S, E]) as tf.Tensor2D, revIdx).reshape([B, S, E]);
     out = tf.concat([fw, bw], 2) as tf.Tensor3D;
     if (l + 1 < c.encoderLayers) {
@@ -205,8 +228,8 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
       else bias[b * S + t] = -1e9;
     }
   const pooled = tf.sum(tf.mul(memory, tf.tensor3d(valid, [B, S, 1])), 1) as tf.Tensor2D;
-  const keys = tf.matMul(memory.reshape([B * S, 2 * E]), w['att/w'] as tf.Tensor2D).reshape([B, S, H]) as tf.Tensor3D;
-  const bridged = tf.tanh(tf.add(tf.matMul(pooled, w['bridge/w'] as tf.Tensor2D), w['bridge/b']));
+  const keys = mm(memory.reshape([B * S, 2 * E]), w['att/w']).reshape([B, S, H]) as tf.Tensor3D;
+  const bridged = tf.tanh(tf.add(mm(pooled, w['bridge/w']), w['bridge/b']));
   const h0 = c.decoderLayers === 1 ? [bridged as tf.Tensor2D] : (tf.split(bridged, c.decoderLayers, 1) as tf.Tensor2D[]);
   return { memory, keys, maskBias: tf.tensor3d(bias, [B, 1, S]), pooled, h0 };
 }
@@ -215,12 +238,13 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
 function attendAndProject(w: Weights, c: TranslatorConfig, enc: Encoded, top: tf.Tensor3D, training: boolean): { logits: tf.Tensor; attention: tf.Tensor3D } {
   const [B, T, H] = top.shape;
   const E2 = 2 * c.encoderUnits;
-  const scores = tf.add(tf.matMul(top, enc.keys, false, true), enc.maskBias); // [B, T, S]
+  // batched matMuls: measured faster here than a loop over sentences or broadcast-multiply-sum
+  const scores = tf.add(tf.matMul(top, tf.transpose(enc.keys, [0, 2, 1])), enc.maskBias); // [B, T, S]
   const attention = tf.softmax(scores) as tf.Tensor3D;
   const ctx = tf.matMul(attention, enc.memory); // [B, T, 2E]
   const joined = tf.concat([top, ctx], 2).reshape([B * T, H + E2]);
-  const hTilde = maybeDropout(tf.tanh(tf.add(tf.matMul(joined as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b'])), c.dropout, training);
-  const logits = tf.add(tf.matMul(hTilde as tf.Tensor2D, w['embed'] as tf.Tensor2D, false, true), w['out/b']); // [B*T, V]
+  const hTilde = maybeDropout(tf.tanh(tf.add(mm(joined, w['comb/w']), w['comb/b'])), c.dropout, training);
+  const logits = tf.add(mm(hTilde, tf.transpose(w['embed'])), w['out/b']); // [B*T, V], tied to the embedding
   return { logits, attention };
 }
 
@@ -261,13 +285,13 @@ export function decodeTeacherForced(w: Weights, c: TranslatorConfig, enc: Encode
   let x = maybeDropout(embedLookup(w['embed'], tf.tensor2d(tgt.inputs, [B, T], 'int32')), c.dropout, training);
   for (let l = 0; l < c.decoderLayers; l++) {
     const inDim = x.shape[2] as number;
-    const proj = tf.add(tf.matMul(x.reshape([B * T, inDim]), w[`dec${l}/W`] as tf.Tensor2D), w[`dec${l}/b`]).reshape([B, T, 4 * H]);
+    const proj = tf.add(mm(x.reshape([B * T, inDim]), w[`dec${l}/W`]), w[`dec${l}/b`]).reshape([B, T, 4 * H]);
     const steps = tf.unstack(proj, 1);
     let h: tf.Tensor = enc.h0[l];
     let cell: tf.Tensor = tf.zeros([B, H]);
     const hs: tf.Tensor[] = [];
     for (let t = 0; t < T; t++) {
-      ({ h, c: cell } = lstmCell(tf.add(steps[t], tf.matMul(h as tf.Tensor2D, w[`dec${l}/U`] as tf.Tensor2D)), cell, H));
+      ({ h, c: cell } = lstmCell(tf.add(steps[t], mm(h, w[`dec${l}/U`])), cell, H));
       hs.push(h);
     }
     x = tf.stack(hs, 1);
@@ -371,14 +395,16 @@ export function decoderStep(w: Weights, iw: InferenceWeights, c: TranslatorConfi
       h.push(r.h as tf.Tensor2D);
       cs.push(r.c as tf.Tensor2D);
     }
-    const top = h[c.decoderLayers - 1].reshape([N, 1, H]);
-    const attention = tf.softmax(tf.add(tf.matMul(top, s.keys, false, true), s.maskBias)); // [N, 1, S]
-    const ctx = tf.matMul(attention, s.memory).reshape([N, 2 * c.encoderUnits]);
-    const hTilde = tf.tanh(tf.add(tf.matMul(tf.concat([top.reshape([N, H]), ctx], 1) as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b']));
+    const top = h[c.decoderLayers - 1];
+    // broadcast-multiply-sum instead of a batched matMul of [N, 1, S] rows (slow on WASM)
+    const S = s.keys.shape[1];
+    const attention = tf.softmax(tf.add(tf.sum(tf.mul(top.reshape([N, 1, H]), s.keys), 2), s.maskBias.reshape([N, S]))); // [N, S]
+    const ctx = tf.sum(tf.mul(attention.reshape([N, S, 1]), s.memory), 1); // [N, 2E]
+    const hTilde = tf.tanh(tf.add(tf.matMul(tf.concat([top, ctx], 1) as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b']));
     const logProbs = tf.logSoftmax(tf.add(tf.matMul(hTilde as tf.Tensor2D, iw.embedT), iw.outBias)) as tf.Tensor2D;
     return {
       logProbs,
-      attention: attention.reshape([N, -1]) as tf.Tensor2D,
+      attention: attention as tf.Tensor2D,
       state: { h, c: cs, memory: tf.keep(s.memory.clone()), keys: tf.keep(s.keys.clone()), maskBias: tf.keep(s.maskBias.clone()) },
     };
   });

@@ -61,9 +61,9 @@ describe('translator network', () => {
     const got = memory.arraySync() as number[][][];
     // independent reference: plain loops over arrays
     const emb = w['embed'].arraySync() as number[][];
-    const W = (w['enc0/W'].arraySync() as number[][][])[1];
-    const U = (w['enc0/U'].arraySync() as number[][][])[1];
-    const bias = (w['enc0/b'].arraySync() as number[][][])[1][0];
+    const W = w['enc0/bw/W'].arraySync() as number[][];
+    const U = w['enc0/bw/U'].arraySync() as number[][];
+    const bias = w['enc0/bw/b'].arraySync() as number[];
     const sig = (x: number) => 1 / (1 + Math.exp(-x));
     let h = new Array(E).fill(0);
     let c = new Array(E).fill(0);
@@ -119,7 +119,7 @@ describe('translator network', () => {
     const src = [[4, 8, 9, 8, 2], [5, 6, 2]];
     const tgt = [[10, 11, 10], [13]];
     const f = () => batchLoss(w, c, src, tgt, true);
-    const names = ['embed', 'enc0/U', 'dec0/W', 'att/w', 'comb/w', 'bridge/w'];
+    const names = ['embed', 'enc0/fw/U', 'enc0/bw/W', 'dec0/W', 'dec0/U', 'att/w', 'comb/w', 'bridge/w', 'out/b'];
     const { grads } = tf.variableGrads(f, names.map((n) => m.weights[n]));
     for (const name of names) {
       const v = m.weights[name];
