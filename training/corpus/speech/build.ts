@@ -58,7 +58,15 @@ export interface SpeechCorpusSummary {
   voices: { train: number; test: number };
 }
 
-export async function buildSpeechCorpus(config: SpeechCorpusConfig, log: (s: string) => void = (s) => process.stderr.write(s + '\n')): Promise<SpeechCorpusSummary> {
+export interface BuildOptions {
+  /** No progress bar or log lines (tests). */
+  quiet?: boolean;
+}
+
+export async function buildSpeechCorpus(config: SpeechCorpusConfig, options: BuildOptions = {}): Promise<SpeechCorpusSummary> {
+  const log = (s: string) => {
+    if (!options.quiet) process.stderr.write(s + '\n');
+  };
   const t0 = Date.now();
   const size = SIZES[config.size];
   const utterances = { ...size.utterances, ...config.utterances };
@@ -103,7 +111,7 @@ export async function buildSpeechCorpus(config: SpeechCorpusConfig, log: (s: str
   log(`speech corpus ${config.size}: ${jobs.length} utterances (${durations.size} already built), ${voices.length} voices, ${config.jobs} jobs -> ${config.out}`);
 
   if (pending.length) {
-    const bar = new ProgressBar('synthesising', pending.length);
+    const bar = new ProgressBar('synthesising', pending.length, 'utt', options.quiet ? null : process.stderr);
     let audioSeconds = 0;
     await runPool(pending, config, (job, duration) => {
       durations.set(job.id, duration);

@@ -1,6 +1,7 @@
 /**
  * A one-line progress bar with rate and ETA on stderr. On a terminal it redraws
- * in place; in a log file it prints a line every `logEvery` seconds.
+ * in place; in a log file it prints a line every `logEvery` seconds; with no
+ * output stream it only counts.
  */
 export class ProgressBar {
   private readonly start = Date.now();
@@ -11,12 +12,13 @@ export class ProgressBar {
     private readonly label: string,
     private readonly total: number,
     private readonly unit = 'utt',
-    private readonly out: NodeJS.WriteStream = process.stderr,
+    private readonly out: Pick<NodeJS.WriteStream, 'write' | 'isTTY'> | null = process.stderr,
     private readonly logEvery = 10,
   ) {}
 
   tick(n = 1, extra = ''): void {
     this.done += n;
+    if (!this.out) return;
     const now = Date.now();
     const finished = this.done >= this.total;
     const interval = this.out.isTTY ? 200 : this.logEvery * 1000;

@@ -82,7 +82,8 @@ export function buildVoiceBank(seed: number, config: VoiceBankConfig, languages:
       if (ids.has(id)) continue;
       ids.add(id);
       const accents: Record<string, string> = {};
-      for (const lang of languages) accents[lang] = pick(rng, accentsFor(lang));
+      // Per-language draws, so adding a language leaves the others' accents alone.
+      for (const lang of languages) accents[lang] = pick(createRng(hashSeed(seed, 'accent', key, lang)), accentsFor(lang));
       voices.push({ id, split, variant, ...(randomSeed !== undefined ? { randomSeed } : {}), pitch, speed, accents });
       return;
     }
