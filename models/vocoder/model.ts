@@ -12,7 +12,7 @@ import { BabelfishError } from '../../src/errors.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { vocoderConfig, type VocoderConfig } from './config.ts';
-import { conditionFrames, frameOf, initialWeights, padMel, samplesForFrames, weightShapes, type VocoderWeights } from './network.ts';
+import { conditionFrames, frameOf, initialWeights, samplesForFrames, utteranceContext, weightShapes, type VocoderWeights } from './network.ts';
 import { FastWaveNetGenerator, type FlatWeights } from './fast-generator.ts';
 
 export type { MelSpectrogram };
@@ -121,7 +121,7 @@ export class Vocoder {
   conditioning(mel: MelSpectrogram): Float32Array {
     this.checkMel(mel);
     if (mel.frames === 0) return new Float32Array(0);
-    const out = tf.tidy(() => conditionFrames(this.weights as VocoderWeights, this.config, padMel(mel.data, mel.frames, mel.bins)));
+    const out = tf.tidy(() => conditionFrames(this.weights as VocoderWeights, this.config, utteranceContext(mel.data, mel.frames, mel.bins)));
     const flat = Float32Array.from(out.dataSync() as Float32Array);
     out.dispose();
     return flat;

@@ -76,17 +76,47 @@ export function initialWeights(c: VocoderConfig): Record<string, Float32Array> {
 }
 
 /**
- * Frame-rate conditioning: raw log-mel [B, F + 2, M] (one replicated frame each side)
- * -> normalise -> kernel-3 conv -> tanh -> per-layer gate inputs [B, F, L * 2R].
+ * Frame-rate conditioning: raw log-mel context rows [B, F, 3M] (see melContext)
+ * -> normalise -> kernel-3 conv (one matMul) -> tanh -> per-layer gate inputs [B, F, L * 2R].
  */
-export function conditionFrames(w: VocoderWeights, c: VocoderConfig, melPadded: tf.Tensor3D): tf.Tensor3D {
+export function conditionFrames(w: VocoderWeights, c: VocoderConfig, context: tf.Tensor3D): tf.Tensor3D {
   return tf.tidy(() => {
-    const [B, Fp, M] = melPadded.shape;
-    const F = Fp - 2;
-    const x = melPadded.sub(c.melMean).div(c.melStd);
-    const ctx = tf.concat([x.slice([0, 0, 0], [B, F, M]), x.slice([0, 1, 0], [B, F, M]), x.slice([0, 2, 0], [B, F, M])], 2);
-    const hidden = tf.tanh(dense(ctx.reshape([B * F, 3 * M]), w['cond/w']).add(w['cond/b']));
+    const [B, F, K] = context.shape;
+    const x = context.sub(c.melMean).div(c.melStd).reshape([B * F, K]);
+    const hidden = tf.tanh(dense(x, w['cond/w']).add(w['cond/b']));
     return dense(hidden, w['cond/proj']).reshape([B, F, -1]) as tf.Tensor3D;
+  });
+}
+
+/**
+ * Each listed frame with its neighbours, [index.length * 3 * bins]: frames f-1, f, f+1, clamped
+ * to the utterance (the edge frames are repeated), so a frame's conditioning never depends on
+ * where a training window or a stream was cut.
+ */
+export function melContext(mel: Float32Array, frames: number, bins: number, index: ArrayLike<number>): Float32Array {
+  const out = new Float32Array(index.length * 3 * bins);
+  const clamp = (f: number) => (f < 0 ? 0 : f >= frames ? frames - 1 : f);
+  for (let i = 0; i < index.length; i++) {
+    const f = clamp(index[i]);
+    for (let k = 0; k < 3; k++) {
+      const src = clamp(f - 1 + k) * bins;
+      out.set(mel.subarray(src, src + bins), (i * 3 + k) * bins);
+    }
+  }
+  return out;
+}
+
+/** All frames of an utterance as conditioning input [1, F, 3M]. */
+export function utteranceContext(mel: Float32Array, frames: number, bins: number): tf.Tensor3D {
+  return tf.tensor3d(melContext(mel, frames, bins, Array.from({ length: frames }, (_, f) => f)), [1, frames, 3 * bins]);
+}
+
+/** Frame rows [B, F, C] repeated `hop` times each: per-sample conditioning [B * F * hop, C]. */
+export function repeatFrames(frames: tf.Tensor3D, hop: number): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [B, F, C] = frames.shape;
+    // a broadcast add rather than tile/gather: its gradient is a plain sum, which WASM has
+    return frames.reshape([B, F, 1, C]).add(tf.zeros([1, 1, hop, 1])).reshape([B * F * hop, C]) as tf.Tensor2D;
   });
 }
 
@@ -99,7 +129,9 @@ export function stackForward(w: VocoderWeights, c: VocoderConfig, prev: tf.Tenso
   return tf.tidy(() => {
     const [B, T] = prev.shape;
     const R = c.residualChannels;
-    let h = tf.gather(w['embed'], prev.reshape([-1])).reshape([B, T, R]) as tf.Tensor3D;
+    // one-hot matMul rather than gather: gather's gradient (UnsortedSegmentSum) is missing on WASM
+    const onehot = tf.oneHot(prev.reshape([-1]) as tf.Tensor1D, c.quantizationChannels);
+    let h = dense(onehot, w['embed']).reshape([B, T, R]) as tf.Tensor3D;
     let skip: tf.Tensor | null = null;
     c.dilations.forEach((d, l) => {
       const past = d >= T ? tf.zerosLike(h) : tf.pad(h, [[0, 0], [d, 0], [0, 0]]).slice([0, 0, 0], [B, T, R]);
@@ -124,13 +156,4 @@ export function frameOf(t: number, frames: number, c: Pick<VocoderConfig, 'hop' 
 /** Output length for F mel frames: about the length of the audio they were computed from. */
 export function samplesForFrames(frames: number, c: Pick<VocoderConfig, 'hop' | 'melWindow'>): number {
   return frames <= 0 ? 0 : frames * c.hop + 2 * condOffset(c);
-}
-
-/** Mel rows [F * M] -> [1, F + 2, M] with the edge frames replicated (the conditioning conv's context). */
-export function padMel(data: Float32Array, frames: number, bins: number): tf.Tensor3D {
-  const out = new Float32Array((frames + 2) * bins);
-  out.set(data.subarray(0, bins), 0);
-  out.set(data.subarray(0, frames * bins), bins);
-  out.set(data.subarray((frames - 1) * bins, frames * bins), (frames + 1) * bins);
-  return tf.tensor3d(out, [1, frames + 2, bins]);
 }

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
 import { vocoderConfig, receptiveField, type VocoderConfig } from '../../models/vocoder/config.ts';
-import { conditionFrames, frameOf, initialWeights, mulberry32, padMel, samplesForFrames, stackForward, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
+import { conditionFrames, frameOf, initialWeights, mulberry32, samplesForFrames, utteranceContext, stackForward, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
 import { FastWaveNetGenerator, type FlatWeights } from '../../models/vocoder/fast-generator.ts';
 import { NaiveWaveNetGenerator } from '../../models/vocoder/naive-generator.ts';
 
@@ -26,7 +26,7 @@ function randomMel(frames: number, bins: number, seed: number): Float32Array {
 
 /** Per-frame conditioning rows [F][L*2R] from the tfjs conditioning network. */
 function condRows(w: VocoderWeights, c: VocoderConfig, mel: Float32Array, frames: number): Float32Array[] {
-  const t = conditionFrames(w, c, padMel(mel, frames, c.numMels));
+  const t = conditionFrames(w, c, utteranceContext(mel, frames, c.numMels));
   const flat = t.dataSync() as Float32Array;
   t.dispose();
   const width = c.dilations.length * 2 * c.residualChannels;

@@ -1,0 +1,185 @@
+/**
+ * Vocoder training data: utterances as mu-law codes plus their log-mel frames, and random
+ * fixed-length windows of them for teacher-forced training.
+ *
+ * Mel sources: the ground-truth `logMelSpectrogram` of each wav (default), or, with
+ * `--finetune-mel <dir>`, the synthesizer's *predicted* mel for the same utterances
+ * (Tacotron 2's recipe: teacher-forced/ground-truth-aligned predictions, so frames line up
+ * with the audio). That folder holds `manifest.jsonl` rows `{ "audio": wav, "mel": file }`,
+ * paths relative to the folder, the mel file raw little-endian float32 [frames, 80].
+ */
+import { readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { BabelfishError } from '../../src/errors.ts';
+import { logMelSpectrogram } from '../../src/audio/features.ts';
+import { mulawEncode } from '../../src/audio/mulaw.ts';
+import { loadAudio } from '../../src/audio/decode.ts';
+import type { MelSpectrogram } from '../../src/audio/types.ts';
+import { melContext } from '../../models/vocoder/network.ts';
+import { silenceCode } from '../../models/vocoder/model.ts';
+import { condOffset, type VocoderConfig } from '../../models/vocoder/config.ts';
+
+export interface VocoderUtterance {
+  id: string;
+  /** mu-law codes of the audio. */
+  codes: Uint8Array;
+  mel: MelSpectrogram;
+}
+
+export interface ManifestRow {
+  audio: string;
+  split?: string;
+  augment?: unknown;
+  mel?: string;
+}
+
+export async function readJsonl(path: string): Promise<ManifestRow[]> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new BabelfishError('FILE_NOT_FOUND', `cannot read manifest ${path}`, { cause: e });
+  }
+  return text
+    .split('\n')
+    .filter((l) => l.trim())
+    .map((line, i) => {
+      let row: ManifestRow;
+      try {
+        row = JSON.parse(line);
+      } catch {
+        throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: not JSON`);
+      }
+      if (typeof row.audio !== 'string') throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: a row needs an audio path`);
+      return row;
+    });
+}
+
+/** A path from a manifest: relative to the manifest's folder, else to the working directory. */
+export function resolveFrom(manifest: string, p: string): string {
+  if (isAbsolute(p)) return p;
+  const near = resolve(dirname(manifest), p);
+  return existsSync(near) ? near : resolve(p);
+}
+
+export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram, classes: number): VocoderUtterance {
+  const codes = mulawEncode(audio, classes);
+  return { id, codes: Uint8Array.from(codes), mel };
+}
+
+export async function loadUtterance(id: string, wavPath: string, c: VocoderConfig, melPath?: string): Promise<VocoderUtterance> {
+  const { samples } = await loadAudio(wavPath, c.sampleRate);
+  let mel: MelSpectrogram;
+  if (melPath) {
+    const buf = await readFile(melPath);
+    const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength - (buf.byteLength % 4)));
+    if (data.length % c.numMels) throw new BabelfishError('BAD_ARGUMENT', `${melPath}: ${data.length} floats is not a whole number of ${c.numMels}-bin frames`);
+    mel = { data, frames: data.length / c.numMels, bins: c.numMels };
+  } else {
+    mel = logMelSpectrogram(samples);
+  }
+  return toUtterance(id, samples, mel, c.quantizationChannels);
+}
+
+/** Global mean and standard deviation of all mel values (the conditioning's normalisation). */
+export function melStats(utts: readonly VocoderUtterance[]): { mean: number; std: number } {
+  let n = 0;
+  let s = 0;
+  let s2 = 0;
+  for (const u of utts) {
+    const d = u.mel.data.subarray(0, u.mel.frames * u.mel.bins);
+    for (let i = 0; i < d.length; i++) {
+      s += d[i];
+      s2 += d[i] * d[i];
+    }
+    n += d.length;
+  }
+  const mean = n ? s / n : 0;
+  return { mean, std: n ? Math.sqrt(Math.max(1e-6, s2 / n - mean * mean)) : 1 };
+}
+
+/**
+ * A training batch: B windows of T samples, T a multiple of hop, each starting on a frame
+ * boundary (sample offset + k * hop), so sample i of a window is conditioned on window frame
+ * floor(i / hop), exactly as frameOf() assigns it in generation. (Only an utterance's first
+ * `offset` samples are never a training target: 7.5 ms of leading silence.)
+ */
+export interface WindowBatch {
+  /** [B * T] the code before each target (the input). */
+  prev: Int32Array;
+  /** [B * T] the codes to predict. */
+  target: Int32Array;
+  /** [B * framesPerWindow * 3M] each window frame with its neighbours (see melContext). */
+  context: Float32Array;
+  batch: number;
+  window: number;
+  framesPerWindow: number;
+}
+
+export function checkWindow(T: number, c: VocoderConfig): void {
+  if (!Number.isInteger(T) || T < c.hop || T % c.hop) throw new BabelfishError('BAD_ARGUMENT', `the training window (${T}) must be a positive multiple of the hop (${c.hop})`);
+}
+
+/** Random frame-aligned windows, uniform over all such positions of utterances long enough. */
+export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: number, c: VocoderConfig, rand: () => number): WindowBatch {
+  checkWindow(T, c);
+  const offset = condOffset(c);
+  const positions = (u: VocoderUtterance) => Math.floor((u.codes.length - offset - T) / c.hop) + 1;
+  const usable = utts.filter((u) => positions(u) > 0 && u.mel.frames > 0);
+  if (!usable.length) throw new BabelfishError('BAD_ARGUMENT', `no utterance is at least ${T + offset} samples long (lower --window)`);
+  const weights = usable.map(positions);
+  const totalWeight = weights.reduce((a, b) => a + b, 0);
+  const nF = T / c.hop;
+  const M = c.numMels;
+  const out: WindowBatch = {
+    prev: new Int32Array(B * T),
+    target: new Int32Array(B * T),
+    context: new Float32Array(B * nF * 3 * M),
+    batch: B,
+    window: T,
+    framesPerWindow: nF,
+  };
+  const silence = silenceCode(c.quantizationChannels);
+  for (let b = 0; b < B; b++) {
+    let r = Math.floor(rand() * totalWeight);
+    let k = 0;
+    while (k < usable.length - 1 && r >= weights[k]) r -= weights[k++];
+    const u = usable[k];
+    const frame0 = Math.min(r, weights[k] - 1);
+    const s0 = offset + frame0 * c.hop;
+    const index = Array.from({ length: nF }, (_, j) => frame0 + j);
+    out.context.set(melContext(u.mel.data, u.mel.frames, M, index), b * nF * 3 * M);
+    for (let i = 0; i < T; i++) {
+      const t = s0 + i;
+      out.target[b * T + i] = u.codes[t];
+      out.prev[b * T + i] = t > 0 ? u.codes[t - 1] : silence;
+    }
+  }
+  return out;
+}
+
+/** Sines of random pitch, with their real log-mel: a tiny data set the model can learn in seconds. */
+export function syntheticUtterances(n: number, seconds: number, c: VocoderConfig, rand: () => number): VocoderUtterance[] {
+  const len = Math.round(seconds * c.sampleRate);
+  return Array.from({ length: n }, (_, k) => {
+    const hz = 150 + 650 * rand();
+    const phase = rand() * 2 * Math.PI;
+    const x = Float32Array.from({ length: len }, (_, t) => 0.5 * Math.sin(phase + (2 * Math.PI * hz * t) / c.sampleRate));
+    return toUtterance(`sine-${k}-${hz.toFixed(0)}hz`, x, logMelSpectrogram(x), c.quantizationChannels);
+  });
+}
+
+/** Manifest files of a speech corpus folder (`manifest.<split>.jsonl`). */
+export async function corpusManifests(dir: string): Promise<string[]> {
+  const { readdir } = await import('node:fs/promises');
+  let names: string[];
+  try {
+    names = await readdir(dir);
+  } catch (e) {
+    throw new BabelfishError('FILE_NOT_FOUND', `no speech corpus at ${dir} (build one with \`babelfish corpus speech\`)`, { cause: e });
+  }
+  const found = names.filter((f) => /^manifest\..+\.jsonl$/.test(f)).map((f) => join(dir, f));
+  if (!found.length) throw new BabelfishError('FILE_NOT_FOUND', `${dir} has no manifest.<split>.jsonl`);
+  return found.sort();
+}
