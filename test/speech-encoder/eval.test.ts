@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { SpeechEncoder, type Transcript } from '../../models/speech-encoder/model.ts';
-import { evaluateSpeechEncoder, formatReport } from '../../training/speech-encoder/eval.ts';
+import { evaluateSpeechEncoder, formatReport, wordAppearanceTimes } from '../../training/speech-encoder/eval.ts';
 import { readManifest } from '../../training/speech-encoder/data.ts';
 import type { AudioFrontEnd } from '../../training/speech-encoder/train.ts';
 
@@ -55,5 +55,18 @@ describe('evaluateSpeechEncoder', () => {
     expect(report.overall.cer).toBeCloseTo(6 / 19);
     expect(formatReport(report)).toMatch(/^en\s+2\s+8\.3%\s+25\.0%/m);
     enc.dispose();
+  });
+
+  it('measures when each word appears in full in the partial hypotheses', async () => {
+    const script = ['', 'he', 'hel', 'hello', 'hello w', 'hello world'];
+    let k = 0;
+    const fake = {
+      sampleRate: 1000,
+      stream: () => ({ push: async () => script[k++], finish: async () => ({ text: 'hello world', frames: 0 }) }),
+    } as unknown as SpeechEncoder;
+    const { words, times } = await wordAppearanceTimes(fake, new Float32Array(600), 0.1);
+    expect(words).toEqual(['hello', 'world']);
+    expect(times[0]).toBeCloseTo(0.4);
+    expect(times[1]).toBeCloseTo(0.6);
   });
 });

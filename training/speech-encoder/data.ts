@@ -23,6 +23,8 @@ export interface ManifestRow {
   speaker?: string;
   split?: string;
   duration?: number;
+  /** espeak word/phoneme timings JSON (`{ words: [{ label, start, end }] }`), if the corpus saved them. */
+  align?: string;
 }
 
 export interface Utterance {
@@ -56,10 +58,13 @@ export async function readManifest(path: string): Promise<ManifestRow[]> {
       throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: a row needs string audio, text and lang`);
     }
     const base = dirname(path);
-    if (!isAbsolute(row.audio)) {
-      const nextToManifest = resolve(base, row.audio);
-      row.audio = existsSync(nextToManifest) ? nextToManifest : resolve(row.audio);
-    }
+    const locate = (p: string) => {
+      if (isAbsolute(p)) return p;
+      const nextToManifest = resolve(base, p);
+      return existsSync(nextToManifest) ? nextToManifest : resolve(p);
+    };
+    row.audio = locate(row.audio);
+    if (typeof row.align === 'string') row.align = locate(row.align);
     rows.push(row);
   });
   return rows;

@@ -7,6 +7,7 @@ import { parseCommandArgs } from '../../src/cli/args.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { hasDigits, normalizeTranscript } from '../../models/speech-encoder/vocab.ts';
+import { readFile } from 'node:fs/promises';
 import { readManifest, type ManifestRow } from './data.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
 import type { AudioFrontEnd } from './train.ts';
@@ -22,6 +23,9 @@ training targets; rows whose text has digits are skipped).
   --manifest  a manifest JSONL file (overrides --corpus)
   --beam      prefix beam width (default 1 = greedy)
   --limit     only the first n rows
+  --latency   also stream each utterance in 100 ms chunks and measure, against the
+              corpus's word timings, how long after a word ends it appears in full in
+              the partial hypothesis
   --json      print JSON instead of a table`;
 
 export interface LanguageScore {
@@ -33,11 +37,47 @@ export interface LanguageScore {
   langAccuracy: number | null;
 }
 
+export interface LatencyReport {
+  /** Words measured (from utterances whose final word count matches the reference). */
+  words: number;
+  utterances: number;
+  /** Seconds from a word's end (espeak timing) to the chunk after which the partial shows it in full. */
+  median: number;
+  p90: number;
+  mean: number;
+}
+
 export interface EvalReport {
   perLanguage: LanguageScore[];
   overall: LanguageScore;
   /** Seconds of compute per second of audio. */
   rtf: number;
+  latency?: LatencyReport;
+}
+
+/**
+ * Streams `samples` in `chunkSeconds` pushes and returns, for each final word, the time
+ * (end of the chunk) at which the partial hypothesis first shows it in full.
+ */
+export async function wordAppearanceTimes(encoder: SpeechEncoder, samples: Float32Array, chunkSeconds = 0.1): Promise<{ words: string[]; times: number[] }> {
+  const sr = encoder.sampleRate;
+  const chunk = Math.round(chunkSeconds * sr);
+  const s = encoder.stream();
+  const partials: { t: number; words: string[] }[] = [];
+  for (let i = 0; i < samples.length; i += chunk) {
+    const p = await s.push(samples.subarray(i, i + chunk));
+    partials.push({ t: Math.min(samples.length, i + chunk) / sr, words: p ? p.split(' ') : [] });
+  }
+  const final = await s.finish();
+  const words = final.text ? final.text.split(' ') : [];
+  const end = samples.length / sr;
+  const times = words.map((w, i) => partials.find((p) => p.words[i] === w)?.t ?? end);
+  return { words, times };
+}
+
+function quantile(sorted: number[], q: number): number {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
 interface Tally {
@@ -54,9 +94,11 @@ export async function evaluateSpeechEncoder(
   encoder: SpeechEncoder,
   rows: ManifestRow[],
   front: AudioFrontEnd,
-  options: { beamWidth?: number; onUtterance?: (row: ManifestRow, hyp: string, ref: string) => void } = {},
+  options: { beamWidth?: number; latency?: boolean; onUtterance?: (row: ManifestRow, hyp: string, ref: string) => void } = {},
 ): Promise<EvalReport> {
   const tallies = new Map<string, Tally>();
+  const latencies: number[] = [];
+  let latencyUtterances = 0;
   let computeMs = 0;
   let audioSec = 0;
   for (const row of rows) {
@@ -78,6 +120,14 @@ export async function evaluateSpeechEncoder(
     t.n++;
     if (r.lang === row.lang) t.langRight++;
     tallies.set(row.lang, t);
+    if (options.latency && row.align) {
+      const align = JSON.parse(await readFile(row.align, 'utf8')) as { words?: { end: number }[] };
+      const { times } = await wordAppearanceTimes(encoder, samples);
+      if (align.words && times.length === refWords.length && align.words.length === refWords.length) {
+        times.forEach((t, i) => latencies.push(t - align.words![i].end));
+        latencyUtterances++;
+      }
+    }
   }
   const hasHead = encoder.config.languages.length > 0;
   const score = (lang: string, t: Tally): LanguageScore => ({
@@ -92,7 +142,18 @@ export async function evaluateSpeechEncoder(
     (a, t) => ({ chars: a.chars + t.chars, charEdits: a.charEdits + t.charEdits, words: a.words + t.words, wordEdits: a.wordEdits + t.wordEdits, n: a.n + t.n, langRight: a.langRight + t.langRight }),
     { chars: 0, charEdits: 0, words: 0, wordEdits: 0, n: 0, langRight: 0 },
   );
-  return { perLanguage, overall: score('all', sum), rtf: audioSec ? computeMs / 1000 / audioSec : 0 };
+  const report: EvalReport = { perLanguage, overall: score('all', sum), rtf: audioSec ? computeMs / 1000 / audioSec : 0 };
+  if (options.latency) {
+    const sorted = [...latencies].sort((a, b) => a - b);
+    report.latency = {
+      words: sorted.length,
+      utterances: latencyUtterances,
+      median: quantile(sorted, 0.5),
+      p90: quantile(sorted, 0.9),
+      mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN,
+    };
+  }
+  return report;
 }
 
 export function formatReport(r: EvalReport): string {
@@ -102,6 +163,10 @@ export function formatReport(r: EvalReport): string {
     lines.push(`${s.lang.padEnd(4)} ${String(s.utterances).padStart(5)}  ${pct(s.cer)}  ${pct(s.wer)}   ${pct(s.langAccuracy)}`);
   }
   lines.push(`real-time factor ${r.rtf.toFixed(3)}`);
+  if (r.latency) {
+    const l = r.latency;
+    lines.push(`word latency (end of word -> shown in partial, 100 ms chunks): median ${l.median.toFixed(2)} s, p90 ${l.p90.toFixed(2)} s over ${l.words} words of ${l.utterances} utterances`);
+  }
   return lines.join('\n');
 }
 
@@ -114,6 +179,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
     beam: { type: 'string' },
     limit: { type: 'string' },
     json: { type: 'boolean' },
+    latency: { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(EVAL_USAGE + '\n');
@@ -129,7 +195,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   const manifest = values.manifest ?? `${values.corpus ?? 'data/corpus/speech/default'}/manifest.test.jsonl`;
   let rows = await readManifest(manifest);
   if (limit) rows = rows.slice(0, limit);
-  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam });
+  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, latency: values.latency === true });
   encoder.dispose();
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatReport(report)) + '\n');
   return 0;
