@@ -1,0 +1,105 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { spawn } from 'node:child_process';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { initBackend } from '../../src/backend.ts';
+import { projectRoot } from '../../src/paths.ts';
+import { vocoderConfig, condOffset } from '../../models/vocoder/config.ts';
+import { conditionFrames, frameOf, initialWeights, repeatFrames, utteranceContext, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
+import { sampleBatch, syntheticUtterances } from '../../training/vocoder/data.ts';
+import { trainVocoder, DEFAULT_TRAIN_OPTIONS, runTrainVocoder } from '../../training/vocoder/train.ts';
+import { mulberry32 } from '../../models/vocoder/network.ts';
+
+const tiny = { dilations: [1, 2, 4, 8, 16], residualChannels: 16, skipChannels: 32, headChannels: 32, condChannels: 16 };
+const quiet = () => {};
+
+beforeAll(async () => {
+  await initBackend({ log: quiet });
+});
+
+describe('vocoder training data', () => {
+  it('conditions each window sample on the frame generation would use', () => {
+    const c = vocoderConfig(tiny);
+    const utts = syntheticUtterances(2, 0.2, c, mulberry32(3));
+    const b = sampleBatch(utts, 3, 640, c, mulberry32(4));
+    const tensors: VocoderWeights = {};
+    const init = initialWeights(c);
+    for (const [n, s] of weightShapes(c)) tensors[n] = tf.tensor(init[n], s);
+    // Find each window in its utterance by its codes, then compare per-sample conditioning.
+    const perSample = repeatFrames(conditionFrames(tensors, c, tf.tensor3d(b.context, [3, b.framesPerWindow, 3 * c.numMels])), c.hop).arraySync();
+    for (let k = 0; k < 3; k++) {
+      const target = b.target.subarray(k * 640, (k + 1) * 640);
+      let found = false;
+      for (const u of utts) {
+        for (let s0 = condOffset(c); s0 + 640 <= u.codes.length && !found; s0 += c.hop) {
+          if (!target.every((v, i) => v === u.codes[s0 + i])) continue;
+          found = true;
+          expect(b.prev[k * 640]).toBe(u.codes[s0 - 1]);
+          const full = conditionFrames(tensors, c, utteranceContext(u.mel.data, u.mel.frames, c.numMels)).arraySync()[0];
+          for (const i of [0, 159, 160, 639]) {
+            const f = frameOf(s0 + i, u.mel.frames, c);
+            const row = perSample[k * 640 + i];
+            for (let j = 0; j < row.length; j += 7) expect(row[j]).toBeCloseTo(full[f][j], 5);
+          }
+        }
+      }
+      expect(found).toBe(true);
+    }
+    tf.dispose(Object.values(tensors));
+  });
+
+  it('rejects a window that is not a multiple of the hop', () => {
+    const c = vocoderConfig(tiny);
+    expect(() => sampleBatch(syntheticUtterances(1, 0.1, c, mulberry32(1)), 1, 500, c, Math.random)).toThrow(/multiple of the hop/);
+  });
+});
+
+describe('trainVocoder', () => {
+  it('lowers the loss on synthetic sines', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'vocoder-train-'));
+    try {
+      const { losses, vocoder, step } = await trainVocoder(
+        { ...DEFAULT_TRAIN_OPTIONS, out, synthetic: 4, steps: 40, batch: 4, window: 480, lr: 3e-3, checkpointEvery: 40, logEvery: 100, valBatches: 1, sampleSeconds: 0.2, model: tiny },
+        quiet,
+      );
+      expect(step).toBe(40);
+      const mean = (a: number[]) => a.reduce((x, y) => x + y, 0) / a.length;
+      expect(losses[0]).toBeGreaterThan(5); // ~ln 256 at the start
+      expect(mean(losses.slice(-5))).toBeLessThan(mean(losses.slice(0, 5)) - 1);
+      // the checkpoint wrote a listenable sample and the final model
+      expect((await stat(join(out, 'samples', 'step-00000040.wav'))).size).toBeGreaterThan(44);
+      expect(existsSync(join(out, 'model', 'model.json'))).toBe(true);
+      expect(vocoder.config.melStd).toBeGreaterThan(0.1); // normalisation taken from the data
+      vocoder.dispose();
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
+  it('continues the step count after being killed', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'vocoder-kill-'));
+    const args = ['--synthetic', '3', '--out', out, '--batch', '2', '--window', '320', '--checkpoint-every', '3', '--log-every', '1', '--sample-seconds', '0', '--val-batches', '0',
+      '--dilations', '1,2,4', '--residual', '8', '--skip', '8', '--head', '8', '--cond-channels', '8'];
+    try {
+      // A child trains "forever"; kill it as soon as it has written a checkpoint.
+      const child = spawn(process.execPath, ['--import', 'tsx', join(projectRoot, 'training/vocoder/train.ts'), ...args, '--steps', '100000'], { cwd: projectRoot, stdio: 'ignore' });
+      const latest = join(out, 'checkpoints', 'latest.json');
+      const deadline = Date.now() + 60_000;
+      while (!existsSync(latest) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      const killedAt = JSON.parse(await readFile(latest, 'utf8')).step as number;
+      expect(killedAt).toBeGreaterThanOrEqual(3);
+      expect(killedAt % 3).toBe(0);
+      const code = await runTrainVocoder([...args, '--steps', String(killedAt + 3), '--resume']);
+      expect(code).toBe(0);
+      const state = JSON.parse(await readFile(join(out, 'checkpoints', 'latest.json'), 'utf8'));
+      expect(state.step).toBe(killedAt + 3);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  }, 90_000);
+});
