@@ -95,11 +95,14 @@ export class TranslationSession {
     const events = this.vad.push(samples);
     let offset = 0; // within `samples`, how much has been routed
     for (const ev of events) {
-      const at = Math.min(samples.length, Math.max(offset, ev.sample - chunkStart));
+      // Audio is routed up to where the VAD decided, which does not depend on how the
+      // stream was chunked (the true boundary may lie in an earlier chunk): the pre-roll
+      // covers the start, and the recogniser hears the hangover's silence at the end.
+      const at = Math.min(samples.length, Math.max(offset, ev.decidedAt - chunkStart));
       this.route(samples.subarray(offset, at));
       offset = at;
-      if (ev.type === 'speech-start' && !this.current) this.begin(chunkStart + at);
-      else if (ev.type === 'speech-end' && this.current) this.finishUtterance(chunkStart + at);
+      if (ev.type === 'speech-start' && !this.current) this.begin(ev.sample);
+      else if (ev.type === 'speech-end' && this.current) this.finishUtterance(ev.sample);
     }
     this.route(samples.subarray(offset));
     this.position += samples.length;

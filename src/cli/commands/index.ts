@@ -12,4 +12,5 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   info: { summary: 'versions, tfjs backend and the models found', load: async () => (await import('./info.ts')).command },
   serve: { summary: 'the WebSocket + HTTP server with the demo page (npm start)', load: async () => (await import('./serve.ts')).command },
   train: { summary: 'train a model (checkpoints, --resume, progress)', load: async () => (await import('./train.ts')).command },
+  translate: { summary: 'speech in, translated speech out, offline on a file (the streaming pipeline)', load: async () => (await import('./translate.ts')).command },
 };
