@@ -484,8 +484,11 @@ export class UnigramTrainer {
       let last: EmStepResult = { logLikelihood: 0, pieces: this.pieces.length };
       for (let it = 0; it < emIterationsPerRound; it++) last = this.emStep(true);
       const perWord = last.logLikelihood / this.wordCounts.reduce((a, b) => a + b, 0);
+      const elapsed = (Date.now() - t0) / 1000;
+      // Rounds get cheaper as the lattice shrinks, so this ETA errs long.
+      const roundsLeft = Math.max(0, Math.ceil(Math.log(desired / this.pieces.length) / Math.log(this.options.shrinkingFactor)));
       this.log(
-        `round ${round}: ${this.pieces.length} pieces, log-likelihood/word ${perWord.toFixed(4)}, ${((Date.now() - t0) / 1000).toFixed(1)} s`,
+        `round ${round}: ${this.pieces.length} pieces, log-likelihood/word ${perWord.toFixed(4)}, ${elapsed.toFixed(1)} s, ~${roundsLeft} rounds left (ETA <= ${Math.ceil((roundsLeft * elapsed) / round)} s)`,
       );
       if (this.pieces.length <= desired) break;
       const before = this.pieces.length;

@@ -68,6 +68,14 @@ describe('SubwordTokenizer round trip', () => {
     }
   });
 
+  it('per-word encoding (cached) equals USE on the whole sentence', () => {
+    const extra = ['I ❤ 😀 you 漢字!', 'a😀b ☃☃ c', Array(50).fill('Die Straße').join(' ')];
+    for (const s of [...SAMPLE_SENTENCES, ...extra]) {
+      expect(trained.encode(s)).toEqual(trained.encodeWhole(s));
+      expect(trained.encode(s)).toEqual(trained.encode(s)); // second call hits the cache
+    }
+  });
+
   it('is lossless on unseen sentences made of known characters', () => {
     const unseen = [
       'Das Mädchen spielt mit 12 Katzen.',
