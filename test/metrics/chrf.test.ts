@@ -42,6 +42,15 @@ describe('chrF: hand-derived cases', () => {
     expect(both.score).toBeCloseTo(chrfFromStatistics(both.statistics), 12);
   });
 
+  it('does not count hypothesis n-grams of an order the reference lacks (sacrebleu)', () => {
+    // s1 "abcd" vs "ab": 1-grams (4,2,2), 2-grams (3,1,1), 3-grams: ref has none -> (0,0,0), not (2,0,0)
+    // s2 "xyz" vs "xyz": (3,3,3), (2,2,2), (1,1,1)
+    // sums: (7,5,5) (5,3,3) (1,1,1); P = (5/7 + 3/5 + 1)/3 = 27/35, R = 1; F2 = 5PR/(4P+R) = 135/143
+    const s = corpusChrf(['abcd', 'xyz'], ['ab', 'xyz']);
+    expect(s.statistics.slice(0, 12)).toEqual([7, 5, 5, 5, 3, 3, 1, 1, 1, 0, 0, 0]);
+    expect(s.score).toBeCloseTo((100 * 135) / 143, 10);
+  });
+
   it('is 100 for a perfect match and 0 for an empty or disjoint hypothesis', () => {
     expect(corpusChrf(['Guten Morgen, Welt!'], ['Guten Morgen, Welt!']).score).toBeCloseTo(100, 10);
     expect(corpusChrf([''], ['Guten Morgen']).score).toBe(0);
