@@ -58,6 +58,7 @@ export async function runClient(o: ClientOptions): Promise<ClientResult> {
   const chunks: Float32Array[] = [];
   let player: ReturnType<typeof spawn> | null = null;
 
+  let ready = false;
   const done = new Promise<void>((resolve, reject) => {
     ws.on('message', (data, isBinary) => {
       if (isBinary) {
@@ -70,6 +71,7 @@ export async function runClient(o: ClientOptions): Promise<ClientResult> {
       if (o.json) o.print(JSON.stringify(e));
       switch (e.type) {
         case 'ready':
+          ready = true;
           result.sampleRate = e.outputSampleRate;
           break;
         case 'partial':
@@ -89,7 +91,8 @@ export async function runClient(o: ClientOptions): Promise<ClientResult> {
         case 'error':
           result.errors.push({ code: e.code, message: e.message });
           if (!o.json) process.stderr.write(`server error [${e.code}]: ${e.message}\n`);
-          if (e.fatal) reject(new BabelfishError(e.code, e.message));
+          // Before `ready`, an error means the start itself was refused: nothing will follow.
+          if (e.fatal || !ready) reject(new BabelfishError(e.code, e.message));
           break;
       }
     });
