@@ -307,8 +307,9 @@ export function decodeTeacherForced(w: Weights, c: TranslatorConfig, enc: Encode
 export function smoothedLoss(logits: tf.Tensor, outputs: Int32Array, mask: Float32Array, vocabSize: number, eps: number): tf.Scalar {
   const logp = tf.logSoftmax(logits); // [N, V]
   const ids = tf.tensor1d(outputs, 'int32');
+  // (oneHot with an explicit float32 dtype returns garbage on tfjs-backend-wasm 4.22: cast instead)
   const m = tf.tensor1d(mask);
-  const nll = tf.neg(tf.sum(tf.mul(logp, tf.oneHot(ids, vocabSize, 1, 0, 'float32')), 1));
+  const nll = tf.neg(tf.sum(tf.mul(logp, tf.cast(tf.oneHot(ids, vocabSize), 'float32')), 1));
   const perToken = eps > 0 ? tf.add(tf.mul(nll, 1 - eps), tf.mul(tf.neg(tf.mean(logp, 1)), eps)) : nll;
   const count = Math.max(1, mask.reduce((a, b) => a + b, 0));
   return tf.div(tf.sum(tf.mul(perToken, m)), count) as tf.Scalar;

@@ -226,3 +226,27 @@ describe('Translator', () => {
     expect(toHalf(0.333251953125)).toBe(0x3555);
   });
 });
+
+describe('smoothedLoss', () => {
+  it('equals hand-computed cross-entropy with and without label smoothing', async () => {
+    const { smoothedLoss } = await import('../../models/translator/network.ts');
+    const rows = [
+      [1, 2, 0.5],
+      [0, -1, 3],
+      [2, 2, 2],
+    ];
+    const targets = Int32Array.from([1, 2, 0]);
+    const mask = Float32Array.from([1, 1, 0]);
+    const logp = rows.map((r) => {
+      const z = Math.log(r.reduce((a, x) => a + Math.exp(x), 0));
+      return r.map((x) => x - z);
+    });
+    for (const eps of [0, 0.1]) {
+      let want = 0;
+      for (let i = 0; i < 2; i++) want += (1 - eps) * -logp[i][targets[i]] + eps * -(logp[i].reduce((a, b) => a + b, 0) / 3);
+      want /= 2;
+      const got = tf.tidy(() => smoothedLoss(tf.tensor2d(rows), targets, mask, 3, eps).dataSync()[0]);
+      expect(got).toBeCloseTo(want, 5);
+    }
+  });
+});
