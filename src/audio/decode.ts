@@ -5,7 +5,7 @@
  * resampler, with a longer filter than its default), and writes raw f32le.
  * WAV files skip the child process: wav.ts plus resample.ts.
  */
-import { PassThrough, Readable } from 'node:stream';
+import { PassThrough, Readable, Writable } from 'node:stream';
 import { stat, open } from 'node:fs/promises';
 import { extname } from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
@@ -48,6 +48,42 @@ class F32Assembler {
   }
 }
 
+interface FfmpegRun {
+  cmd: ffmpeg.FfmpegCommand;
+  /** Resolves when ffmpeg has exited cleanly AND every output byte has been delivered; rejects with ffmpeg's error. */
+  done: Promise<void>;
+}
+
+/**
+ * Runs ffmpeg with raw f32le output into `onSamples`. The sink is our own Writable that never
+ * emits 'close': fluent-ffmpeg treats a closed output stream as "kill ffmpeg in 20 ms", which
+ * on a loaded machine can fire before ffmpeg's own exit and turn a good decode into an error.
+ * Completion waits for both the process and the sink, because a child's 'exit' can come
+ * before the last bytes of its stdout.
+ */
+function runFfmpeg(source: string | Readable, inputOptions: string[], outputOpts: string[], onSamples: (s: Float32Array) => void): FfmpegRun {
+  const asm = new F32Assembler();
+  const sink = new Writable({
+    emitClose: false,
+    write(chunk: Buffer, _enc, cb) {
+      const s = asm.push(chunk);
+      if (s.length) onSamples(s);
+      cb();
+    },
+  });
+  const cmd = ffmpeg(source).setFfmpegPath(FFMPEG_PATH).inputOptions(inputOptions).outputOptions(outputOpts);
+  const flushed = new Promise<void>((resolve) => sink.on('finish', () => resolve()));
+  const exited = new Promise<void>((resolve, reject) => {
+    cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
+      const e = new Error(ffmpegReason(err, stderr), { cause: err });
+      reject(e);
+    });
+    cmd.on('end', () => resolve());
+  });
+  cmd.pipe(sink, { end: true });
+  return { cmd, done: exited.then(() => flushed) };
+}
+
 function concat(parts: Float32Array[]): Float32Array {
   let n = 0;
   for (const p of parts) n += p.length;
@@ -85,17 +121,14 @@ export async function decodeAudio(input: string | Uint8Array | NodeJS.ReadableSt
   } else source = input as Readable;
   const what = typeof input === 'string' ? input : 'the audio';
 
-  return new Promise<AudioData>((resolve, reject) => {
-    const parts: Float32Array[] = [];
-    const asm = new F32Assembler();
-    const cmd = ffmpeg(source).setFfmpegPath(FFMPEG_PATH).outputOptions(outputOptions(sampleRate));
-    cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
-      reject(new BabelfishError('DECODE_FAILED', `cannot decode ${what}: ${ffmpegReason(err, stderr)}`, { cause: err }));
-    });
-    cmd.on('end', () => resolve({ samples: concat(parts), sampleRate }));
-    const out = cmd.pipe() as PassThrough;
-    out.on('data', (chunk: Buffer) => parts.push(asm.push(chunk)));
-  });
+  const parts: Float32Array[] = [];
+  const { done } = runFfmpeg(source, [], outputOptions(sampleRate), (s) => parts.push(s));
+  try {
+    await done;
+  } catch (e) {
+    throw new BabelfishError('DECODE_FAILED', `cannot decode ${what}: ${(e as Error).message}`, { cause: e });
+  }
+  return { samples: concat(parts), sampleRate };
 }
 
 async function looksLikeWav(path: string): Promise<boolean> {
@@ -158,6 +191,7 @@ export class StreamingDecoder implements AsyncIterable<Float32Array> {
   private destroyed = false;
   private readonly done: Promise<void>;
   private samples = 0;
+  private bytesIn = 0;
 
   constructor(opts: StreamingDecoderOptions = {}) {
     this.sampleRate = opts.sampleRate ?? 16000;
@@ -165,26 +199,8 @@ export class StreamingDecoder implements AsyncIterable<Float32Array> {
     // Not '-fflags nobuffer': it drops the first Opus frame (measured: 15680 of 16000 samples).
     const inputOptions = ['-probesize', '4096', '-analyzeduration', '0'];
     if (opts.inputFormat) inputOptions.push('-f', opts.inputFormat);
-    this.cmd = ffmpeg(this.input)
-      .setFfmpegPath(FFMPEG_PATH)
-      .inputOptions(inputOptions)
-      .outputOptions([...outputOptions(this.sampleRate), '-flush_packets', '1']);
-    const asm = new F32Assembler();
-    this.done = new Promise<void>((resolve) => {
-      this.cmd.on('error', (err: Error, _stdout: string | null, stderr: string | null) => {
-        if (!this.destroyed) this.fail(new BabelfishError('DECODE_FAILED', `cannot decode the audio stream: ${ffmpegReason(err, stderr)}`, { cause: err }));
-        this.finish();
-        resolve();
-      });
-      this.cmd.on('end', () => {
-        this.finish();
-        resolve();
-      });
-    });
-    const out = this.cmd.pipe() as PassThrough;
-    out.on('data', (chunk: Buffer) => {
-      const s = asm.push(chunk);
-      if (s.length === 0 || this.destroyed) return;
+    const run = runFfmpeg(this.input, inputOptions, [...outputOptions(this.sampleRate), '-flush_packets', '1'], (s) => {
+      if (this.destroyed) return;
       this.samples += s.length;
       if (this.dataListeners.length) for (const l of this.dataListeners) l(s);
       else {
@@ -192,6 +208,18 @@ export class StreamingDecoder implements AsyncIterable<Float32Array> {
         this.wakeUp();
       }
     });
+    this.cmd = run.cmd;
+    this.cmd.on('start', () => {
+      if (this.destroyed) this.cmd.kill('SIGKILL');
+    });
+    this.done = run.done.then(
+      () => this.finish(),
+      (err: Error) => {
+        // A stream that never received a byte (start, then stop) is empty, not broken.
+        if (!this.destroyed && this.bytesIn > 0) this.fail(new BabelfishError('DECODE_FAILED', `cannot decode the audio stream: ${err.message}`, { cause: err }));
+        this.finish();
+      },
+    );
   }
 
   /** The ffmpeg child's process id once it has started (for monitoring and tests). */
@@ -213,7 +241,8 @@ export class StreamingDecoder implements AsyncIterable<Float32Array> {
   }
 
   push(chunk: Uint8Array): void {
-    if (this.finished || this.destroyed || this.input.writableEnded) return;
+    if (this.finished || this.destroyed || this.input.writableEnded || chunk.length === 0) return;
+    this.bytesIn += chunk.length;
     this.input.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
   }
 
@@ -228,8 +257,8 @@ export class StreamingDecoder implements AsyncIterable<Float32Array> {
   destroy(): void {
     if (this.destroyed) return;
     this.destroyed = true;
-    this.input.destroy();
-    if (!this.finished) this.cmd.kill('SIGKILL');
+    if (!this.input.writableEnded) this.input.end();
+    if (!this.finished) this.cmd.kill('SIGKILL'); // a no-op before the spawn: the 'start' hook catches that case
     this.finish();
   }
 

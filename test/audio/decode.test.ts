@@ -169,4 +169,20 @@ describe('StreamingDecoder', () => {
     expect(alive).toBe(false);
     await d.end(); // resolves, no error after a deliberate kill
   });
+
+  it('destroy() right after construction leaves no process behind', async () => {
+    const d = new StreamingDecoder();
+    d.destroy();
+    await d.end(); // waits for the child: would time out if it were left running
+    expect(d.samplesOut).toBe(0);
+  });
+
+  it('a stream that ends without a byte is empty, not an error', async () => {
+    const d = new StreamingDecoder();
+    const errors: Error[] = [];
+    d.onError((e) => errors.push(e));
+    await d.end();
+    expect(errors).toEqual([]);
+    expect(d.samplesOut).toBe(0);
+  });
 });
