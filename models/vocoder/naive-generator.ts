@@ -48,7 +48,7 @@ export class NaiveWaveNetGenerator {
     const condRows = new Float32Array(T * C);
     this.conds.forEach((c, i) => condRows.set(c, i * C));
     const logits = tf.tidy(() => {
-      const out = stackForward(this.weights, this.config, tf.tensor2d(this.inputs, [1, T], 'int32'), tf.tensor2d(condRows, [T, C]));
+      const out = stackForward(this.weights, this.config, tf.tensor2d(this.inputs, [1, T], 'int32'), tf.tensor3d(condRows, [1, T, C]), 1);
       return out.slice([T - 1, 0], [1, -1]);
     });
     const row = logits.dataSync() as Float32Array;

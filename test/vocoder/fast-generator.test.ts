@@ -52,7 +52,7 @@ describe('FastWaveNetGenerator', () => {
     const perSample = new Float32Array(T * width);
     for (let t = 0; t < T; t++) perSample.set(rows[frameOf(t, frames, c)], t * width);
     const [logitsT, probsT] = tf.tidy(() => {
-      const lg = stackForward(tensors, c, tf.tensor2d(prev, [1, T], 'int32'), tf.tensor2d(perSample, [T, width]));
+      const lg = stackForward(tensors, c, tf.tensor2d(prev, [1, T], 'int32'), tf.tensor3d(perSample, [1, T, width]), 1);
       return [lg.dataSync() as Float32Array, tf.softmax(lg).dataSync() as Float32Array];
     });
     const fast = new FastWaveNetGenerator(c, flat);

@@ -20,7 +20,7 @@ import { writeWav } from '../../src/audio/wav.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
 import { condOffset, vocoderConfig, receptiveField, type VocoderConfig } from '../../models/vocoder/config.ts';
-import { conditionFrames, mulberry32, repeatFrames, stackForward, type VocoderWeights } from '../../models/vocoder/network.ts';
+import { conditionFrames, mulberry32, stackForward, type VocoderWeights } from '../../models/vocoder/network.ts';
 import { checkWindow, corpusManifests, loadUtterance, melStats, readJsonl, resolveFrom, sampleBatch, syntheticUtterances, type VocoderUtterance, type WindowBatch } from './data.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
 
@@ -226,8 +226,7 @@ async function loadData(o: TrainVocoderOptions, c: VocoderConfig, log: (s: strin
 export function windowLoss(w: VocoderWeights, c: VocoderConfig, b: WindowBatch): tf.Scalar {
   return tf.tidy(() => {
     const context = tf.tensor3d(b.context, [b.batch, b.framesPerWindow, 3 * c.numMels]);
-    const cond = repeatFrames(conditionFrames(w, c, context), c.hop);
-    const logits = stackForward(w, c, tf.tensor2d(b.prev, [b.batch, b.window], 'int32'), cond);
+    const logits = stackForward(w, c, tf.tensor2d(b.prev, [b.batch, b.window], 'int32'), conditionFrames(w, c, context), c.hop);
     const labels = tf.oneHot(tf.tensor1d(b.target, 'int32'), c.quantizationChannels);
     return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
   });
