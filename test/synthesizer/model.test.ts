@@ -43,8 +43,8 @@ describe('Synthesizer training', () => {
     const adam = new Adam({ clipNorm: 5 });
     let first = NaN;
     let last = NaN;
-    for (let s = 0; s < 220; s++) {
-      const r = trainStep(model, adam, items, 3e-3, s < 80 ? items.map((x) => spreadDurations(x.ids.length, x.frames)) : undefined);
+    for (let s = 0; s < 150; s++) {
+      const r = trainStep(model, adam, items, 3e-3, s < 60 ? items.map((x) => spreadDurations(x.ids.length, x.frames)) : undefined);
       if (s === 0) first = r.loss;
       last = r.loss;
     }

@@ -5,8 +5,9 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { runTrainSynthesizer, wavBytes } from '../../training/synthesizer/train.ts';
-import { decodeWav, readManifest } from '../../training/synthesizer/data.ts';
+import { runTrainSynthesizer } from '../../training/synthesizer/train.ts';
+import { encodeWav } from '../../src/audio/wav.ts';
+import { wavToMono, readManifest } from '../../training/synthesizer/data.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
@@ -31,7 +32,7 @@ async function toneCorpus(dir: string): Promise<void> {
       const f = ch === ' ' ? 0 : 200 + 90 * (ch.charCodeAt(0) - 97);
       for (let i = 0; i < 800; i++) samples[o++] = f ? 0.3 * Math.sin((2 * Math.PI * f * i) / 16000) : 0;
     }
-    await writeFile(join(dir, r.audio!), wavBytes(samples, 16000));
+    await writeFile(join(dir, r.audio!), encodeWav(samples, 16000));
   }
   await writeFile(join(dir, 'manifest.train.jsonl'), rows.filter((r) => r.split === 'train').map((r) => JSON.stringify(r)).join('\n') + '\n');
   await writeFile(join(dir, 'manifest.dev.jsonl'), rows.filter((r) => r.split === 'dev').map((r) => JSON.stringify(r)).join('\n') + '\n');
@@ -54,7 +55,7 @@ describe('synthesizer data', () => {
   it('reads the WAVs it wrote and resolves manifest paths next to the manifest', async () => {
     const rows = await readManifest(join(root, 'corpus', 'manifest.train.jsonl'));
     expect(rows).toHaveLength(4);
-    const x = decodeWav(readFileSync(rows[0]!.audio), 16000);
+    const x = wavToMono(readFileSync(rows[0]!.audio), 16000);
     expect(x.length).toBe(5 * 800);
     expect(Math.max(...x)).toBeCloseTo(0.3, 3);
   });
@@ -92,6 +93,7 @@ describe('train synthesizer', () => {
     expect(resumedPart).toEqual([killedAt + 1, killedAt + 2, killedAt + 3]);
     expect(JSON.parse(await readFile(latest, 'utf8')).step).toBe(target);
     expect(existsSync(join(run, 'samples', `step-${String(target).padStart(8, '0')}.png`))).toBe(true);
+    expect(existsSync(join(run, 'samples', `step-${String(target).padStart(8, '0')}.wav`))).toBe(true);
 
     const model = await Synthesizer.load(out);
     expect(model.voices).toBe(2);

@@ -13,8 +13,11 @@ import { BabelfishError } from '../../src/errors.ts';
 import { DEFAULT_FEATURE_CONFIG } from '../../src/audio/config.ts';
 import { logMelSpectrogram } from '../../src/audio/features.ts';
 import { resample } from '../../src/audio/resample.ts';
+import { decodeWav } from '../../src/audio/wav.ts';
+import { downmix } from '../../src/audio/pcm.ts';
 import { SymbolTable, utteranceIds } from '../../models/synthesizer/symbols.ts';
 import type { TrainItem } from './step.ts';
+import { readWordStarts } from './word-timing.ts';
 
 /** One row of `manifest.<split>.jsonl` (the speech corpus). */
 export interface ManifestRow {
@@ -26,6 +29,8 @@ export interface ManifestRow {
   split?: string;
   duration?: number;
   /** What the corpus did to the audio (null: clean). */
+  /** espeak word/phoneme timings, relative to the manifest. */
+  align?: string;
   augment?: { noise?: unknown; reverb?: unknown; telephone?: unknown; speed?: number } | null;
 }
 
@@ -57,33 +62,11 @@ export async function readManifest(path: string): Promise<ManifestRow[]> {
   return rows;
 }
 
-/** PCM16 / float32 WAV to mono samples at `rate` (the corpus writes PCM16 WAV). */
-export function decodeWav(buf: Buffer, rate: number): Float32Array {
-  if (buf.toString('ascii', 0, 4) !== 'RIFF' || buf.toString('ascii', 8, 12) !== 'WAVE') throw new Error('not a WAV file');
-  let off = 12;
-  let fmt: { format: number; channels: number; rate: number; bits: number } | null = null;
-  while (off + 8 <= buf.length) {
-    const id = buf.toString('ascii', off, off + 4);
-    const size = buf.readUInt32LE(off + 4);
-    const body = off + 8;
-    if (id === 'fmt ') fmt = { format: buf.readUInt16LE(body), channels: buf.readUInt16LE(body + 2), rate: buf.readUInt32LE(body + 4), bits: buf.readUInt16LE(body + 14) };
-    if (id === 'data') {
-      if (!fmt) throw new Error('WAV data before fmt');
-      const n = Math.floor(Math.min(size, buf.length - body) / (fmt.bits / 8) / fmt.channels);
-      const x = new Float32Array(n);
-      for (let i = 0; i < n; i++) {
-        let s = 0;
-        for (let c = 0; c < fmt.channels; c++) {
-          const p = body + (i * fmt.channels + c) * (fmt.bits / 8);
-          s += fmt.bits === 16 ? buf.readInt16LE(p) / 32768 : fmt.bits === 32 && fmt.format === 3 ? buf.readFloatLE(p) : 0;
-        }
-        x[i] = s / fmt.channels;
-      }
-      return fmt.rate === rate ? x : resample(x, fmt.rate, rate);
-    }
-    off = body + size + (size & 1);
-  }
-  throw new Error('WAV without data');
+/** A WAV file's bytes as mono samples at `rate` (the corpus writes 16 kHz PCM16 WAV). */
+export function wavToMono(buf: Uint8Array, rate: number): Float32Array {
+  const { sampleRate, channels } = decodeWav(buf);
+  const x = downmix(channels);
+  return sampleRate === rate ? x : resample(x, sampleRate, rate);
 }
 
 export interface LoadOptions {
@@ -102,12 +85,16 @@ export interface LoadOptions {
   maxFrames: number;
   limit?: number;
   log?: (line: string) => void;
+  /** The manifest's path (align files are relative to it). */
+  manifestPath?: string;
 }
 
 export interface RawItem extends Omit<TrainItem, 'mel'> {
   /** Natural-log mel [frames x 80] (not normalised). */
   logMel: Float32Array;
   text: string;
+  /** espeak's word start times (s), when the corpus saved them. */
+  wordStarts: number[] | null;
 }
 
 const FEATURE_KEY = JSON.stringify(DEFAULT_FEATURE_CONFIG);
@@ -123,7 +110,7 @@ async function cachedMel(audio: string, cacheDir: string): Promise<{ data: Float
     const data = new Float32Array(b.buffer.slice(b.byteOffset, b.byteOffset + b.byteLength));
     return { data, frames: data.length / bins };
   }
-  const mel = logMelSpectrogram(decodeWav(readFileSync(audio), DEFAULT_FEATURE_CONFIG.sampleRate), DEFAULT_FEATURE_CONFIG);
+  const mel = logMelSpectrogram(wavToMono(readFileSync(audio), DEFAULT_FEATURE_CONFIG.sampleRate), DEFAULT_FEATURE_CONFIG);
   await mkdir(dirname(path), { recursive: true });
   const tmp = `${path}.tmp-${process.pid}`;
   await writeFile(tmp, new Uint8Array(mel.data.buffer, mel.data.byteOffset, mel.frames * bins * 4));
@@ -173,7 +160,8 @@ export async function loadItems(rows: ManifestRow[], opt: LoadOptions): Promise<
       skipped.short++;
       continue;
     }
-    out.push({ id: row.id ?? row.audio, ids: n.ids, lang, voice: opt.voices.get(speaker)!, logMel: mel.data, frames: mel.frames, text: n.text });
+    const wordStarts = opt.manifestPath ? readWordStarts(row.align, opt.manifestPath) : null;
+    out.push({ id: row.id ?? row.audio, ids: n.ids, lang, voice: opt.voices.get(speaker)!, logMel: mel.data, frames: mel.frames, text: n.text, wordStarts });
     if (opt.log && (i + 1) % 200 === 0) {
       const rate = (i + 1) / ((Date.now() - started) / 1000);
       opt.log(`mels ${i + 1}/${take.length} (${rate.toFixed(1)}/s, ETA ${Math.round((take.length - i - 1) / rate)}s)`);

@@ -5,7 +5,7 @@
  * log-mels -> normalised, length-bucketed batches), model and optimizer (or the last
  * checkpoint with --resume), the loop (MAS durations, L1 mel + prior + duration loss, Adam
  * with warmup/cosine decay and clipping), dev loss, checkpoints with a listening sample
- * (mel PNG, and a Griffin-Lim WAV when src/audio provides melToAudio), export to --out.
+ * (mel PNG: reference above, prediction below; Griffin-Lim WAV), export to --out.
  *
  * Durations: the first `uniformSteps` steps spread each utterance's frames evenly over its
  * characters; only then does Monotonic Alignment Search take over. On the synthetic check
@@ -26,6 +26,8 @@ import { BabelfishError } from '../../src/errors.ts';
 import { parseCommandArgs } from '../../src/cli/args.ts';
 import { projectRoot } from '../../src/paths.ts';
 import { heatmapPng } from '../../src/plot/heatmap.ts';
+import { melToAudio } from '../../src/audio/griffin-lim.ts';
+import { encodeWav } from '../../src/audio/wav.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import type { SynthesizerConfig } from '../../models/synthesizer/config.ts';
 import { mulberry32 } from '../../models/synthesizer/network.ts';
@@ -34,6 +36,7 @@ import { Adam, learningRateAt } from '../speech-encoder/adam.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import { loadItems, makeBatches, melStats, normalizeItems, readManifest, type RawItem } from './data.ts';
 import { alignBatch, evalLoss, trainStep, type TrainItem } from './step.ts';
+import { wordTimingError } from './word-timing.ts';
 
 // ---------------------------------------------------------------- config
 
@@ -141,43 +144,7 @@ export function encodeNpy(data: Float32Array, frames: number, bins: number): Uin
   return out;
 }
 
-/** PCM16 mono WAV bytes. */
-export function wavBytes(samples: Float32Array, rate: number): Uint8Array {
-  const buf = Buffer.alloc(44 + samples.length * 2);
-  buf.write('RIFF', 0, 'ascii');
-  buf.writeUInt32LE(36 + samples.length * 2, 4);
-  buf.write('WAVEfmt ', 8, 'ascii');
-  buf.writeUInt32LE(16, 16);
-  buf.writeUInt16LE(1, 20);
-  buf.writeUInt16LE(1, 22);
-  buf.writeUInt32LE(rate, 24);
-  buf.writeUInt32LE(rate * 2, 28);
-  buf.writeUInt16LE(2, 32);
-  buf.writeUInt16LE(16, 34);
-  buf.write('data', 36, 'ascii');
-  buf.writeUInt32LE(samples.length * 2, 40);
-  for (let i = 0; i < samples.length; i++) buf.writeInt16LE(Math.round(Math.max(-1, Math.min(1, samples[i]!)) * 32767), 44 + 2 * i);
-  return new Uint8Array(buf.buffer, buf.byteOffset, buf.length);
-}
-
-type MelToAudio = (mel: { data: Float32Array; frames: number; bins: number }) => Float32Array | Promise<Float32Array>;
-
-/** src/audio's Griffin-Lim inversion when it exists (it may land after this script). */
-async function findMelToAudio(): Promise<MelToAudio | null> {
-  for (const f of ['index.ts', 'griffin-lim.ts', 'griffinlim.ts', 'invert.ts', 'inverse.ts']) {
-    const path = join(projectRoot, 'src', 'audio', f);
-    if (!existsSync(path)) continue;
-    try {
-      const mod = (await import(path)) as { melToAudio?: MelToAudio };
-      if (typeof mod.melToAudio === 'function') return mod.melToAudio;
-    } catch {
-      // not loadable yet; the PNG still gets written
-    }
-  }
-  return null;
-}
-
-/** Mel [frames x bins] as a PNG, low bins at the bottom; `reference` drawn above when given. */
+/** Mel [frames x bins] as a PNG, low bins at the bottom; `reference` (the recording) drawn above the prediction. */
 function melPng(pred: Float32Array, frames: number, bins: number, reference?: { data: Float32Array; frames: number }): Buffer {
   const cols = Math.max(frames, reference?.frames ?? 0, 1);
   const rows = reference ? 2 * bins + 2 : bins;
@@ -198,6 +165,8 @@ function melPng(pred: Float32Array, frames: number, bins: number, reference?: { 
 
 export interface LoopHooks {
   log?: (line: string) => void;
+  /** Dev utterances' text and espeak word starts (index-aligned with `dev`), for the word-timing check. */
+  devTiming?: { text: string; wordStarts: number[] | null }[];
   /** Called after each checkpoint-worthy step with the step number. */
   checkpoint?: (step: number, metrics: Record<string, number>) => Promise<void>;
 }
@@ -255,12 +224,19 @@ export async function trainLoop(
       }
       metrics.devLoss = sum / devBatches.length;
       metrics.devMelLoss = mel / devBatches.length;
+      if (hooks.devTiming?.some((d) => d.wordStarts)) {
+        const idx = dev.map((_, i) => i).filter((i) => hooks.devTiming![i]?.wordStarts).slice(0, 32);
+        const durs = alignBatch(model, idx.map((i) => dev[i]!));
+        const wt = wordTimingError(idx.map((i, k) => ({ text: hooks.devTiming![i]!.text, durations: durs[k]!, wordStarts: hooks.devTiming![i]!.wordStarts })));
+        if (wt.compared) metrics.devWordTimingMs = wt.meanMs;
+      }
     }
     if (step % cfg.logEvery === 0 || evalNow || step === cfg.steps) {
       await appendFile(logPath, JSON.stringify({ ...metrics, time: new Date().toISOString() }) + '\n');
       log(
         `step ${step}/${cfg.steps}  loss ${smooth.toFixed(3)} (mel ${r.melLoss.toFixed(3)} prior ${r.priorLoss.toFixed(3)} dur ${r.durLoss.toFixed(3)})` +
           (metrics.devLoss !== undefined ? `  dev ${metrics.devLoss.toFixed(3)} (mel ${metrics.devMelLoss!.toFixed(3)})` : '') +
+          (metrics.devWordTimingMs !== undefined ? `  words ±${metrics.devWordTimingMs.toFixed(0)} ms` : '') +
           `  lr ${lr.toExponential(1)}  ${secPerStep.toFixed(2)} s/step  ETA ${fmtTime((cfg.steps - step) * secPerStep)}`,
       );
     }
@@ -349,21 +325,21 @@ async function loadData(cfg: TrainConfig, symbolsFrom: Synthesizer | null, voice
     limit: cfg.limit || undefined,
     log,
   };
-  const train = await loadItems(await readManifest(cfg.trainManifest), { ...common, growVoices: true });
-  const dev = existsSync(cfg.devManifest) ? await loadItems(await readManifest(cfg.devManifest), { ...common, growVoices: false }) : [];
+  const train = await loadItems(await readManifest(cfg.trainManifest), { ...common, growVoices: true, manifestPath: cfg.trainManifest });
+  const dev = existsSync(cfg.devManifest) ? await loadItems(await readManifest(cfg.devManifest), { ...common, growVoices: false, manifestPath: cfg.devManifest }) : [];
   if (!symbolsFrom) probe.dispose();
   if (!train.length) throw new BabelfishError('BAD_ARGUMENT', `no usable training utterances in ${cfg.trainManifest}`);
   return { train, dev };
 }
 
 /** Writes a PNG (and WAV if Griffin-Lim is available) of the model's reading of one utterance. */
-async function writeSample(model: Synthesizer, item: RawItem, dir: string, name: string, melToAudio: MelToAudio | null): Promise<void> {
+async function writeSample(model: Synthesizer, item: RawItem, dir: string, name: string): Promise<void> {
   await mkdir(dir, { recursive: true });
   const lang = model.config.languages[item.lang]!;
   const mel = await model.synthesize(item.text, { lang, voice: Math.min(item.voice, model.voices - 1) });
   if (mel.frames === 0) return;
   await writeAtomic(join(dir, `${name}.png`), melPng(mel.data, mel.frames, mel.bins, { data: item.logMel, frames: item.frames }));
-  if (melToAudio) await writeAtomic(join(dir, `${name}.wav`), wavBytes(await melToAudio(mel), model.config.sampleRate));
+  await writeAtomic(join(dir, `${name}.wav`), encodeWav(melToAudio(mel), model.config.sampleRate));
 }
 
 export async function runTrainSynthesizer(argv: string[]): Promise<number> {
@@ -409,14 +385,14 @@ export async function runTrainSynthesizer(argv: string[]): Promise<number> {
   await mkdir(cfg.runDir, { recursive: true });
   await writeAtomic(join(cfg.runDir, 'train-config.json'), JSON.stringify(cfg, null, 1) + '\n');
 
-  const melToAudio = await findMelToAudio();
   const sample = rawDev[0] ?? rawTrain[0]!;
   const voiceNames = [...voices.keys()];
   const result = await trainLoop(model, adam, train, dev, cfg, startStep, {
     log,
+    devTiming: rawDev.map((d) => ({ text: d.text, wordStarts: d.wordStarts })),
     checkpoint: async (step, metrics) => {
       await saveCheckpoint(cfg.runDir, model, adam, { step, config: cfg, seed: cfg.seed, voices: voiceNames, metrics });
-      await writeSample(model, sample, join(cfg.runDir, 'samples'), `step-${String(step).padStart(8, '0')}`, melToAudio).catch((e) =>
+      await writeSample(model, sample, join(cfg.runDir, 'samples'), `step-${String(step).padStart(8, '0')}`).catch((e) =>
         log(`sample not written: ${(e as Error).message}`),
       );
     },
