@@ -79,6 +79,32 @@ describe('trainVocoder', () => {
     }
   });
 
+  it('resumes exactly: 3 steps + resume to 6 equals 6 steps straight', async () => {
+    const a = await mkdtemp(join(tmpdir(), 'vocoder-a-'));
+    const b = await mkdtemp(join(tmpdir(), 'vocoder-b-'));
+    try {
+      const base = { ...DEFAULT_TRAIN_OPTIONS, synthetic: 2, batch: 2, window: 320, lr: 3e-3, checkpointEvery: 3, logEvery: 100, valBatches: 0, sampleSeconds: 0, model: { ...tiny, dilations: [1, 2, 4] } };
+      const straight = await trainVocoder({ ...base, out: a, steps: 6 }, quiet);
+      const first = await trainVocoder({ ...base, out: b, steps: 3 }, quiet);
+      first.vocoder.dispose();
+      const resumed = await trainVocoder({ ...base, out: b, steps: 6, resume: true }, quiet);
+      expect(resumed.losses.length).toBe(3);
+      expect(resumed.losses).toEqual(straight.losses.slice(3));
+      for (const [name, v] of Object.entries(straight.vocoder.weights)) {
+        const x = v.dataSync();
+        const y = resumed.vocoder.weights[name].dataSync();
+        let max = 0;
+        for (let i = 0; i < x.length; i++) max = Math.max(max, Math.abs(x[i] - y[i]));
+        expect(max, name).toBeLessThan(1e-6);
+      }
+      straight.vocoder.dispose();
+      resumed.vocoder.dispose();
+    } finally {
+      await rm(a, { recursive: true, force: true });
+      await rm(b, { recursive: true, force: true });
+    }
+  });
+
   it('continues the step count after being killed', async () => {
     const out = await mkdtemp(join(tmpdir(), 'vocoder-kill-'));
     const args = ['--synthetic', '3', '--out', out, '--batch', '2', '--window', '320', '--checkpoint-every', '3', '--log-every', '1', '--sample-seconds', '0', '--val-batches', '0',
