@@ -48,7 +48,11 @@ export interface SpeechCorpusSummary {
   out: string;
   size: SpeechCorpusSize;
   seed: number;
+  /** False while a build is running or was stopped: the manifests then list the finished rows only. */
+  complete: boolean;
   utterances: number;
+  /** Rows in the manifests. */
+  finished: number;
   synthesized: number;
   reused: number;
   seconds: number;
@@ -95,6 +99,7 @@ export async function buildSpeechCorpus(config: SpeechCorpusConfig, options: Bui
     sentences,
     voices,
     utterances,
+    trainHours: config.utterances?.train !== undefined ? undefined : size.trainHours,
     augment: config.augment,
     noisyTest: config.noisyTest,
     align: config.align,
@@ -108,62 +113,82 @@ export async function buildSpeechCorpus(config: SpeechCorpusConfig, options: Bui
     if (d === null) pending.push(job);
     else durations.set(job.id, d);
   }
+  // Synthesis order: the small evaluation sets first, then training utterances
+  // round-robin over languages, so a build stopped early is balanced and usable.
+  const rank = (j: UtteranceJob) => (j.manifest === 'train' ? 1 : 0);
+  pending.sort((a, b) => rank(a) - rank(b) || a.index - b.index || config.languages.indexOf(a.lang) - config.languages.indexOf(b.lang));
   log(`speech corpus ${config.size}: ${jobs.length} utterances (${durations.size} already built), ${voices.length} voices, ${config.jobs} jobs -> ${config.out}`);
 
+  const writeOutputs = async (complete: boolean): Promise<SpeechCorpusSummary> => {
+    // Each file is written whole, then renamed into place. Until the build is
+    // complete the manifests hold the finished rows only and summary.json says so.
+    const byManifest = new Map<string, SpeechManifestRow[]>();
+    const hours: SpeechCorpusSummary['hours'] = {};
+    const counts: SpeechCorpusSummary['counts'] = {};
+    for (const job of jobs) {
+      const duration = durations.get(job.id);
+      if (duration === undefined) continue;
+      const row: SpeechManifestRow = {
+        id: job.id,
+        audio: job.wav,
+        lang: job.lang,
+        text: job.text,
+        speaker: job.voice.id,
+        split: job.split,
+        duration: Math.round(duration * 1000) / 1000,
+        sampleRate: config.sampleRate,
+        augment: job.augment,
+        accent: job.accent,
+        ...(job.align ? { align: job.align } : {}),
+      };
+      if (!byManifest.has(job.manifest)) byManifest.set(job.manifest, []);
+      byManifest.get(job.manifest)!.push(row);
+      hours[job.lang] ??= {};
+      counts[job.lang] ??= {};
+      hours[job.lang][job.manifest] = (hours[job.lang][job.manifest] ?? 0) + duration / 3600;
+      counts[job.lang][job.manifest] = (counts[job.lang][job.manifest] ?? 0) + 1;
+    }
+    for (const [name, rows] of byManifest) {
+      await writeAtomic(path.join(config.out, `manifest.${name}.jsonl`), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    }
+    await writeAtomic(path.join(config.out, 'voices.json'), JSON.stringify(voices, null, 1) + '\n');
+    const summary: SpeechCorpusSummary = {
+      out: config.out,
+      size: config.size,
+      seed: config.seed,
+      complete,
+      utterances: jobs.length,
+      finished: durations.size,
+      synthesized: durations.size - reused,
+      reused,
+      seconds: (Date.now() - t0) / 1000,
+      hours,
+      counts,
+      voices: { train: voices.filter((v) => v.split === 'train').length, test: voices.filter((v) => v.split === 'test').length },
+    };
+    await writeAtomic(path.join(config.out, 'summary.json'), JSON.stringify({ ...summary, config: { ...config, out: undefined } }, null, 1) + '\n');
+    return summary;
+  };
+
+  const reused = durations.size;
   if (pending.length) {
     const bar = new ProgressBar('synthesising', pending.length, 'utt', options.quiet ? null : process.stderr);
     let audioSeconds = 0;
+    let lastCheckpoint = Date.now();
+    let writing: Promise<unknown> = Promise.resolve();
     await runPool(pending, config, (job, duration) => {
       durations.set(job.id, duration);
       audioSeconds += duration;
       bar.tick(1, `${(audioSeconds / 3600).toFixed(2)} h audio`);
+      if (Date.now() - lastCheckpoint > CHECKPOINT_MS) {
+        lastCheckpoint = Date.now();
+        writing = writing.then(() => writeOutputs(false));
+      }
     });
+    await writing;
   }
-
-  // Manifests and metadata last, each written whole then renamed into place.
-  const byManifest = new Map<string, SpeechManifestRow[]>();
-  const hours: SpeechCorpusSummary['hours'] = {};
-  const counts: SpeechCorpusSummary['counts'] = {};
-  for (const job of jobs) {
-    const duration = durations.get(job.id)!;
-    const row: SpeechManifestRow = {
-      id: job.id,
-      audio: job.wav,
-      lang: job.lang,
-      text: job.text,
-      speaker: job.voice.id,
-      split: job.split,
-      duration: Math.round(duration * 1000) / 1000,
-      sampleRate: config.sampleRate,
-      augment: job.augment,
-      accent: job.accent,
-      ...(job.align ? { align: job.align } : {}),
-    };
-    if (!byManifest.has(job.manifest)) byManifest.set(job.manifest, []);
-    byManifest.get(job.manifest)!.push(row);
-    hours[job.lang] ??= {};
-    counts[job.lang] ??= {};
-    hours[job.lang][job.manifest] = (hours[job.lang][job.manifest] ?? 0) + duration / 3600;
-    counts[job.lang][job.manifest] = (counts[job.lang][job.manifest] ?? 0) + 1;
-  }
-  for (const [name, rows] of byManifest) {
-    await writeAtomic(path.join(config.out, `manifest.${name}.jsonl`), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  }
-  await writeAtomic(path.join(config.out, 'voices.json'), JSON.stringify(voices, null, 1) + '\n');
-  const summary: SpeechCorpusSummary = {
-    out: config.out,
-    size: config.size,
-    seed: config.seed,
-    utterances: jobs.length,
-    synthesized: pending.length,
-    reused: jobs.length - pending.length,
-    seconds: (Date.now() - t0) / 1000,
-    hours,
-    counts,
-    voices: { train: voices.filter((v) => v.split === 'train').length, test: voices.filter((v) => v.split === 'test').length },
-  };
-  await writeAtomic(path.join(config.out, 'summary.json'), JSON.stringify({ ...summary, config: { ...config, out: undefined } }, null, 1) + '\n');
-  log(`speech corpus done in ${formatSeconds(summary.seconds)}: ` + Object.entries(hours).map(([l, h]) => `${l} ${(h.train ?? 0).toFixed(2)} h train`).join(', '));
+  const summary = await writeOutputs(true);
+  log(`speech corpus done in ${formatSeconds(summary.seconds)}: ` + Object.entries(summary.hours).map(([l, h]) => `${l} ${(h.train ?? 0).toFixed(2)} h train`).join(', '));
   return summary;
 }
 
@@ -212,6 +237,9 @@ async function writeAtomic(file: string, body: string): Promise<void> {
   await writeFile(tmp, body);
   await rename(tmp, file);
 }
+
+/** Manifests of the finished rows are rewritten this often during a long build. */
+const CHECKPOINT_MS = 5 * 60 * 1000;
 
 const WORKER = path.join(path.dirname(fileURLToPath(import.meta.url)), 'worker.ts');
 

@@ -16,6 +16,8 @@ export interface UtteranceJob {
   split: SpeechSplit;
   /** Which manifest the row goes to: the split, or `test-noisy`. */
   manifest: SpeechSplit | 'test-noisy';
+  /** Position in its language's list for the manifest. */
+  index: number;
   text: string;
   voice: Voice;
   /** espeak language voice used for this language by this voice. */
@@ -32,6 +34,12 @@ export interface PlanInput {
   sentences: Record<string, Record<SpeechSplit, string[]>>;
   voices: readonly Voice[];
   utterances: Record<SpeechSplit, number>;
+  /**
+   * Hours of training audio per language to reach (estimated from word counts
+   * and voice speeds); when set, the training list grows past `utterances.train`
+   * until the estimate reaches it.
+   */
+  trainHours?: number;
   augment: AugmentConfig;
   noisyTest: boolean;
   align: boolean;
@@ -58,11 +66,13 @@ export function planUtterances(input: PlanInput): UtteranceJob[] {
     for (const split of SPEECH_SPLITS) {
       const unique = input.sentences[lang][split];
       const want = input.utterances[split];
-      if (!unique.length || !want) continue;
+      const hoursWanted = split === 'train' ? (input.trainHours ?? 0) : 0;
+      if (!unique.length || (!want && !hoursWanted)) continue;
       // Shuffle once per (seed, language, split): a larger size takes a superset of a smaller one's sentences.
       const order = shuffled(createRng(hashSeed(input.seed, 'sentences', lang, split)), unique);
       const pool = split === 'test' ? testVoices : trainVoices;
-      for (let k = 0; k < want; k++) {
+      let estimated = 0;
+      for (let k = 0; k < want || estimated < hoursWanted * 3600; k++) {
         const text = order[k % order.length];
         const repeat = Math.floor(k / order.length);
         if (repeat >= pool.length) break; // every voice of the pool has said every sentence
@@ -71,6 +81,7 @@ export function planUtterances(input: PlanInput): UtteranceJob[] {
         const accent = voice.accents[lang];
         const augment = split === 'train' ? planAugment(input.augment, hashSeed(input.seed, 'augment', lang, k)) : null;
         jobs.push(makeJob(lang, split, split, k, text, voice, accent, augment, input.align));
+        estimated += estimateSeconds(text, voice.speed / (augment?.speed ?? 1));
         if (split === 'test' && input.noisyTest) {
           const noisy = planAugment(NOISY_TEST, hashSeed(input.seed, 'noisy-test', lang, k));
           jobs.push(makeJob(lang, split, 'test-noisy', k, text, voice, accent, noisy, false));
@@ -79,6 +90,16 @@ export function planUtterances(input: PlanInput): UtteranceJob[] {
     }
   }
   return jobs;
+}
+
+/**
+ * Rough spoken duration: espeak measured here takes about 0.8 x words / (wpm / 60)
+ * (0.78-0.83 across variants and speeds) plus a little silence; 0.75 keeps the
+ * estimate on the low side so hour targets are met.
+ */
+export function estimateSeconds(text: string, wordsPerMinute: number): number {
+  const words = text.split(/\s+/).filter(Boolean).length;
+  return (0.75 * words * 60) / wordsPerMinute + 0.2;
 }
 
 function makeJob(
@@ -100,6 +121,7 @@ function makeJob(
     lang,
     split,
     manifest,
+    index: k,
     text,
     voice,
     accent,
