@@ -131,8 +131,7 @@ export async function decodeAudio(input: string | Uint8Array | NodeJS.ReadableSt
   return { samples: concat(parts), sampleRate };
 }
 
-async function looksLikeWav(path: string): Promise<boolean> {
-  if (extname(path).toLowerCase() === '.wav') return true;
+async function startsWithRiff(path: string): Promise<boolean> {
   const fh = await open(path, 'r');
   try {
     const head = Buffer.alloc(4);
@@ -144,20 +143,29 @@ async function looksLikeWav(path: string): Promise<boolean> {
 }
 
 /**
- * An audio file as mono Float32 at `sampleRate`. WAV (PCM/float) is read
- * directly and resampled here; anything else, and WAV codecs wav.ts does not
- * read (ADPCM, A-law...), goes through ffmpeg. A malformed WAV is reported as
- * such rather than handed to ffmpeg.
+ * An audio file as mono Float32 at `sampleRate`. RIFF/WAVE files (PCM/float)
+ * are read directly and resampled here; anything else, and WAV codecs wav.ts
+ * does not read (ADPCM, A-law...), goes through ffmpeg. A broken RIFF file is
+ * reported as MALFORMED_WAV; a file named .wav that is not RIFF is still
+ * offered to ffmpeg (a renamed MP3 plays), and if ffmpeg cannot read it either
+ * the error is MALFORMED_WAV, which is what the name promised.
  */
 export async function loadAudio(path: string, sampleRate = 16000): Promise<AudioData> {
   checkSampleRate(sampleRate);
   if ((await checkFile(path)) === 0) throw new BabelfishError('EMPTY_AUDIO', `${path} is empty (0 bytes)`);
-  if (await looksLikeWav(path)) {
+  const named = extname(path).toLowerCase() === '.wav';
+  if (named || (await startsWithRiff(path))) {
     try {
       const a = await readWav(path);
       return { samples: a.sampleRate === sampleRate ? a.samples : resample(a.samples, a.sampleRate, sampleRate), sampleRate };
     } catch (e) {
-      if (!(e instanceof BabelfishError && e.code === 'UNSUPPORTED_AUDIO')) throw e;
+      if (!(e instanceof BabelfishError)) throw e;
+      const notRiff = e.code === 'MALFORMED_WAV' && !(await startsWithRiff(path));
+      if (e.code !== 'UNSUPPORTED_AUDIO' && !notRiff) throw e;
+      if (notRiff)
+        return decodeAudio(path, { sampleRate }).catch((ffmpegError: unknown) => {
+          throw ffmpegError instanceof BabelfishError && ffmpegError.code === 'DECODE_FAILED' ? e : ffmpegError;
+        });
     }
   }
   return decodeAudio(path, { sampleRate });

@@ -87,8 +87,17 @@ describe('loadAudio', () => {
     expectTone(a.samples);
   });
 
-  it('other containers go through ffmpeg', async () => {
+  it('other containers go through ffmpeg, even when misnamed .wav', async () => {
     expectTone((await loadAudio(join(dir, 'tone.mp3'))).samples);
+    await writeFile(join(dir, 'really-an-mp3.wav'), await readFile(join(dir, 'tone.mp3')));
+    expectTone((await loadAudio(join(dir, 'really-an-mp3.wav'))).samples);
+  });
+
+  it('a truncated WAV is MALFORMED_WAV, not handed to ffmpeg', async () => {
+    const bytes = await readFile(join(dir, 'tone.wav'));
+    await writeFile(join(dir, 'cut.wav'), bytes.subarray(0, 1000));
+    const e = await expectCode(loadAudio(join(dir, 'cut.wav')), 'MALFORMED_WAV');
+    expect(e.message).toMatch(/truncated/);
   });
 
   it('bad files keep their specific codes', async () => {
