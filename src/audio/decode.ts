@@ -210,8 +210,14 @@ export class StreamingDecoder implements AsyncIterable<Float32Array> {
     const run = runFfmpeg(this.input, inputOptions, [...outputOptions(this.sampleRate), '-flush_packets', '1'], (s) => {
       if (this.destroyed) return;
       this.samples += s.length;
-      if (this.dataListeners.length) for (const l of this.dataListeners) l(s);
-      else {
+      if (this.dataListeners.length) {
+        // A throwing consumer must not break ffmpeg's pipe: its error goes to onError like ours.
+        try {
+          for (const l of this.dataListeners) l(s);
+        } catch (e) {
+          this.fail(e instanceof BabelfishError ? e : new BabelfishError('INTERNAL', `audio consumer failed: ${(e as Error).message}`, { cause: e }));
+        }
+      } else {
         this.queue.push(s);
         this.wakeUp();
       }
