@@ -256,9 +256,11 @@ async function runPool(jobs: UtteranceJob[], config: SpeechCorpusConfig, done: (
   const loader = tsxLoader();
   const workers = Math.max(1, Math.min(config.jobs, jobs.length));
 
+  const children: ChildProcess[] = [];
   const runWorker = () =>
     new Promise<void>((resolve, reject) => {
       const child: ChildProcess = fork(WORKER, [], { execArgv: ['--import', loader], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
       let current: UtteranceJob | undefined;
       const next = () => {
         current = queue.shift();
@@ -288,7 +290,13 @@ async function runPool(jobs: UtteranceJob[], config: SpeechCorpusConfig, done: (
       next();
     });
 
-  await Promise.all(Array.from({ length: workers }, runWorker));
+  try {
+    await Promise.all(Array.from({ length: workers }, runWorker));
+  } catch (e) {
+    // One worker died: stop the others too, or their open channels keep this process alive.
+    for (const c of children) if (c.exitCode === null) c.kill();
+    throw e;
+  }
   if (failures.length) {
     throw new BabelfishError('INTERNAL', `${failures.length} utterances failed to synthesise:\n${failures.slice(0, 5).join('\n')}`);
   }
