@@ -11,6 +11,10 @@ export const COMMANDS: Record<string, { summary: string; load: () => Promise<Com
   features: { summary: 'draw the log-mel spectrogram of an audio file as a PNG', load: async () => (await import('./features.ts')).command },
   info: { summary: 'versions, tfjs backend and the models found', load: async () => (await import('./info.ts')).command },
   serve: { summary: 'the WebSocket + HTTP server with the demo page (npm start)', load: async () => (await import('./serve.ts')).command },
+  synthesize: { summary: 'text to speech: the synthesizer (text -> mel) then the WaveNet vocoder', load: async () => (await import('./synthesize.ts')).command },
   train: { summary: 'train a model (checkpoints, --resume, progress)', load: async () => (await import('./train.ts')).command },
+  transcribe: { summary: 'speech to text with the speech encoder (any format ffmpeg reads, many files per run)', load: async () => (await import('./transcribe.ts')).command },
   translate: { summary: 'speech in, translated speech out, offline on a file (the streaming pipeline)', load: async () => (await import('./translate.ts')).command },
+  'translate-text': { summary: 'translate text between en, es, fr and de (batch from stdin, beam search, attention plot)', load: async () => (await import('./translate-text.ts')).command },
+  vocode: { summary: 'analysis -> mel -> WaveNet resynthesis of a recording, to judge the vocoder alone', load: async () => (await import('./vocode.ts')).command },
 };
