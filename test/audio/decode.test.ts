@@ -3,6 +3,7 @@ import { mkdtemp, rm, writeFile, readFile } from 'node:fs/promises';
 import { createReadStream } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeAudio, loadAudio, StreamingDecoder, FFMPEG_PATH } from '../../src/audio/decode.ts';
@@ -60,6 +61,17 @@ describe('decodeAudio', () => {
     const fromStream = await decodeAudio(createReadStream(path));
     expect(fromBytes.samples).toEqual(fromPath.samples);
     expect(fromStream.samples).toEqual(fromPath.samples);
+  });
+
+  it('a source stream that fails mid-way -> DECODE_FAILED', async () => {
+    const bytes = await readFile(join(dir, 'tone.webm'));
+    const failing = new Readable({
+      read() {
+        this.push(bytes.subarray(0, 5000));
+        this.destroy(new Error('disk on fire'));
+      },
+    });
+    await expectCode(decodeAudio(failing), 'DECODE_FAILED');
   });
 
   it('honours another output rate', async () => {
@@ -132,7 +144,7 @@ describe('StreamingDecoder', () => {
 
   it('can be consumed as an async iterator', async () => {
     const bytes = await readFile(join(dir, 'tone.ogg'));
-    const d = new StreamingDecoder();
+    const d = new StreamingDecoder({ inputFormat: 'ogg' });
     const parts: Float32Array[] = [];
     const reading = (async () => {
       for await (const s of d) parts.push(s);
