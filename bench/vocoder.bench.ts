@@ -6,7 +6,6 @@
  * Untrained weights: the arithmetic is the same as a trained model's. Wall-clock figures move
  * with the machine's load; `fast.rtf_cpu` (CPU time of the single-threaded loop) does not, much.
  */
-import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { Vocoder } from '../models/vocoder/model.ts';
 import { receptiveField } from '../models/vocoder/config.ts';
@@ -72,7 +71,6 @@ export default async function (): Promise<BenchResult[]> {
   for (let t = 0; t < naiveSteps; t++) naive.stepLogits(codes[rf + t], cond.subarray(frameOf(rf + t, frames, c) * width, (frameOf(rf + t, frames, c) + 1) * width));
   const naiveRate = naiveSteps / ((performance.now() - t1) / 1000);
   v.dispose();
-  tf.disposeVariables();
 
   const sr = c.sampleRate;
   return [
