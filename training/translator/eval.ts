@@ -1,0 +1,195 @@
+/**
+ * `babelfish eval translator`: the model card's table.
+ *
+ * - BLEU (sacrebleu defaults) and chrF per direction on every `<a>-<b>.test` file, both directions;
+ * - zero-shot directions (pairs with no training file) next to a copy-the-source baseline;
+ * - en->es (and es->en) on the human-translated test set next to apertium's output, the
+ *   teacher the synthetic training data came from (columns: en, es human, apertium en->es, apertium es->en);
+ * - cross-lingual retrieval with `embed`: for each sentence, is its translation the nearest
+ *   neighbour by cosine among all the pair's test translations (both directions averaged);
+ * - sentences per second, greedy and with the beam.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { BabelfishError } from '../../src/errors.ts';
+import { parseCommandArgs } from '../../src/cli/args.ts';
+import { projectRoot } from '../../src/paths.ts';
+import { corpusBleu } from '../../src/metrics/bleu.ts';
+import { corpusChrf } from '../../src/metrics/chrf.ts';
+import { listParallelFiles } from '../corpus/text/parallel.ts';
+import { readTsv } from '../corpus/text/tsv.ts';
+import { Translator } from '../../models/translator/model.ts';
+
+export interface DirectionScore {
+  direction: string;
+  sentences: number;
+  zeroShot: boolean;
+  bleu: number;
+  chrf: number;
+  /** Copy-the-source BLEU (the zero-shot baseline). */
+  copyBleu: number;
+}
+
+export interface EvalReport {
+  model: string;
+  beam: number;
+  directions: DirectionScore[];
+  human: { direction: string; sentences: number; modelBleu: number; apertiumBleu: number; modelChrf: number; apertiumChrf: number }[];
+  retrieval: { pair: string; sentences: number; accuracy: number }[];
+  speed: { greedySentencesPerSecond: number; beamSentencesPerSecond: number; sentences: number };
+  sizeMB: number;
+}
+
+/** Fraction of rows i whose nearest column by cosine is i, for a [n, d] x [n, d] pair of embeddings. */
+export function retrievalAccuracy(a: tf.Tensor2D, b: tf.Tensor2D): number {
+  return tf.tidy(() => {
+    const na = tf.div(a, tf.add(tf.norm(a, 2, 1, true), 1e-9));
+    const nb = tf.div(b, tf.add(tf.norm(b, 2, 1, true), 1e-9));
+    const sim = tf.matMul(na, tf.transpose(nb)) as tf.Tensor2D;
+    const best = tf.argMax(sim, 1).dataSync();
+    let hit = 0;
+    best.forEach((j, i) => (hit += +(j === i)));
+    return hit / Math.max(1, best.length);
+  });
+}
+
+export interface EvalOptions {
+  modelDir: string;
+  dataDir: string;
+  beam: number;
+  /** Sentences per direction (0 = all). */
+  limit: number;
+  log?: (line: string) => void;
+}
+
+export async function evaluateTranslator(o: EvalOptions): Promise<EvalReport> {
+  await initBackend();
+  const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
+  const model = await Translator.load(o.modelDir);
+  const files = await listParallelFiles(o.dataDir);
+  const trained = new Set(files.filter((f) => f.split === 'train').flatMap((f) => [`${f.src}-${f.tgt}`, `${f.tgt}-${f.src}`]));
+  const cut = <T>(rows: T[]) => (o.limit > 0 ? rows.slice(0, o.limit) : rows);
+  const report: EvalReport = { model: o.modelDir, beam: o.beam, directions: [], human: [], retrieval: [], speed: { greedySentencesPerSecond: 0, beamSentencesPerSecond: 0, sentences: 0 }, sizeMB: 0 };
+  report.sizeMB = Object.values(model.weights).reduce((n, w) => n + w.size * 4, 0) / 1e6;
+  let beamTime = 0;
+  let beamCount = 0;
+  const known = new Set(model.languages);
+
+  for (const f of files.filter((x) => x.split === 'test')) {
+    if (!known.has(f.src) || !known.has(f.tgt)) continue;
+    const rows = cut(await readTsv(f.path)).filter((r) => r.length >= 2 && r[0] && r[1]);
+    for (const [from, to, si, ti] of [[f.src, f.tgt, 0, 1], [f.tgt, f.src, 1, 0]] as const) {
+      const src = rows.map((r) => r[si]);
+      const ref = rows.map((r) => r[ti]);
+      const t0 = performance.now();
+      const hyp = (await model.translate(src, { from, to, beam: o.beam })).map((t) => t.text);
+      beamTime += performance.now() - t0;
+      beamCount += src.length;
+      const d: DirectionScore = {
+        direction: `${from}>${to}`,
+        sentences: src.length,
+        zeroShot: !trained.has(`${from}-${to}`),
+        bleu: corpusBleu(hyp, ref).score,
+        chrf: corpusChrf(hyp, ref).score,
+        copyBleu: corpusBleu(src, ref).score,
+      };
+      report.directions.push(d);
+      log(`[eval] ${d.direction}${d.zeroShot ? ' (zero-shot)' : ''}: BLEU ${d.bleu.toFixed(2)} chrF ${d.chrf.toFixed(2)} copy ${d.copyBleu.toFixed(2)}`);
+    }
+    const a = await model.embed(rows.map((r) => r[0]));
+    const b = await model.embed(rows.map((r) => r[1]));
+    const accuracy = (retrievalAccuracy(a, b) + retrievalAccuracy(b, a)) / 2;
+    tf.dispose([a, b]);
+    report.retrieval.push({ pair: `${f.src}-${f.tgt}`, sentences: rows.length, accuracy });
+    log(`[eval] retrieval ${f.src}-${f.tgt}: ${(accuracy * 100).toFixed(1)}%`);
+  }
+
+  const human = files.find((f) => f.split === 'test-human');
+  if (human && known.has(human.src) && known.has(human.tgt)) {
+    const rows = cut(await readTsv(human.path)).filter((r) => r.length >= 3);
+    for (const [from, to, si, ti, ai] of [[human.src, human.tgt, 0, 1, 2], [human.tgt, human.src, 1, 0, 3]] as const) {
+      const usable = rows.filter((r) => r[ai] !== undefined && r[ai] !== '');
+      if (!usable.length) continue;
+      const hyp = (await model.translate(usable.map((r) => r[si]), { from, to, beam: o.beam })).map((t) => t.text);
+      const ref = usable.map((r) => r[ti]);
+      const ap = usable.map((r) => r[ai]);
+      const h = {
+        direction: `${from}>${to}`,
+        sentences: usable.length,
+        modelBleu: corpusBleu(hyp, ref).score,
+        apertiumBleu: corpusBleu(ap, ref).score,
+        modelChrf: corpusChrf(hyp, ref).score,
+        apertiumChrf: corpusChrf(ap, ref).score,
+      };
+      report.human.push(h);
+      log(`[eval] human ${h.direction}: model BLEU ${h.modelBleu.toFixed(2)} vs apertium ${h.apertiumBleu.toFixed(2)}`);
+    }
+  }
+
+  // throughput on a fixed sample, greedy vs beam, same run
+  const sample = (await readTsv(files.find((f) => f.split === 'test')!.path)).slice(0, 64).map((r) => r[0]);
+  const to = model.languages.find((l) => l !== files.find((f) => f.split === 'test')!.src) ?? model.languages[0];
+  let t0 = performance.now();
+  await model.translate(sample, { to, beam: 1 });
+  report.speed.greedySentencesPerSecond = sample.length / ((performance.now() - t0) / 1000);
+  t0 = performance.now();
+  await model.translate(sample, { to, beam: o.beam });
+  report.speed.beamSentencesPerSecond = sample.length / ((performance.now() - t0) / 1000);
+  report.speed.sentences = sample.length;
+  void beamTime;
+  void beamCount;
+  model.dispose();
+  return report;
+}
+
+export function formatReport(r: EvalReport): string {
+  const lines = [`translator ${r.model}: ${r.sizeMB.toFixed(1)} MB float32, beam ${r.beam}`, '', 'direction   zero-shot  sentences   BLEU   chrF   copy-BLEU'];
+  for (const d of r.directions)
+    lines.push(`${d.direction.padEnd(11)} ${(d.zeroShot ? 'yes' : 'no').padEnd(10)} ${String(d.sentences).padStart(9)} ${d.bleu.toFixed(2).padStart(6)} ${d.chrf.toFixed(2).padStart(6)} ${d.copyBleu.toFixed(2).padStart(10)}`);
+  if (r.human.length) {
+    lines.push('', 'human test set   sentences  model-BLEU  apertium-BLEU  model-chrF  apertium-chrF');
+    for (const h of r.human)
+      lines.push(`${h.direction.padEnd(16)} ${String(h.sentences).padStart(9)} ${h.modelBleu.toFixed(2).padStart(11)} ${h.apertiumBleu.toFixed(2).padStart(14)} ${h.modelChrf.toFixed(2).padStart(11)} ${h.apertiumChrf.toFixed(2).padStart(14)}`);
+  }
+  lines.push('', 'retrieval (embed, nearest by cosine)');
+  for (const x of r.retrieval) lines.push(`${x.pair.padEnd(8)} ${String(x.sentences).padStart(6)} sentences  ${(x.accuracy * 100).toFixed(1)}%`);
+  lines.push('', `speed: ${r.speed.greedySentencesPerSecond.toFixed(1)} sentences/s greedy, ${r.speed.beamSentencesPerSecond.toFixed(1)} with beam ${r.beam} (${r.speed.sentences} sentences, one thread)`);
+  return lines.join('\n');
+}
+
+export const EVAL_USAGE = `usage: babelfish eval translator [--model DIR] [--data DIR] [--beam N] [--limit N] [--json FILE]
+
+BLEU and chrF per direction on the test split, zero-shot vs copy-the-source, the
+human en-es test set vs apertium, embedding retrieval accuracy per pair, sentences/s.`;
+
+export async function runEvalTranslator(argv: string[]): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    model: { type: 'string' },
+    data: { type: 'string' },
+    beam: { type: 'string' },
+    limit: { type: 'string' },
+    json: { type: 'string' },
+  });
+  if (values.help) {
+    process.stdout.write(EVAL_USAGE + '\n');
+    return 0;
+  }
+  const beam = Number(values.beam ?? 4);
+  const limit = Number(values.limit ?? 0);
+  if (!Number.isInteger(beam) || beam < 1) throw new BabelfishError('BAD_ARGUMENT', `--beam must be a positive integer`);
+  if (!Number.isInteger(limit) || limit < 0) throw new BabelfishError('BAD_ARGUMENT', `--limit must be a non-negative integer`);
+  const report = await evaluateTranslator({
+    modelDir: values.model ?? join(projectRoot, 'models', 'translator', 'default'),
+    dataDir: values.data ?? join(projectRoot, 'training', 'data', 'text'),
+    beam,
+    limit,
+  });
+  process.stdout.write(formatReport(report) + '\n');
+  const jsonPath = values.json ?? join(projectRoot, 'runs', 'translator', 'eval.json');
+  await mkdir(dirname(jsonPath), { recursive: true });
+  await writeFile(jsonPath, JSON.stringify(report, null, 1) + '\n');
+  process.stderr.write(`[eval] wrote ${jsonPath}\n`);
+  return 0;
+}
