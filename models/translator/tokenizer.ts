@@ -6,6 +6,7 @@
  */
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { BabelfishError } from '../../src/errors.ts';
+import { SubwordTokenizer } from '../../src/text/tokenizer.ts';
 
 export interface TranslatorTokenizer {
   readonly vocabSize: number;
@@ -107,13 +108,5 @@ export async function loadTokenizer(file: string): Promise<TranslatorTokenizer> 
 }
 
 async function loadSubwordTokenizer(file: string): Promise<TranslatorTokenizer> {
-  const spec = '../../src/text/tokenizer.ts';
-  const mod = await import(spec);
-  return subwordAdapter(await mod.SubwordTokenizer.load(file));
-}
-
-/** Reads special ids from the subword tokenizer, whatever it names them. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export function subwordAdapter(t: any): TranslatorTokenizer {
-  return t as TranslatorTokenizer;
+  return SubwordTokenizer.load(file);
 }
