@@ -3,5 +3,6 @@ import { verbCommand } from './verbs.ts';
 export const command = verbCommand('train', 'train a model (checkpoints, --resume, progress)', {
   'speech-encoder': { summary: 'the streaming CTC recogniser', run: async (a) => (await import('../../../training/speech-encoder/train.ts')).runTrainSpeechEncoder(a) },
   synthesizer: { summary: 'text -> mel (duration-based)', run: async (a) => (await import('../../../training/synthesizer/train.ts')).runTrainSynthesizer(a) },
+  translator: { summary: 'the multilingual LSTM seq2seq + attention translator', run: async (a) => (await import('../../../training/translator/train.ts')).runTrainTranslator(a) },
   vocoder: { summary: 'the WaveNet vocoder', run: async (a) => (await import('../../../training/vocoder/train.ts')).runTrainVocoder(a) },
 });
