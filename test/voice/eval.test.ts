@@ -1,0 +1,95 @@
+import { describe, it, expect, beforeAll } from 'vitest';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { PNG } from 'pngjs';
+import { pickSentences, runVoiceEval, stackPngs, formatVoiceReport } from '../../training/voice/eval.ts';
+import type { SpeechItem } from '../../training/readers/types.ts';
+import { saveTinyModels, writeFixtureCorpus, FIXTURE_ROWS, type TinyModelDirs } from './fixtures.ts';
+
+let dir: string;
+let models: TinyModelDirs;
+let manifest: string;
+
+beforeAll(async () => {
+  dir = await mkdtemp(path.join(os.tmpdir(), 'babelfish-voice-eval-'));
+  models = await saveTinyModels(path.join(dir, 'models'));
+  manifest = await writeFixtureCorpus(path.join(dir, 'corpus'));
+});
+
+describe('pickSentences', () => {
+  it('takes n per language, round-robin over speakers', () => {
+    const items: SpeechItem[] = FIXTURE_ROWS.map((r) => ({ id: r.id, audioPath: r.id, lang: r.lang, text: r.text, speaker: r.speaker }));
+    expect(pickSentences(items, 2).map((i) => i.id)).toEqual(['en-a-1', 'en-b-1', 'es-c-1', 'es-c-2']);
+    expect(pickSentences(items, 5, ['en']).map((i) => i.id)).toEqual(['en-a-1', 'en-b-1', 'en-a-2']);
+  });
+});
+
+describe('stackPngs', () => {
+  it('puts images one above another with a white gap', () => {
+    const img = (w: number, h: number, v: number) => {
+      const p = new PNG({ width: w, height: h });
+      p.data.fill(v);
+      return PNG.sync.write(p);
+    };
+    const out = PNG.sync.read(stackPngs([img(3, 2, 10), img(5, 1, 20)], 2));
+    expect([out.width, out.height]).toEqual([5, 5]);
+    expect(out.data[0]).toBe(10); // (0, 0): first image
+    expect(out.data[(0 * 5 + 4) * 4]).toBe(255); // right of the narrower first image: background
+    expect(out.data[(2 * 5 + 0) * 4]).toBe(255); // the gap
+    expect(out.data[(4 * 5 + 4) * 4]).toBe(20); // second image
+  });
+});
+
+describe('runVoiceEval', () => {
+  it('returns finite figures per language on a fixture corpus and writes the JSON and PNGs', async () => {
+    const out = path.join(dir, 'out');
+    const lines: string[] = [];
+    const report = await runVoiceEval({
+      manifest,
+      synthesizerDir: models.synthesizer,
+      vocoderDir: models.vocoder,
+      speechEncoderDir: models.speechEncoder,
+      sentences: 2,
+      pngs: 1,
+      outDir: out,
+      log: (l) => lines.push(l),
+    });
+    expect(report.perLanguage.map((f) => [f.lang, f.sentences])).toEqual([['en', 2], ['es', 2]]);
+    for (const f of [...report.perLanguage, report.overall]) {
+      for (const v of [f.resynthesisMcd, f.synthesisMcd, f.synthesizerMelMcd, f.roundTripCer, f.referenceCer]) {
+        expect(v).not.toBeNull();
+        expect(Number.isFinite(v)).toBe(true);
+        expect(v!).toBeGreaterThanOrEqual(0);
+      }
+      expect(f.referenceSeconds).toBeGreaterThan(0);
+      expect(f.synthesizedSeconds).toBeGreaterThan(0);
+    }
+    expect(report.overall.sentences).toBe(4);
+    // Untrained models: synthesis is nothing like the tones, so the distortion is well above zero.
+    expect(report.overall.synthesisMcd!).toBeGreaterThan(0.1);
+    // The CER reference is what the synthesizer was asked to say, numbers spelled out.
+    const n42 = report.sentences.find((s) => s.id === 'en-b-1')!;
+    expect(n42.spoken).not.toMatch(/\d/);
+    expect(n42.spoken).toMatch(/^it is .+ degrees$/);
+    expect(lines.some((l) => /ETA/.test(l))).toBe(true);
+
+    const json = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8'));
+    expect(json.perLanguage).toHaveLength(2);
+    expect(json.manifest).toBe(manifest);
+    expect(report.pngs).toHaveLength(2);
+    for (const p of report.pngs) {
+      const png = PNG.sync.read(await readFile(p));
+      // reference, resynthesis, synthesis: three 80-bin panels (3 px a bin) and two 6 px gaps
+      expect(png.height).toBe(3 * 240 + 2 * 6);
+      expect(png.width).toBeGreaterThan(40);
+    }
+    expect(formatVoiceReport(report)).toMatch(/^lang .*\nen .*\nes .*\nall /);
+  });
+
+  it('reports a missing manifest and an unsupported language with their codes', async () => {
+    const base = { synthesizerDir: models.synthesizer, vocoderDir: models.vocoder, speechEncoderDir: models.speechEncoder, outDir: path.join(dir, 'o2'), log: () => {} };
+    await expect(runVoiceEval({ ...base, manifest: path.join(dir, 'nope.jsonl') })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
+    await expect(runVoiceEval({ ...base, manifest, langs: ['xx'] })).rejects.toMatchObject({ code: 'UNSUPPORTED_LANGUAGE' });
+  });
+});
