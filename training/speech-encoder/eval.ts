@@ -2,7 +2,9 @@
  * `babelfish eval speech-encoder`: CER and WER per language of a trained model on a
  * manifest (by default the corpus's test split, whose voices training never heard).
  */
+import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
+import { projectRoot } from '../../src/paths.ts';
 import { parseCommandArgs } from '../../src/cli/args.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
@@ -191,8 +193,8 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   if (!Number.isInteger(limit) || limit < 0) throw new BabelfishError('BAD_ARGUMENT', '--limit needs a non-negative integer');
   await initBackend();
   const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd();
-  const encoder = await SpeechEncoder.load(values.model ?? 'models/speech-encoder/default', audio.features);
-  const manifest = values.manifest ?? `${values.corpus ?? 'data/corpus/speech/default'}/manifest.test.jsonl`;
+  const encoder = await SpeechEncoder.load(values.model ?? join(projectRoot, 'models/speech-encoder/default'), audio.features);
+  const manifest = values.manifest ?? join(values.corpus ?? join(projectRoot, 'data/corpus/speech/default'), 'manifest.test.jsonl');
   let rows = await readManifest(manifest);
   if (limit) rows = rows.slice(0, limit);
   const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, latency: values.latency === true });

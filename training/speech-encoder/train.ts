@@ -13,6 +13,7 @@ import * as tf from '@tensorflow/tfjs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
+import { projectRoot } from '../../src/paths.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import { parseCommandArgs } from '../../src/cli/args.ts';
 import { ctcLossPerExample } from '../../src/ctc/loss.ts';
@@ -81,12 +82,12 @@ export interface TrainConfig {
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
-  corpus: 'data/corpus/speech/default',
+  corpus: join(projectRoot, 'data/corpus/speech/default'),
   trainManifest: '',
   devManifest: '',
-  runDir: 'runs/speech-encoder',
-  out: 'models/speech-encoder/default',
-  cacheDir: 'data/cache/features',
+  runDir: join(projectRoot, 'runs/speech-encoder'),
+  out: join(projectRoot, 'models/speech-encoder/default'),
+  cacheDir: join(projectRoot, 'data/cache/features'),
   steps: 6000,
   batchFrames: 12000,
   maxBatch: 32,
@@ -122,7 +123,10 @@ Trains the streaming CTC speech encoder on a speech corpus and exports it.
 
   --resume                 continue from <run-dir>/checkpoints/latest.json
 ${Object.entries(DEFAULT_TRAIN_CONFIG)
-  .map(([k, v]) => `  --${kebab(k).padEnd(22)} ${Array.isArray(v) ? v.join(',') : String(v) || '(derived from --corpus)'}`)
+  .map(([k, v]) => {
+    const shown = Array.isArray(v) ? v.join(',') : typeof v === 'boolean' ? `${v} (--no-${kebab(k)} to disable)` : String(v) || '(derived from --corpus)';
+    return `  --${kebab(k).padEnd(22)} ${shown}`;
+  })
   .join('\n')}`;
 
 export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: boolean; help: boolean } {
