@@ -21,7 +21,7 @@ import { defaultSpeechCorpusConfig, SIZES, SPEECH_CORPUS_SIZES, type SpeechCorpu
 import { espeakVariantNames } from './espeak.ts';
 import { disjointSplits, planUtterances, SPEECH_SPLITS, type SpeechSplit, type UtteranceJob } from './plan.ts';
 import { formatSeconds, ProgressBar } from './progress.ts';
-import { buildVoiceBank, type Voice } from './voices.ts';
+import { buildVoiceBank } from './voices.ts';
 import type { WorkerReply, WorkerRequest } from './worker.ts';
 
 /** One line of `manifest.<split>.jsonl`. */
@@ -387,4 +387,3 @@ export async function runCorpusSpeech(argv: string[]): Promise<number> {
   return 0;
 }
 
-export type { Voice };
