@@ -1,6 +1,8 @@
 import { describe, it, expect } from 'vitest';
 import { dct2, dtw, frameMcd, melCepstra, melCepstralDistortion } from '../../src/metrics/mcd.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
+import { logMelSpectrogram } from '../../src/audio/features.ts';
+import { melToAudio } from '../../src/audio/griffin-lim.ts';
 
 /** Deterministic pseudo-random numbers in [0, 1). */
 function rand(seed: number): () => number {
@@ -100,6 +102,33 @@ describe('mel cepstral distortion', () => {
       const X = dct2(Array.from(mel.data.subarray(t * 80, (t + 1) * 80), (v) => v / 2), 25);
       for (let d = 1; d <= 24; d++) expect(c[t * 24 + d - 1]).toBeCloseTo(X[d]! / Math.sqrt(160), 10);
     }
+  });
+
+  it('recovers the coefficients of log|X(w)| = c0 + 2 sum c_d cos(d w) (the SPTK convention)', () => {
+    // Build a log-power mel frame from chosen cepstra, sampled at the DCT-II points w_n = pi (n + 1/2) / N.
+    const N = 80;
+    const want = new Map([[1, 0.8], [3, -0.25], [24, 0.05]]);
+    const row = Float32Array.from({ length: N }, (_, n) => {
+      const w = (Math.PI * (n + 0.5)) / N;
+      let logAmp = 1.5;
+      for (const [d, c] of want) logAmp += 2 * c * Math.cos(d * w);
+      return 2 * logAmp; // log power
+    });
+    const c = melCepstra({ data: row, frames: 1, bins: N });
+    for (let d = 1; d <= 24; d++) expect(c[d - 1]).toBeCloseTo(want.get(d) ?? 0, 5);
+  });
+
+  it('is small for a Griffin-Lim resynthesis and larger against another sound', () => {
+    const rate = 16000;
+    const tone = (f0: number) =>
+      Float32Array.from({ length: rate / 2 }, (_, i) => 0.3 * (Math.sin((2 * Math.PI * f0 * i) / rate) + 0.5 * Math.sin((4 * Math.PI * f0 * i) / rate)));
+    const a = logMelSpectrogram(tone(150));
+    const resyn = logMelSpectrogram(melToAudio(a));
+    const other = logMelSpectrogram(tone(600));
+    const same = melCepstralDistortion(a, resyn).mcd;
+    const diff = melCepstralDistortion(a, other).mcd;
+    expect(same).toBeGreaterThan(0);
+    expect(same).toBeLessThan(diff / 2);
   });
 
   it('is 0 for a spectrogram against itself and ignores loudness (c0)', () => {

@@ -87,6 +87,29 @@ describe('runVoiceEval', () => {
     expect(formatVoiceReport(report)).toMatch(/^lang .*\nen .*\nes .*\nall /);
   });
 
+  it('without a speech encoder, leaves the CER out and still measures MCD (Griffin-Lim synthesis)', async () => {
+    const lines: string[] = [];
+    const report = await runVoiceEval({
+      manifest,
+      synthesizerDir: models.synthesizer,
+      vocoderDir: models.vocoder,
+      speechEncoderDir: path.join(dir, 'no-encoder'),
+      sentences: 1,
+      langs: ['en'],
+      griffinLim: true,
+      pngs: 0,
+      outDir: path.join(dir, 'out-gl'),
+      log: (l) => lines.push(l),
+    });
+    expect(report.settings.synthesis).toBe('griffin-lim');
+    expect(report.perLanguage).toHaveLength(1);
+    expect(report.overall.roundTripCer).toBeNull();
+    expect(report.overall.referenceCer).toBeNull();
+    expect(Number.isFinite(report.overall.synthesisMcd)).toBe(true);
+    expect(report.pngs).toEqual([]);
+    expect(lines.some((l) => /intelligibility \(CER\) is left out/.test(l))).toBe(true);
+  });
+
   it('reports a missing manifest and an unsupported language with their codes', async () => {
     const base = { synthesizerDir: models.synthesizer, vocoderDir: models.vocoder, speechEncoderDir: models.speechEncoder, outDir: path.join(dir, 'o2'), log: () => {} };
     await expect(runVoiceEval({ ...base, manifest: path.join(dir, 'nope.jsonl') })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });
