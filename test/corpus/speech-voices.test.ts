@@ -2,7 +2,10 @@
  * espeak-ng through the npm build, and the voice bank: what the build offers,
  * bit-exact repeatability, and that pitch, speed and variants do what they say.
  */
+import { readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { projectRoot } from '../../src/paths.ts';
 import { rms } from '../../training/corpus/speech/augment.ts';
 import { espeakLanguageVoices, espeakSynthesize, espeakVariantNames } from '../../training/corpus/speech/espeak.ts';
 import { hashSeed } from '../../training/corpus/speech/random.ts';
@@ -137,5 +140,24 @@ describe('voice bank', () => {
       const [, base, top] = /pitch (\d+) (\d+)/.exec(f)!.map(Number);
       expect(top).toBeGreaterThan(base);
     }
+  });
+});
+
+describe('licence boundary', () => {
+  it('keeps the GPL espeak-ng build out of src/, server/, models/ and client/', async () => {
+    const offenders: string[] = [];
+    const walk = async (dir: string): Promise<void> => {
+      for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+        const p = path.join(dir, e.name);
+        if (e.isDirectory()) {
+          if (e.name !== 'node_modules') await walk(p);
+        } else if (/\.(ts|js|mjs|html)$/.test(e.name)) {
+          const text = await readFile(p, 'utf8');
+          if (/espeak-ng-emscripten|corpus\/speech\/espeak/.test(text)) offenders.push(path.relative(projectRoot, p));
+        }
+      }
+    };
+    for (const d of ['src', 'server', 'models', 'client']) await walk(path.join(projectRoot, d));
+    expect(offenders).toEqual([]);
   });
 });
