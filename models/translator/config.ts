@@ -87,5 +87,6 @@ export function translatorConfig(overrides: Partial<TranslatorConfig> = {}): Tra
   if (!(c.dropout >= 0 && c.dropout < 1)) throw new BabelfishError('BAD_ARGUMENT', `translator config: dropout must be in [0, 1), got ${c.dropout}`);
   if (!(c.labelSmoothing >= 0 && c.labelSmoothing < 1)) throw new BabelfishError('BAD_ARGUMENT', `translator config: labelSmoothing must be in [0, 1)`);
   if (!c.languages.length) throw new BabelfishError('BAD_ARGUMENT', 'translator config: no languages');
+  if (!c.languages.includes(c.embedTag)) c.embedTag = c.languages[0];
   return c;
 }

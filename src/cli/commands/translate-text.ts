@@ -64,7 +64,7 @@ With no text arguments, reads stdin, one sentence a line, and writes one transla
       const rows = first.attention!.length;
       const cols = first.attention![0].length;
       await writeFile(values.attention, heatmapPng(first.attention!, rows, cols, { cellWidth: 12, cellHeight: 12, min: 0, max: 1 }));
-      const labels = { target: [...first.tokens.map((id) => model.tokenizer.piece(id)), '</s>'], source: first.sourceTokens!.map((id) => model.tokenizer.piece(id)) };
+      const labels = { target: [...first.tokens.map((id) => model.tokenizer.piece(id)), ...(rows > first.tokens.length ? ['</s>'] : [])], source: first.sourceTokens!.map((id) => model.tokenizer.piece(id)) };
       process.stderr.write(`attention ${rows}x${cols} -> ${values.attention}\n  rows (target): ${labels.target.join(' ')}\n  columns (source): ${labels.source.join(' ')}\n`);
     }
     model.dispose();
