@@ -73,8 +73,6 @@ export async function evaluateTranslator(o: EvalOptions): Promise<EvalReport> {
   const cut = <T>(rows: T[]) => (o.limit > 0 ? rows.slice(0, o.limit) : rows);
   const report: EvalReport = { model: o.modelDir, beam: o.beam, directions: [], human: [], retrieval: [], speed: { greedySentencesPerSecond: 0, beamSentencesPerSecond: 0, sentences: 0 }, sizeMB: 0 };
   report.sizeMB = Object.values(model.weights).reduce((n, w) => n + w.size * 4, 0) / 1e6;
-  let beamTime = 0;
-  let beamCount = 0;
   const known = new Set(model.languages);
 
   for (const f of files.filter((x) => x.split === 'test')) {
@@ -83,10 +81,7 @@ export async function evaluateTranslator(o: EvalOptions): Promise<EvalReport> {
     for (const [from, to, si, ti] of [[f.src, f.tgt, 0, 1], [f.tgt, f.src, 1, 0]] as const) {
       const src = rows.map((r) => r[si]);
       const ref = rows.map((r) => r[ti]);
-      const t0 = performance.now();
       const hyp = (await model.translate(src, { from, to, beam: o.beam })).map((t) => t.text);
-      beamTime += performance.now() - t0;
-      beamCount += src.length;
       const d: DirectionScore = {
         direction: `${from}>${to}`,
         sentences: src.length,
@@ -138,8 +133,6 @@ export async function evaluateTranslator(o: EvalOptions): Promise<EvalReport> {
   await model.translate(sample, { to, beam: o.beam });
   report.speed.beamSentencesPerSecond = sample.length / ((performance.now() - t0) / 1000);
   report.speed.sentences = sample.length;
-  void beamTime;
-  void beamCount;
   model.dispose();
   return report;
 }
