@@ -191,8 +191,15 @@ describe('speech corpus, tiny', () => {
     // A half-written leftover must not count as done either.
     const second = rows.dev[0];
     await writeFile(path.join(out, second.audio), before.subarray(0, 100));
+    // A file of an older plan is left alone, unless --prune.
+    const stray = path.join(out, 'wav', 'en', 'en-train-000000000000.wav');
+    await writeFile(stray, before);
     const s = await buildSpeechCorpus(configFor(out), { quiet: true });
     expect(s.synthesized).toBe(2);
+    expect((await stat(stray)).size).toBe(before.length);
+    await buildSpeechCorpus(configFor(out, ['--prune']), { quiet: true });
+    await expect(stat(stray)).rejects.toThrow();
+    expect((await stat(file)).size).toBe(before.length);
     expect(s.reused).toBe(38);
     expect(await readFile(file)).toEqual(before);
     expect((await stat(other)).mtimeMs).toBe(otherMtime);

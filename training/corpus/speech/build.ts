@@ -9,7 +9,7 @@
  * manifest.test-noisy.jsonl, voices.json and summary.json.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { open, mkdir, rename, writeFile, stat } from 'node:fs/promises';
+import { open, mkdir, readdir, rename, stat, unlink, writeFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -188,8 +188,35 @@ export async function buildSpeechCorpus(config: SpeechCorpusConfig, options: Bui
     await writing;
   }
   const summary = await writeOutputs(true);
+  if (config.prune) {
+    const removed = await pruneStale(config.out, jobs);
+    if (removed) log(`pruned ${removed} files no row refers to`);
+  }
   log(`speech corpus done in ${formatSeconds(summary.seconds)}: ` + Object.entries(summary.hours).map(([l, h]) => `${l} ${(h.train ?? 0).toFixed(2)} h train`).join(', '));
   return summary;
+}
+
+/** Delete wav/ and align/ files that belong to no job of the plan. */
+async function pruneStale(out: string, jobs: UtteranceJob[]): Promise<number> {
+  const keep = new Set<string>();
+  for (const j of jobs) {
+    keep.add(path.join(out, j.wav));
+    if (j.align) keep.add(path.join(out, j.align));
+  }
+  let removed = 0;
+  const sweep = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await sweep(p);
+      else if (!keep.has(p)) {
+        await unlink(p);
+        removed++;
+      }
+    }
+  };
+  await sweep(path.join(out, 'wav'));
+  await sweep(path.join(out, 'align'));
+  return removed;
 }
 
 /** Duration of a finished utterance, or null if its files are missing or broken. */
@@ -320,6 +347,7 @@ training data) from the sentences of the text corpus.
   --snr LO:HI                noise SNR range in dB (default: ${DEFAULT_AUGMENT.snrDb.join(':')})
   --no-noisy-test            skip the noisy copy of the test set
   --no-align                 do not save word/phoneme timings
+  --prune                    after a complete build, delete wav/align files no row refers to
 `;
 
 export function parseSpeechCorpusArgs(argv: string[]): SpeechCorpusConfig | null {
@@ -337,6 +365,7 @@ export function parseSpeechCorpusArgs(argv: string[]): SpeechCorpusConfig | null
     snr: { type: 'string' },
     'no-noisy-test': { type: 'boolean' },
     'no-align': { type: 'boolean' },
+    prune: { type: 'boolean' },
   });
   if (values.help) return null;
   const size = (values.size ?? 'default') as SpeechCorpusSize;
@@ -373,6 +402,7 @@ export function parseSpeechCorpusArgs(argv: string[]): SpeechCorpusConfig | null
   config.augment = augment;
   if (values['no-noisy-test']) config.noisyTest = false;
   if (values['no-align']) config.align = false;
+  if (values.prune) config.prune = true;
   return config;
 }
 

@@ -57,6 +57,8 @@ export interface SpeechCorpusConfig {
   augment: AugmentConfig;
   /** Also write `manifest.test-noisy.jsonl`: the test utterances with noise, reverb or telephone band. */
   noisyTest: boolean;
+  /** After a complete build, delete wav and alignment files no row refers to (left by older plans). */
+  prune: boolean;
   /** Save espeak's word and phoneme timings under align/. */
   align: boolean;
   /** Override the size's utterance counts (used by tests and for quick experiments). */
@@ -75,5 +77,6 @@ export function defaultSpeechCorpusConfig(size: SpeechCorpusSize = 'default'): S
     augment: DEFAULT_AUGMENT,
     noisyTest: true,
     align: true,
+    prune: false,
   };
 }
