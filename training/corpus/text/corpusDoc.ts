@@ -101,6 +101,12 @@ export function renderTextSection(m: Manifest, cfg: TextCorpusConfig): string {
   L.push('- FreeDict: entries with dictionary placeholders (sb., sth., jdn., etw.), slashes or brackets are dropped; of');
   L.push('  a list of alternative translations the first is kept.');
   L.push('- Deduplication per pair (case and punctuation ignored).');
+  L.push('- Known flaws: the SWORD text runs some words together at markup boundaries ("Godcreated"); the build');
+  L.push('  splits a rare word that apertium does not know into frequent known words, which fixes most English');
+  L.push('  cases but also wrongly splits some archaic Spanish forms with enclitics (quitóle -> quitó le). Inserting');
+  L.push('  the space from the OSIS markup (`</w><w`, `</transChange><w`) instead is the planned fix. es-fr pairs from');
+  L.push('  `apertium:es-fr:eng-spa` are apertium output translated again (English -> Spanish -> French): the');
+  L.push('  weakest part of the corpus, kept to reach 30k es-fr pairs; no en-fr pair is made from them.');
   L.push('- Splits: items come in units (a verse with all its translations, a message with its translations, a');
   L.push('  monolingual sentence with its apertium output) and a unit goes to one split whole, chosen by a seeded');
   L.push('  hash; then every sentence of every language gets the most held-out split it occurs in (test, dev, train)');
