@@ -3,6 +3,7 @@
  * Models load once per process and are shared by every session.
  */
 import path from 'node:path';
+import { existsSync } from 'node:fs';
 import { modelsDir } from '../paths.ts';
 import { initBackend } from '../backend.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
@@ -19,13 +20,17 @@ export interface ModelDirs {
   vocoder: string;
 }
 
+/**
+ * Each model's code lives in `models/<name>/`, its trained default in
+ * `models/<name>/default/`. A `root` given on the command line may hold either layout
+ * (`<root>/<name>/default/` as here, or `<root>/<name>/` as `babelfish train all` writes).
+ */
 export function defaultModelDirs(root = modelsDir): ModelDirs {
-  return {
-    speechEncoder: path.join(root, 'speech-encoder'),
-    translator: path.join(root, 'translator'),
-    synthesizer: path.join(root, 'synthesizer'),
-    vocoder: path.join(root, 'vocoder'),
+  const dir = (name: string) => {
+    const nested = path.join(root, name, 'default');
+    return existsSync(path.join(nested, 'model.json')) || root === modelsDir ? nested : path.join(root, name);
   };
+  return { speechEncoder: dir('speech-encoder'), translator: dir('translator'), synthesizer: dir('synthesizer'), vocoder: dir('vocoder') };
 }
 
 export interface StageOptions {
