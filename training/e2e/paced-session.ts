@@ -1,0 +1,200 @@
+/**
+ * One recording through the streaming pipeline (the same `TranslationSession` the server
+ * runs) as if it were spoken live, to measure what a listener would wait.
+ *
+ * Audio goes in 100 ms chunks and each chunk's model work is finished before the next is
+ * pushed, while a simulated clock keeps real time: chunk i arrives at (i + 1) x 100 ms, its
+ * work starts at max(arrival, the clock) and takes what it took. So recognition that keeps up
+ * with the speaker costs nothing extra, and recognition slower than real time shows up as the
+ * backlog a live stream would have built. Latency is the simulated time of an utterance's first
+ * audio chunk minus the end of its speech (the VAD's true end, before the endpointing
+ * hangover): endpointing, the last recogniser step, translation, synthesis and the first
+ * vocoder block, as the user hears it.
+ */
+import { FairScheduler } from '../../src/pipeline/scheduler.ts';
+import { DEFAULT_SESSION_OPTIONS, PIPELINE_SAMPLE_RATE, TranslationSession, type PipelineEvent, type StageTimings } from '../../src/pipeline/session.ts';
+import type { PipelineStages, SpeechRecognizerStage } from '../../src/pipeline/stages.ts';
+
+/** A scheduler that knows how many jobs are queued or running, so a caller can wait for quiet. */
+class CountingScheduler extends FairScheduler {
+  inflight = 0;
+  override run<T>(owner: string, job: () => Promise<T>): Promise<T> {
+    this.inflight++;
+    return super.run(owner, job).finally(() => {
+      this.inflight--;
+    });
+  }
+
+  /** Resolves once no job is queued or running (checked between macrotasks, after promise chains settle). */
+  async idle(): Promise<void> {
+    do await new Promise((r) => setImmediate(r));
+    while (this.inflight > 0);
+  }
+}
+
+export interface PacedUtterance {
+  transcript: string;
+  lang: string;
+  /** Seconds into the fed stream (which starts with `leadSeconds` of silence). */
+  start: number;
+  end: number;
+  translation: string;
+  audio: Float32Array;
+  timings?: StageTimings;
+  /** Seconds from the end of speech to the first translated audio, on the simulated live clock. */
+  latency: number | null;
+}
+
+export interface PacedRunResult {
+  utterances: PacedUtterance[];
+  /** Every utterance's text and audio, joined. */
+  transcript: string;
+  translation: string;
+  audio: Float32Array;
+  sampleRate: number;
+  /** Seconds of the recording (without the added silence). */
+  inputSeconds: number;
+  /** Recogniser compute (every streamed chunk and the final decode), seconds. */
+  asrSeconds: number;
+  errors: { code: string; message: string }[];
+}
+
+export interface PacedRunOptions {
+  from: string;
+  to: string;
+  voice?: number;
+  chunkMs?: number;
+  /** Silence before the recording (the VAD's pre-roll sees quiet, as live). */
+  leadSeconds?: number;
+  /** Silence after it: longer than the endpointing hangover, so the VAD ends the utterance itself. */
+  tailSeconds?: number;
+  /** Silence between utterances in the joined audio. */
+  gapSeconds?: number;
+}
+
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+export async function translatePaced(stages: PipelineStages, samples: Float32Array, options: PacedRunOptions): Promise<PacedRunResult> {
+  const sr = PIPELINE_SAMPLE_RATE;
+  const scheduler = new CountingScheduler(1);
+  let asrMs = 0;
+  const timed = async <T>(f: () => Promise<T>): Promise<T> => {
+    const t0 = performance.now();
+    try {
+      return await f();
+    } finally {
+      asrMs += performance.now() - t0;
+    }
+  };
+  const inner = stages.recognizer;
+  const recognizer: SpeechRecognizerStage = {
+    languages: inner.languages,
+    detectsLanguage: inner.detectsLanguage,
+    open(lang) {
+      const s = inner.open(lang);
+      return { push: (x) => timed(() => s.push(x)), finish: () => timed(() => s.finish()) };
+    },
+  };
+
+  type Collecting = Omit<PacedUtterance, 'audio' | 'latency'> & { parts: Float32Array[]; firstAudioWall?: number };
+  const byIndex = new Map<number, Collecting>();
+  const errors: { code: string; message: string }[] = [];
+  const get = (i: number) => {
+    let u = byIndex.get(i);
+    if (!u) byIndex.set(i, (u = { transcript: '', lang: options.from, start: 0, end: 0, translation: '', parts: [] }));
+    return u;
+  };
+  const onEvent = (e: PipelineEvent) => {
+    switch (e.type) {
+      case 'transcript':
+        Object.assign(get(e.utterance), { transcript: e.text, lang: e.lang, start: e.start, end: e.end });
+        break;
+      case 'translation':
+        get(e.utterance).translation = e.text;
+        break;
+      case 'audio': {
+        const u = get(e.utterance);
+        u.firstAudioWall ??= performance.now();
+        u.parts.push(e.samples);
+        break;
+      }
+      case 'audio-end':
+        get(e.utterance).timings = e.timings;
+        break;
+      case 'error':
+        errors.push({ code: e.code, message: e.message });
+        break;
+    }
+  };
+  const session = new TranslationSession(
+    { ...stages, recognizer },
+    {
+      id: 'eval',
+      from: options.from,
+      to: options.to,
+      voice: options.voice,
+      endSilenceMs: DEFAULT_SESSION_OPTIONS.endSilenceMs,
+      maxUtteranceSeconds: DEFAULT_SESSION_OPTIONS.maxUtteranceSeconds,
+      prerollMs: DEFAULT_SESSION_OPTIONS.prerollMs,
+      scheduler,
+    },
+    onEvent,
+  );
+
+  const lead = new Float32Array(Math.round((options.leadSeconds ?? 0.3) * sr));
+  const tail = new Float32Array(Math.round((options.tailSeconds ?? 1.0) * sr));
+  const stream = concat([lead, samples, tail]);
+  const chunk = Math.max(1, Math.round(((options.chunkMs ?? 100) / 1000) * sr));
+  // Wall-clock windows of model work and where each sits on the simulated live clock.
+  const windows: { wall0: number; wall1: number; sim0: number }[] = [];
+  let clock = 0;
+  const step = async (arrival: number, work: () => Promise<void>) => {
+    const sim0 = Math.max(clock, arrival);
+    const wall0 = performance.now();
+    await work();
+    const wall1 = performance.now();
+    windows.push({ wall0, wall1, sim0 });
+    clock = sim0 + (wall1 - wall0) / 1000;
+  };
+  for (let i = 0; i < stream.length; i += chunk) {
+    const part = stream.subarray(i, i + chunk);
+    await step(Math.min(stream.length, i + chunk) / sr, async () => {
+      session.push(part);
+      await scheduler.idle();
+    });
+  }
+  await step(stream.length / sr, () => session.end());
+
+  const simulated = (wall: number): number | null => {
+    const w = windows.find((x) => wall >= x.wall0 && wall <= x.wall1);
+    return w ? w.sim0 + (wall - w.wall0) / 1000 : null;
+  };
+  const utterances: PacedUtterance[] = [...byIndex.entries()]
+    .sort(([a], [b]) => a - b)
+    .map(([, { parts, firstAudioWall, ...u }]) => {
+      const at = firstAudioWall === undefined ? null : simulated(firstAudioWall);
+      return { ...u, audio: concat(parts), latency: at === null ? null : Math.max(0, at - u.end) };
+    });
+  const sampleRate = stages.vocoder.sampleRate;
+  const gap = new Float32Array(Math.round((options.gapSeconds ?? 0.3) * sampleRate));
+  const spoken = utterances.filter((u) => u.audio.length > 0).flatMap((u, i) => (i ? [gap, u.audio] : [u.audio]));
+  const join = (xs: string[]) => xs.map((x) => x.trim()).filter(Boolean).join(' ');
+  return {
+    utterances,
+    transcript: join(utterances.map((u) => u.transcript)),
+    translation: join(utterances.map((u) => u.translation)),
+    audio: concat(spoken),
+    sampleRate,
+    inputSeconds: samples.length / sr,
+    asrSeconds: asrMs / 1000,
+    errors,
+  };
+}
