@@ -13,7 +13,7 @@
  * sees half a report and a failed run leaves the previous one in place.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandArgs } from '../src/cli/args.ts';
 import { BabelfishError } from '../src/errors.ts';
@@ -68,8 +68,8 @@ export const DEFAULTS = {
   textDir: path.join(projectRoot, 'training', 'data', 'text'),
   out: path.join(projectRoot, 'docs', 'report'),
   runs: path.join(projectRoot, 'runs'),
-  limit: 3,
-  asrLimit: 50,
+  limit: 5,
+  asrLimit: 200,
   mtLimit: 25,
   voiceSentences: 2,
   beam: 4,
@@ -89,6 +89,19 @@ function checkModels(dirs: ModelDirs, need: (keyof ModelDirs)[]): void {
   }
 }
 
+/** The report folder is replaced whole: refuse a folder that holds anything but an earlier report. */
+async function checkOutDir(out: string): Promise<void> {
+  let names: string[];
+  try {
+    names = await readdir(out);
+  } catch {
+    return; // absent: created at the end
+  }
+  if (names.length && !names.includes('report.json')) {
+    throw new BabelfishError('BAD_ARGUMENT', `--out ${out} is a folder with other files in it (no report.json); the report folder is replaced whole, so give a new or an earlier report's folder`);
+  }
+}
+
 /** Runs the chosen sections and writes the report folder; returns the report. */
 export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -105,6 +118,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
   }
 
   const out = path.resolve(o.out);
+  await checkOutDir(out);
   const staging = `${out}.partial-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
@@ -261,7 +275,7 @@ REPORT.md (tables and pictures), report.json (every figure and sentence) and PNG
   --directions a-b,...  only these end-to-end directions
   --sections a,b        only these of ${SECTIONS.join(', ')} (default all)
 
-With the defaults the whole report takes about 10-15 minutes on one core.`;
+With the defaults the whole report takes about 10 minutes on one core.`;
 
 function intFlag(v: string | undefined, name: string, dflt: number, min: number): number {
   if (v === undefined) return dflt;

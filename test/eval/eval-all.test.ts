@@ -324,6 +324,14 @@ describe('babelfish eval all (tiny untrained models, fixture corpus)', () => {
     const err = await evaluateAll({ ...opts, models: path.join(dir, 'nowhere'), out: path.join(dir, 'never') }).catch((e) => e);
     expect(isBabelfishError(err) && err.code).toBe('MODEL_NOT_FOUND');
     expect(existsSync(path.join(dir, 'never'))).toBe(false);
+
+    // A folder that is not an earlier report is never replaced.
+    const other = path.join(dir, 'other');
+    await mkdir(other, { recursive: true });
+    await writeFile(path.join(other, 'notes.txt'), 'mine');
+    const err2 = await evaluateAll({ ...opts, out: other }).catch((e) => e);
+    expect(isBabelfishError(err2) && err2.code).toBe('BAD_ARGUMENT');
+    expect(await readFile(path.join(other, 'notes.txt'), 'utf8')).toBe('mine');
   });
 
   it('flags: bad values are BAD_ARGUMENT; the verb prints its usage', async () => {
