@@ -1,4 +1,6 @@
 /** REPORT.md from the figures `babelfish eval all` gathered (report.json holds the same, and more). */
+import path from 'node:path';
+import { projectRoot } from '../../src/paths.ts';
 import type { EvalReport as SpeechEncoderReport } from '../speech-encoder/eval.ts';
 import type { EvalReport as TranslatorReport } from '../translator/eval.ts';
 import type { VoiceEvalReport } from '../voice/eval.ts';
@@ -29,6 +31,11 @@ export interface EvalAllReport {
 }
 
 const dash = '–';
+/** Paths inside the project relative to its root, so a committed report reads the same on every machine. */
+const shown = (p: string) => {
+  const rel = path.relative(projectRoot, p);
+  return rel && !rel.startsWith('..') && !path.isAbsolute(rel) ? rel.split(path.sep).join('/') : p;
+};
 const num = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? dash : v.toFixed(digits));
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? dash : `${(100 * v).toFixed(1)}%`);
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
@@ -54,13 +61,13 @@ export function renderReport(r: EvalAllReport): string {
     '# babelfish evaluation report',
     `Generated ${r.generated} by \`${r.command}\` in ${(r.seconds / 60).toFixed(1)} min (one process; sections: ${Object.entries(r.sectionSeconds).map(([k, s]) => `${k} ${s.toFixed(0)} s`).join(', ')}).`,
     table(['what', 'where'], [
-      ['speech encoder', `\`${r.models.speechEncoder}\``],
-      ['translator', `\`${r.models.translator}\``],
-      ['synthesizer', `\`${r.models.synthesizer}\``],
-      ['vocoder', `\`${r.models.vocoder}\``],
-      ['speech corpus (test split)', `\`${r.corpus}\``],
-      ['parallel text (test files)', `\`${r.textDir}\``],
-      ['training logs', r.runs ? `\`${r.runs}\`` : dash],
+      ['speech encoder', `\`${shown(r.models.speechEncoder)}\``],
+      ['translator', `\`${shown(r.models.translator)}\``],
+      ['synthesizer', `\`${shown(r.models.synthesizer)}\``],
+      ['vocoder', `\`${shown(r.models.vocoder)}\``],
+      ['speech corpus (test split)', `\`${shown(r.corpus)}\``],
+      ['parallel text (test files)', `\`${shown(r.textDir)}\``],
+      ['training logs', r.runs ? `\`${shown(r.runs)}\`` : dash],
     ], ['l', 'l']),
     `Figures are on small samples (${r.settings.limit} recordings per direction end to end, ${r.settings.asrLimit} per language for recognition, ${r.settings.mtLimit} sentences per direction for translation, ${r.settings.voiceSentences} per language for the voice); \`report.json\` has every number and every sentence.`,
   );
@@ -154,7 +161,7 @@ export function renderReport(r: EvalAllReport): string {
     const finals = Object.entries(c.final).filter(([k]) => k !== 'step');
     p(
       `### ${c.model}`,
-      `\`${c.log}\`: ${c.points} logged points up to step ${c.lastStep}. Last values: ${finals.map(([k, v]) => `${k} ${Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : Number(v.toFixed(4))}`).join(', ')}.`,
+      `\`${shown(c.log)}\`: ${c.points} logged points up to step ${c.lastStep}. Last values: ${finals.map(([k, v]) => `${k} ${Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : Number(v.toFixed(4))}`).join(', ')}.`,
     );
     if (c.png) p(image(c.png, `${c.model}: ${c.plotted.join(', ')} against step (colours in that order: blue, orange, green, pink)`));
   }
