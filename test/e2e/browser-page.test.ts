@@ -1,7 +1,7 @@
 /**
  * The demo page in a real browser against a real server: the page's capture worklet,
  * WebSocket client and player, with the models replaced by the deterministic doubles
- * (the full-model browser run is test/e2e/browser-models.test.ts).
+ * (the run with trained models is test/e2e/trained-pipeline.test.ts).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';

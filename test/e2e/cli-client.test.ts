@@ -1,6 +1,6 @@
 /**
  * The command-line client against a real server on loopback (models replaced by the
- * deterministic doubles; the full-model run is in test/e2e/models-e2e.test.ts).
+ * deterministic doubles; the run with trained models is in test/e2e/trained-pipeline.test.ts).
  */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { mkdtemp, writeFile } from 'node:fs/promises';
