@@ -8,7 +8,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { Synthesizer } from '../models/synthesizer/model.ts';
-import { Adam } from '../training/speech-encoder/adam.ts';
+import { Adam } from '../training/common/adam.ts';
 import { trainStep, type TrainItem } from '../training/synthesizer/step.ts';
 import { utteranceIds } from '../models/synthesizer/symbols.ts';
 import type { BenchResult } from './types.ts';

@@ -5,9 +5,9 @@
  * `weights.bin` (tfjs weight encoding, float32), `vocab.json`.
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
+import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
 import { greedyDecode, prefixBeamSearch } from '../../src/ctc/decode.ts';
 import { speechEncoderConfig, type SpeechEncoderConfig } from './config.ts';
 import { Vocab, defaultVocab } from './vocab.ts';
@@ -36,11 +36,8 @@ export interface Transcript {
 
 export const MODEL_FORMAT = 'babelfish-speech-encoder/1';
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
+/** tfjs variable names are global; several encoders may live in one process. */
+const uniqueName = variableNamer('speech-encoder');
 
 export class SpeechEncoder {
   readonly config: SpeechEncoderConfig;
@@ -143,68 +140,24 @@ export class SpeechEncoder {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const named = weightShapes(this.config).map(([name]) => ({ name, tensor: this.weights[name] as tf.Tensor }));
-    const { data, specs } = await tf.io.encodeWeights(named);
-    await writeAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
-    await this.vocab.save(join(dir, 'vocab.json'));
-    const manifest = {
-      format: MODEL_FORMAT,
-      config: this.config,
-      weightsManifest: [{ paths: ['weights.bin'], weights: specs }],
-    };
-    await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+    const { data, specs } = await encodeWeights(weightShapes(this.config), this.weights);
+    await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 1, companions: (d) => this.vocab.save(join(d, 'vocab.json')) });
   }
 
   static build(overrides: Partial<SpeechEncoderConfig> = {}, vocab: Vocab = defaultVocab(), features: FeatureSource | null = null): SpeechEncoder {
     const config = speechEncoderConfig({ vocabSize: vocab.size, ...overrides });
-    const init = initialWeights(config);
-    const shapes = new Map(weightShapes(config));
-    const weights: Record<string, tf.Variable> = {};
-    for (const [name, values] of Object.entries(init)) {
-      const t = tf.tensor(values, shapes.get(name));
-      weights[name] = tf.variable(t, true, uniqueName(name));
-      t.dispose();
-    }
+    const weights = initialVariables(weightShapes(config), initialWeights(config), uniqueName);
     return new SpeechEncoder(config, vocab, weights, features);
   }
 
   static async load(dir: string, features: FeatureSource | null = null): Promise<SpeechEncoder> {
-    let manifest: { format?: string; config?: SpeechEncoderConfig; weightsManifest?: tf.io.WeightsManifestConfig };
-    let data: Buffer;
-    try {
-      manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-      data = await readFile(join(dir, 'weights.bin'));
-    } catch (e) {
-      throw new BabelfishError('MODEL_NOT_FOUND', `no speech encoder in ${dir} (model.json + weights.bin)`, { cause: e });
-    }
-    if (manifest.format !== MODEL_FORMAT || !manifest.config || !manifest.weightsManifest) {
-      throw new BabelfishError('MODEL_INVALID', `${dir}/model.json is not a ${MODEL_FORMAT} model`);
-    }
+    const folder = await readModelFolder<SpeechEncoderConfig>(dir, MODEL_FORMAT, 'speech encoder');
     const vocab = await Vocab.load(join(dir, 'vocab.json'));
-    const config = speechEncoderConfig(manifest.config);
-    const buf = new Uint8Array(data).buffer;
-    const tensors = tf.io.decodeWeights(buf, manifest.weightsManifest.flatMap((g) => g.weights));
-    const weights: Record<string, tf.Variable> = {};
-    for (const [name, shape] of weightShapes(config)) {
-      const t = tensors[name];
-      if (!t || t.shape.join() !== shape.join()) {
-        tf.dispose(Object.values(tensors));
-        throw new BabelfishError('MODEL_INVALID', `${dir}: weight ${name} missing or not of shape [${shape}]`);
-      }
-      weights[name] = tf.variable(t, true, uniqueName(name));
-    }
-    tf.dispose(Object.values(tensors));
-    return new SpeechEncoder(config, vocab, weights, features);
+    const config = speechEncoderConfig(folder.config);
+    return new SpeechEncoder(config, vocab, loadVariables(folder, weightShapes(config), uniqueName), features);
   }
 
   dispose(): void {
     tf.dispose(Object.values(this.weights));
   }
-}
-
-let instance = 0;
-/** tfjs variable names are global; several encoders may live in one process. */
-function uniqueName(name: string): string {
-  return `speech-encoder${instance++}/${name}`;
 }

@@ -6,37 +6,11 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { SpeechEncoderConfig } from './config.ts';
+import { glorotLimit, heLimit, ones, seededWeights, type WeightShapes } from '../common/init.ts';
+import { layerNorm } from '../common/layer-norm.ts';
+import { matMul2d } from '../common/mat-mul.ts';
 
 export type Weights = Record<string, tf.Tensor>;
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so a seed fixes the initial weights. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * x [N, K] times w [K, M], with a gradient built from explicit transposes. Measured
- * here on WASM: matMul with transposeA/transposeB set (what tfjs's own gradient uses)
- * runs 10-20x slower than transpose + plain matMul (1600x768 by 1600x256: 582 ms vs 32 ms),
- * which made a training step's backward pass 25x its forward.
- */
-export const dense = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor2D;
 
 /** One causal convolution layer's geometry. */
 export interface ConvSpec {
@@ -60,9 +34,9 @@ export function blockSpec(config: SpeechEncoderConfig, i: number): ConvSpec {
 export const contextFrames = (s: ConvSpec) => (s.kernel - 1) * s.dilation;
 
 /** Shapes of every weight, in a stable order (the order of the saved weights file). */
-export function weightShapes(config: SpeechEncoderConfig): [string, number[]][] {
+export function weightShapes(config: SpeechEncoderConfig): WeightShapes {
   const { numMels, frontEndChannels: F, frontEndKernel: K, hidden: H, kernel, vocabSize: V } = config;
-  const shapes: [string, number[]][] = [
+  const shapes: WeightShapes = [
     ['front0/w', [K * numMels, F]],
     ['front0/b', [F]],
     ['front1/w', [K * F, H]],
@@ -80,22 +54,14 @@ export function weightShapes(config: SpeechEncoderConfig): [string, number[]][] 
 
 /** He-uniform for layers followed by ReLU, Glorot otherwise; residual projections start small so the stack starts near identity. */
 export function initialWeights(config: SpeechEncoderConfig): Record<string, Float32Array> {
-  const rand = mulberry32(config.seed);
-  const out: Record<string, Float32Array> = {};
-  for (const [name, shape] of weightShapes(config)) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const v = new Float32Array(size);
-    if (name.endsWith('/ln/g')) v.fill(1);
-    else if (name.endsWith('/w')) {
-      const [fanIn, fanOut] = shape;
-      const relu = name.startsWith('front') || name.endsWith('conv/w');
-      let limit = relu ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut));
-      if (name.endsWith('proj/w')) limit *= 0.5;
-      for (let i = 0; i < size; i++) v[i] = (2 * rand() - 1) * limit;
-    }
-    out[name] = v;
-  }
-  return out;
+  return seededWeights(weightShapes(config), config.seed, (name, [fanIn, fanOut]) => {
+    if (name.endsWith('/ln/g')) return ones;
+    if (!name.endsWith('/w')) return undefined;
+    const relu = name.startsWith('front') || name.endsWith('conv/w');
+    let limit = relu ? heLimit(fanIn) : glorotLimit(fanIn, fanOut);
+    if (name.endsWith('proj/w')) limit *= 0.5;
+    return limit;
+  });
 }
 
 /**
@@ -117,7 +83,7 @@ export function causalConv(xp: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor, spec: Co
       taps.push(tap);
     }
     const x = (kernel === 1 ? taps[0] : tf.concat(taps, 2)).reshape([B * nOut, kernel * C]);
-    return tf.add(dense(x, w), b).reshape([B, nOut, w.shape[1] as number]) as tf.Tensor3D;
+    return tf.add(matMul2d(x, w), b).reshape([B, nOut, w.shape[1] as number]) as tf.Tensor3D;
   });
 }
 
@@ -125,13 +91,6 @@ export function causalConv(xp: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor, spec: Co
 export function convOutputs(available: number, spec: ConvSpec): number {
   const span = contextFrames(spec) + 1;
   return available < span ? 0 : Math.floor((available - span) / spec.stride) + 1;
-}
-
-export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
-  });
 }
 
 /** (x - mean) / std per bin, with the training-set statistics from the config. */
@@ -159,7 +118,7 @@ export function blockFromPadded(
   return tf.tidy(() => {
     const c = tf.relu(causalConv(lnPadded, w[`block${i}/conv/w`], w[`block${i}/conv/b`], spec, nOut));
     const [B, T, H] = c.shape;
-    const p = tf.add(dense(c.reshape([B * T, H]), w[`block${i}/proj/w`]), w[`block${i}/proj/b`]).reshape([B, T, H]);
+    const p = tf.add(matMul2d(c.reshape([B * T, H]), w[`block${i}/proj/w`]), w[`block${i}/proj/b`]).reshape([B, T, H]);
     return tf.add(xResidual, p) as tf.Tensor3D;
   });
 }
@@ -169,7 +128,7 @@ export function outputHead(h: tf.Tensor3D, w: Weights): { logits: tf.Tensor3D; t
   return tf.tidy(() => {
     const top = layerNorm(h, w['out/ln/g'], w['out/ln/b']) as tf.Tensor3D;
     const [B, T, H] = top.shape;
-    const logits = tf.add(dense(top.reshape([B * T, H]), w['out/w']), w['out/b']).reshape([B, T, -1]) as tf.Tensor3D;
+    const logits = tf.add(matMul2d(top.reshape([B * T, H]), w['out/w']), w['out/b']).reshape([B, T, -1]) as tf.Tensor3D;
     return { logits, top };
   });
 }
@@ -211,7 +170,7 @@ export function forward(w: Weights, config: SpeechEncoderConfig, features: tf.Te
       const mask = new Float32Array(B * T2);
       for (let b = 0; b < B; b++) for (let t = 0; t < outputLengths[b]; t++) mask[b * T2 + t] = 1 / Math.max(1, outputLengths[b]);
       const pooled = tf.sum(tf.mul(top, tf.tensor3d(mask, [B, T2, 1])), 1) as tf.Tensor2D;
-      langLogits = tf.add(dense(pooled, w['lang/w']), w['lang/b']) as tf.Tensor2D;
+      langLogits = tf.add(matMul2d(pooled, w['lang/w']), w['lang/b']) as tf.Tensor2D;
     }
     return langLogits ? { logits, langLogits } : { logits };
   }) as { logits: tf.Tensor3D; langLogits?: tf.Tensor2D };

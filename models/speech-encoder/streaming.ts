@@ -20,12 +20,12 @@ import {
   contextFrames,
   convOutputs,
   frontEndSpecs,
-  layerNorm,
   normalizeFeatures,
   outputHead,
   type ConvSpec,
   type Weights,
 } from './network.ts';
+import { layerNorm } from '../common/layer-norm.ts';
 
 export interface StreamingResult {
   text: string;

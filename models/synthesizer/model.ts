@@ -5,9 +5,8 @@
  * manifest) and `weights.bin` (tfjs weight encoding, float32).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
+import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
 import { splitSentences } from '../../src/text/sentences.ts';
 import { synthesizerConfig, type SynthesizerConfig } from './config.ts';
 import { SymbolTable, utteranceIds } from './symbols.ts';
@@ -33,17 +32,8 @@ export interface SentencePlan {
 
 export const MODEL_FORMAT = 'babelfish-synthesizer/1';
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-let instance = 0;
 /** tfjs variable names are global; several synthesizers may live in one process. */
-function uniqueName(name: string): string {
-  return `synthesizer${instance++}/${name}`;
-}
+const uniqueName = variableNamer('synthesizer');
 
 export class Synthesizer {
   readonly config: SynthesizerConfig;
@@ -173,53 +163,20 @@ export class Synthesizer {
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const named = weightShapes(this.config).map(([name]) => ({ name, tensor: this.weights[name] as tf.Tensor }));
-    const { data, specs } = await tf.io.encodeWeights(named);
-    await writeAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
-    const manifest = { format: MODEL_FORMAT, config: this.config, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
-    await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest) + '\n');
+    const { data, specs } = await encodeWeights(weightShapes(this.config), this.weights);
+    // Saved synthesizers have a one-line model.json.
+    await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 0 });
   }
 
   static build(overrides: Partial<SynthesizerConfig> = {}): Synthesizer {
     const config = synthesizerConfig(overrides);
-    const init = initialWeights(config);
-    const weights: Record<string, tf.Variable> = {};
-    for (const [name, shape] of weightShapes(config)) weights[name] = tf.variable(tf.tensor(init[name]!, shape), true, uniqueName(name));
-    return new Synthesizer(config, weights);
+    return new Synthesizer(config, initialVariables(weightShapes(config), initialWeights(config), uniqueName));
   }
 
   static async load(dir: string): Promise<Synthesizer> {
-    let manifest: { format?: string; config?: SynthesizerConfig; weightsManifest?: tf.io.WeightsManifestConfig };
-    let data: Buffer;
-    try {
-      manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-      data = await readFile(join(dir, 'weights.bin'));
-    } catch (e) {
-      throw new BabelfishError('MODEL_NOT_FOUND', `no synthesizer in ${dir} (model.json + weights.bin)`, { cause: e });
-    }
-    if (manifest.format !== MODEL_FORMAT || !manifest.config || !manifest.weightsManifest) {
-      throw new BabelfishError('MODEL_INVALID', `${dir}/model.json is not a ${MODEL_FORMAT} model`);
-    }
-    const config = synthesizerConfig(manifest.config);
-    let tensors: tf.NamedTensorMap;
-    try {
-      tensors = tf.io.decodeWeights(new Uint8Array(data).buffer, manifest.weightsManifest.flatMap((g) => g.weights));
-    } catch (e) {
-      throw new BabelfishError('MODEL_INVALID', `${dir}/weights.bin does not match model.json`, { cause: e });
-    }
-    const weights: Record<string, tf.Variable> = {};
-    for (const [name, shape] of weightShapes(config)) {
-      const t = tensors[name];
-      if (!t || t.shape.join() !== shape.join()) {
-        tf.dispose(Object.values(tensors));
-        tf.dispose(Object.values(weights));
-        throw new BabelfishError('MODEL_INVALID', `${dir}: weight ${name} missing or not of shape [${shape}]`);
-      }
-      weights[name] = tf.variable(t, true, uniqueName(name));
-    }
-    tf.dispose(Object.values(tensors));
-    return new Synthesizer(config, weights);
+    const folder = await readModelFolder<SynthesizerConfig>(dir, MODEL_FORMAT, 'synthesizer');
+    const config = synthesizerConfig(folder.config);
+    return new Synthesizer(config, loadVariables(folder, weightShapes(config), uniqueName));
   }
 
   dispose(): void {

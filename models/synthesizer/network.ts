@@ -7,35 +7,26 @@
 import * as tf from '@tensorflow/tfjs';
 import type { SynthesizerConfig } from './config.ts';
 import { regulateLength } from './alignment.ts';
+import { glorotLimit, heLimit, ones, seededWeights, type WeightShapes } from '../common/init.ts';
+import { layerNorm } from '../common/layer-norm.ts';
+import { matMul2d } from '../common/mat-mul.ts';
 
 export type Weights = Record<string, tf.Tensor>;
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so a seed fixes the initial weights. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Extra per-frame inputs of the decoder: position inside the character, and its length / 20. */
 export const FRAME_FEATURES = 2;
 
-function blockShapes(prefix: string, H: number, K: number, out: [string, number[]][]): void {
+function blockShapes(prefix: string, H: number, K: number, out: WeightShapes): void {
   out.push([`${prefix}/ln/g`, [H]], [`${prefix}/ln/b`, [H]]);
   out.push([`${prefix}/conv/w`, [K * H, H]], [`${prefix}/conv/b`, [H]]);
   out.push([`${prefix}/proj/w`, [H, H]], [`${prefix}/proj/b`, [H]]);
 }
 
 /** Shapes of every weight, in a stable order (the order of the saved weights file). */
-export function weightShapes(c: SynthesizerConfig): [string, number[]][] {
+export function weightShapes(c: SynthesizerConfig): WeightShapes {
   const H = c.hidden;
   const K = c.kernel;
-  const s: [string, number[]][] = [
+  const s: WeightShapes = [
     ['embed/symbol', [c.symbols.length, H]],
     ['embed/lang', [c.languages.length, H]],
     ['embed/voice', [c.voices, H]],
@@ -54,49 +45,21 @@ export function weightShapes(c: SynthesizerConfig): [string, number[]][] {
 
 /** He-uniform before ReLU, Glorot otherwise; residual projections start small (near-identity blocks). */
 export function initialWeights(c: SynthesizerConfig): Record<string, Float32Array> {
-  const rand = mulberry32(c.seed);
-  const out: Record<string, Float32Array> = {};
-  for (const [name, shape] of weightShapes(c)) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const v = new Float32Array(size);
-    if (name.endsWith('/ln/g')) v.fill(1);
-    else if (name.startsWith('embed/')) {
+  return seededWeights(weightShapes(c), c.seed, (name, [fanIn, fanOut]) => {
+    if (name.endsWith('/ln/g')) return ones;
+    if (name.startsWith('embed/')) {
       // Voice/language embeddings start small so early training shares everything across them.
       const scale = name === 'embed/symbol' ? 1 : 0.1;
-      for (let i = 0; i < size; i++) v[i] = (2 * rand() - 1) * Math.sqrt(3) * scale;
-    } else if (name.endsWith('/w')) {
-      const [fanIn, fanOut] = shape as [number, number];
-      let limit = name.endsWith('conv/w') ? Math.sqrt(6 / fanIn) : Math.sqrt(6 / (fanIn + fanOut));
-      if (name.endsWith('proj/w')) limit *= 0.5;
-      for (let i = 0; i < size; i++) v[i] = (2 * rand() - 1) * limit;
+      return (v, uniform) => {
+        for (let i = 0; i < v.length; i++) v[i] = uniform() * Math.sqrt(3) * scale;
+      };
     }
-    out[name] = v;
-  }
-  return out;
-}
-
-export function layerNorm(x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor {
-  return tf.tidy(() => {
-    const { mean, variance } = tf.moments(x, -1, true);
-    return tf.add(tf.mul(tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5))), g), b);
+    if (!name.endsWith('/w')) return undefined;
+    let limit = name.endsWith('conv/w') ? heLimit(fanIn!) : glorotLimit(fanIn!, fanOut!);
+    if (name.endsWith('proj/w')) limit *= 0.5;
+    return limit;
   });
 }
-
-/**
- * matMul whose gradient transposes explicitly: tfjs's own gradient calls matMul with
- * transpose flags, which the WASM backend runs 10-20x slower (measured by the speech
- * encoder's helper on this machine; the same trick as models/speech-encoder/network.ts).
- */
-export const matMul2d = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: (t: tf.Tensor[]) => void) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
-    },
-  };
-}) as never) as unknown as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor2D;
 
 function dense(x: tf.Tensor3D, w: tf.Tensor, b: tf.Tensor): tf.Tensor3D {
   const [B, T, C] = x.shape;

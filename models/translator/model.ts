@@ -5,9 +5,9 @@
  * (float32 by default, float16 with `save(dir, { float16: true })`), `vocab.json` (the tokenizer).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
+import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
 import { translatorConfig, type TranslatorConfig } from './config.ts';
 import {
   decoderStep,
@@ -56,17 +56,8 @@ export interface Translation {
   score: number;
 }
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-let instance = 0;
 /** tfjs variable names are global; several translators may live in one process. */
-function uniqueName(name: string): string {
-  return `translator${instance++}/${name}`;
-}
+const uniqueName = variableNamer('translator');
 
 export class Translator {
   readonly config: TranslatorConfig;
@@ -93,57 +84,27 @@ export class Translator {
       unkId: tokenizer.unkId,
     });
     for (const l of config.languages) tokenizer.langTag(l);
-    const init = initialWeights(config);
-    const weights: Record<string, tf.Variable> = {};
-    for (const [name, shape] of weightShapes(config)) weights[name] = tf.variable(tf.tensor(init[name], shape), true, uniqueName(name));
-    return new Translator(config, tokenizer, weights);
+    return new Translator(config, tokenizer, initialVariables(weightShapes(config), initialWeights(config), uniqueName));
   }
 
   static async load(dir: string): Promise<Translator> {
-    let manifest: { format?: string; config?: TranslatorConfig; weightsManifest?: tf.io.WeightsManifestConfig };
-    let data: Buffer;
-    try {
-      manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-      data = await readFile(join(dir, 'weights.bin'));
-    } catch (e) {
-      throw new BabelfishError('MODEL_NOT_FOUND', `no translator in ${dir} (model.json + weights.bin + vocab.json)`, { cause: e });
-    }
-    if (manifest.format !== MODEL_FORMAT || !manifest.config || !manifest.weightsManifest) {
-      throw new BabelfishError('MODEL_INVALID', `${dir}/model.json is not a ${MODEL_FORMAT} model`);
-    }
+    const folder = await readModelFolder<TranslatorConfig>(dir, MODEL_FORMAT, 'translator', 'model.json + weights.bin + vocab.json');
     const tokenizer = await loadTokenizer(join(dir, 'vocab.json'));
-    const config = translatorConfig(manifest.config);
-    const tensors = tf.io.decodeWeights(new Uint8Array(data).buffer, manifest.weightsManifest.flatMap((g) => g.weights));
-    const weights: Record<string, tf.Variable> = {};
-    try {
-      for (const [name, shape] of weightShapes(config)) {
-        const t = tensors[name];
-        if (!t || t.shape.join() !== shape.join()) throw new BabelfishError('MODEL_INVALID', `${dir}: weight ${name} missing or not of shape [${shape}]`);
-        weights[name] = tf.variable(t.dtype === 'float32' ? t : t.toFloat(), true, uniqueName(name));
-      }
-    } finally {
-      tf.dispose(Object.values(tensors));
-    }
-    return new Translator(config, tokenizer, weights);
+    const config = translatorConfig(folder.config);
+    return new Translator(config, tokenizer, loadVariables(folder, weightShapes(config), uniqueName));
   }
 
   async save(dir: string, options: { float16?: boolean } = {}): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const named = weightShapes(this.config).map(([name]) => ({ name, tensor: this.weights[name] as tf.Tensor }));
-    const { data, specs } = await tf.io.encodeWeights(named);
-    let bytes = new Uint8Array(data);
+    let { data, specs } = await encodeWeights(weightShapes(this.config), this.weights);
     if (options.float16) {
       // tfjs reads float16-quantised weights natively (dtype float32, quantization float16).
-      const f32 = new Float32Array(data);
+      const f32 = new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
       const f16 = new Uint16Array(f32.length);
       for (let i = 0; i < f32.length; i++) f16[i] = toHalf(f32[i]);
-      bytes = new Uint8Array(f16.buffer);
+      data = new Uint8Array(f16.buffer);
       for (const s of specs) s.quantization = { dtype: 'float16' };
     }
-    await writeAtomic(join(dir, 'weights.bin'), bytes);
-    await this.tokenizer.save(join(dir, 'vocab.json'));
-    const manifest = { format: MODEL_FORMAT, config: this.config, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
-    await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+    await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 1, companions: (d) => this.tokenizer.save(join(d, 'vocab.json')) });
   }
 
   get languages(): readonly string[] {

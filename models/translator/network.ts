@@ -13,25 +13,15 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TranslatorConfig } from './config.ts';
+import { glorotLimit, seededWeights, sizeOf, type WeightShapes } from '../common/init.ts';
+import { matMul2d } from '../common/mat-mul.ts';
 
 export type Weights = Record<string, tf.Tensor>;
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so a seed fixes the initial weights. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Shapes of every weight, in a stable order (the order of the saved weights file). */
-export function weightShapes(c: TranslatorConfig): [string, number[]][] {
+export function weightShapes(c: TranslatorConfig): WeightShapes {
   const { vocabSize: V, embedDim: D, encoderUnits: E, decoderUnits: H } = c;
-  const shapes: [string, number[]][] = [
+  const shapes: WeightShapes = [
     ['embed', [V, D]],
     ['out/b', [V]],
   ];
@@ -49,32 +39,27 @@ export function weightShapes(c: TranslatorConfig): [string, number[]][] {
 }
 
 export function parameterCount(c: TranslatorConfig): number {
-  return weightShapes(c).reduce((n, [, s]) => n + s.reduce((a, b) => a * b, 1), 0);
+  return weightShapes(c).reduce((n, [, s]) => n + sizeOf(s), 0);
 }
 
 /** Glorot-uniform matrices, forget-gate bias 1 (Jozefowicz et al. 2015), small embeddings. */
 export function initialWeights(c: TranslatorConfig): Record<string, Float32Array> {
-  const rand = mulberry32(c.seed);
-  const out: Record<string, Float32Array> = {};
-  for (const [name, shape] of weightShapes(c)) {
-    const size = shape.reduce((a, b) => a * b, 1);
-    const v = new Float32Array(size);
-    const isBias = name.endsWith('/b');
+  return seededWeights(weightShapes(c), c.seed, (name, shape) => {
     if (name === 'embed') {
       const s = 1 / Math.sqrt(c.embedDim);
-      for (let i = 0; i < size; i++) v[i] = (2 * rand() - 1) * s * Math.sqrt(3);
-    } else if (isBias) {
-      const units = name.startsWith('enc') ? c.encoderUnits : c.decoderUnits;
-      if (/^(enc|dec)\d/.test(name)) for (let i = 0; i < size; i++) if (Math.floor(i / units) % 4 === 1) v[i] = 1;
-    } else {
-      const fanIn = shape[shape.length - 2];
-      const fanOut = shape[shape.length - 1];
-      const limit = Math.sqrt(6 / (fanIn + fanOut));
-      for (let i = 0; i < size; i++) v[i] = (2 * rand() - 1) * limit;
+      return (v, uniform) => {
+        for (let i = 0; i < v.length; i++) v[i] = uniform() * s * Math.sqrt(3);
+      };
     }
-    out[name] = v;
-  }
-  return out;
+    if (name.endsWith('/b')) {
+      if (!/^(enc|dec)\d/.test(name)) return undefined;
+      const units = name.startsWith('enc') ? c.encoderUnits : c.decoderUnits;
+      return (v) => {
+        for (let i = 0; i < v.length; i++) if (Math.floor(i / units) % 4 === 1) v[i] = 1;
+      };
+    }
+    return glorotLimit(shape[shape.length - 2], shape[shape.length - 1]);
+  });
 }
 
 /**
@@ -108,22 +93,6 @@ export function permuteRows(x: tf.Tensor2D, perm: tf.Tensor1D): tf.Tensor2D {
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return f(x) as tf.Tensor2D;
 }
-
-/**
- * 2-D matMul whose gradient uses explicit transposes and plain matMuls: on the WASM
- * backend a transposed matMul (which tfjs's own gradient uses) measured 10-30x slower
- * than transposing first (bench/translator.bench.ts).
- */
-export const mm = tf.customGrad(((a: tf.Tensor, b: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([a, b]);
-  return {
-    value: tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, [sa, sb]: tf.Tensor[]) => [
-      tf.matMul(dy as tf.Tensor2D, tf.transpose(sb) as tf.Tensor2D),
-      tf.matMul(tf.transpose(sa) as tf.Tensor2D, dy as tf.Tensor2D),
-    ],
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: tf.Tensor, b: tf.Tensor) => tf.Tensor2D;
 
 function maybeDropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
   return training && rate > 0 ? tf.dropout(x, rate) : x;
@@ -194,7 +163,7 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
   let out: tf.Tensor3D | null = null;
   for (let l = 0; l < c.encoderLayers; l++) {
     const inDim = xF.shape[2] as number;
-    const proj = (x: tf.Tensor, d: string) => tf.add(mm(x.reshape([B * S, inDim]), w[`enc${l}/${d}/W`]), w[`enc${l}/${d}/b`]).reshape([B, S, 4 * E]);
+    const proj = (x: tf.Tensor, d: string) => tf.add(matMul2d(x.reshape([B * S, inDim]), w[`enc${l}/${d}/W`]), w[`enc${l}/${d}/b`]).reshape([B, S, 4 * E]);
     const steps = tf.unstack(tf.concat([proj(xF, 'fw'), proj(xB, 'bw')], 0), 1); // S x [2B, 4E]
     let h: tf.Tensor | null = null;
     let cell: tf.Tensor = tf.zeros([2 * B, E]);
@@ -204,7 +173,7 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
       if (h) {
         const hF = tf.slice(h, [0, 0], [B, E]);
         const hB = tf.slice(h, [B, 0], [B, E]);
-        gates = tf.add(gates, tf.concat([mm(hF, w[`enc${l}/fw/U`]), mm(hB, w[`enc${l}/bw/U`])], 0));
+        gates = tf.add(gates, tf.concat([matMul2d(hF, w[`enc${l}/fw/U`]), matMul2d(hB, w[`enc${l}/bw/U`])], 0));
       }
       ({ h, c: cell } = lstmCell(gates, cell, E));
       hs.push(h);
@@ -228,8 +197,8 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
       else bias[b * S + t] = -1e9;
     }
   const pooled = tf.sum(tf.mul(memory, tf.tensor3d(valid, [B, S, 1])), 1) as tf.Tensor2D;
-  const keys = mm(memory.reshape([B * S, 2 * E]), w['att/w']).reshape([B, S, H]) as tf.Tensor3D;
-  const bridged = tf.tanh(tf.add(mm(pooled, w['bridge/w']), w['bridge/b']));
+  const keys = matMul2d(memory.reshape([B * S, 2 * E]), w['att/w']).reshape([B, S, H]) as tf.Tensor3D;
+  const bridged = tf.tanh(tf.add(matMul2d(pooled, w['bridge/w']), w['bridge/b']));
   const h0 = c.decoderLayers === 1 ? [bridged as tf.Tensor2D] : (tf.split(bridged, c.decoderLayers, 1) as tf.Tensor2D[]);
   return { memory, keys, maskBias: tf.tensor3d(bias, [B, 1, S]), pooled, h0 };
 }
@@ -243,8 +212,8 @@ function attendAndProject(w: Weights, c: TranslatorConfig, enc: Encoded, top: tf
   const attention = tf.softmax(scores) as tf.Tensor3D;
   const ctx = tf.matMul(attention, enc.memory); // [B, T, 2E]
   const joined = tf.concat([top, ctx], 2).reshape([B * T, H + E2]);
-  const hTilde = maybeDropout(tf.tanh(tf.add(mm(joined, w['comb/w']), w['comb/b'])), c.dropout, training);
-  const logits = tf.add(mm(hTilde, tf.transpose(w['embed'])), w['out/b']); // [B*T, V], tied to the embedding
+  const hTilde = maybeDropout(tf.tanh(tf.add(matMul2d(joined, w['comb/w']), w['comb/b'])), c.dropout, training);
+  const logits = tf.add(matMul2d(hTilde, tf.transpose(w['embed'])), w['out/b']); // [B*T, V], tied to the embedding
   return { logits, attention };
 }
 
@@ -285,13 +254,13 @@ export function decodeTeacherForced(w: Weights, c: TranslatorConfig, enc: Encode
   let x = maybeDropout(embedLookup(w['embed'], tf.tensor2d(tgt.inputs, [B, T], 'int32')), c.dropout, training);
   for (let l = 0; l < c.decoderLayers; l++) {
     const inDim = x.shape[2] as number;
-    const proj = tf.add(mm(x.reshape([B * T, inDim]), w[`dec${l}/W`]), w[`dec${l}/b`]).reshape([B, T, 4 * H]);
+    const proj = tf.add(matMul2d(x.reshape([B * T, inDim]), w[`dec${l}/W`]), w[`dec${l}/b`]).reshape([B, T, 4 * H]);
     const steps = tf.unstack(proj, 1);
     let h: tf.Tensor = enc.h0[l];
     let cell: tf.Tensor = tf.zeros([B, H]);
     const hs: tf.Tensor[] = [];
     for (let t = 0; t < T; t++) {
-      ({ h, c: cell } = lstmCell(tf.add(steps[t], mm(h, w[`dec${l}/U`])), cell, H));
+      ({ h, c: cell } = lstmCell(tf.add(steps[t], matMul2d(h, w[`dec${l}/U`])), cell, H));
       hs.push(h);
     }
     x = tf.stack(hs, 1);

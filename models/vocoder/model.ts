@@ -6,9 +6,10 @@
  * (tfjs weight encoding, float32) and `config.json` (the config alone, for people).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
+import { writeAtomic } from '../../src/write-atomic.ts';
+import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { vocoderConfig, type VocoderConfig } from './config.ts';
@@ -30,15 +31,8 @@ export interface VocodeOptions {
 
 export const MODEL_FORMAT = 'babelfish-wavenet-vocoder/1';
 
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-let instance = 0;
 /** tfjs variable names are global; several vocoders may live in one process. */
-const uniqueName = (name: string) => `vocoder${instance++}/${name}`;
+const uniqueName = variableNamer('vocoder');
 
 export class Vocoder {
   readonly config: VocoderConfig;
@@ -52,48 +46,19 @@ export class Vocoder {
 
   static build(overrides: Partial<VocoderConfig> = {}): Vocoder {
     const config = vocoderConfig(overrides);
-    const init = initialWeights(config);
-    const weights: Record<string, tf.Variable> = {};
-    for (const [name, shape] of weightShapes(config)) weights[name] = tf.variable(tf.tensor(init[name], shape), true, uniqueName(name));
-    return new Vocoder(config, weights);
+    return new Vocoder(config, initialVariables(weightShapes(config), initialWeights(config), uniqueName));
   }
 
   static async load(dir: string): Promise<Vocoder> {
-    let manifest: { format?: string; config?: VocoderConfig; weightsManifest?: tf.io.WeightsManifestConfig };
-    let data: Buffer;
-    try {
-      manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
-      data = await readFile(join(dir, 'weights.bin'));
-    } catch (e) {
-      throw new BabelfishError('MODEL_NOT_FOUND', `no vocoder in ${dir} (model.json + weights.bin)`, { cause: e });
-    }
-    if (manifest.format !== MODEL_FORMAT || !manifest.config || !manifest.weightsManifest) {
-      throw new BabelfishError('MODEL_INVALID', `${dir}/model.json is not a ${MODEL_FORMAT} model`);
-    }
-    const config = vocoderConfig(manifest.config);
-    const tensors = tf.io.decodeWeights(new Uint8Array(data).buffer, manifest.weightsManifest.flatMap((g) => g.weights));
-    const weights: Record<string, tf.Variable> = {};
-    for (const [name, shape] of weightShapes(config)) {
-      const t = tensors[name];
-      if (!t || t.shape.join() !== shape.join()) {
-        tf.dispose(Object.values(tensors));
-        tf.dispose(Object.values(weights));
-        throw new BabelfishError('MODEL_INVALID', `${dir}: weight ${name} missing or not of shape [${shape}]`);
-      }
-      weights[name] = tf.variable(t, true, uniqueName(name));
-    }
-    tf.dispose(Object.values(tensors));
-    return new Vocoder(config, weights);
+    const folder = await readModelFolder<VocoderConfig>(dir, MODEL_FORMAT, 'vocoder');
+    const config = vocoderConfig(folder.config);
+    return new Vocoder(config, loadVariables(folder, weightShapes(config), uniqueName));
   }
 
   async save(dir: string): Promise<void> {
-    await mkdir(dir, { recursive: true });
-    const named = weightShapes(this.config).map(([name]) => ({ name, tensor: this.weights[name] as tf.Tensor }));
-    const { data, specs } = await tf.io.encodeWeights(named);
-    await writeAtomic(join(dir, 'weights.bin'), new Uint8Array(data));
-    await writeAtomic(join(dir, 'config.json'), JSON.stringify(this.config, null, 1) + '\n');
-    const manifest = { format: MODEL_FORMAT, config: this.config, weightsManifest: [{ paths: ['weights.bin'], weights: specs }] };
-    await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, 1) + '\n');
+    const { data, specs } = await encodeWeights(weightShapes(this.config), this.weights);
+    const companions = (d: string) => writeAtomic(join(d, 'config.json'), JSON.stringify(this.config, null, 1) + '\n');
+    await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 1, companions });
   }
 
   dispose(): void {

@@ -9,41 +9,16 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { condOffset, type VocoderConfig } from './config.ts';
+import { glorotLimit, seededWeights, type WeightShapes } from '../common/init.ts';
+import { matMul2d } from '../common/mat-mul.ts';
 
 export type VocoderWeights = Record<string, tf.Tensor>;
 
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/**
- * x [N, K] times w [K, M] with a gradient from explicit transposes: on the WASM backend
- * matMul with transposeA/B (what tfjs's own gradient uses) was measured 10-20x slower.
- */
-export const dense = tf.customGrad(((x: tf.Tensor, w: tf.Tensor, save: tf.GradSaveFunc) => {
-  save([x, w]);
-  return {
-    value: tf.matMul(x as tf.Tensor2D, w as tf.Tensor2D),
-    gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-      const [sx, sw] = saved as [tf.Tensor2D, tf.Tensor2D];
-      return [tf.matMul(dy as tf.Tensor2D, tf.transpose(sw)), tf.matMul(tf.transpose(sx), dy as tf.Tensor2D)];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as (x: tf.Tensor, w: tf.Tensor) => tf.Tensor2D;
-
 /** Every weight's shape, in the stable order of the saved weights file. */
-export function weightShapes(c: VocoderConfig): [string, number[]][] {
+export function weightShapes(c: VocoderConfig): WeightShapes {
   const { quantizationChannels: Q, residualChannels: R, skipChannels: S, headChannels: H, numMels: M, condChannels: C } = c;
   const L = c.dilations.length;
-  const shapes: [string, number[]][] = [
+  const shapes: WeightShapes = [
     ['embed', [Q, R]],
     ['cond/w', [3 * M, C]],
     ['cond/b', [C]],
@@ -61,18 +36,10 @@ export function weightShapes(c: VocoderConfig): [string, number[]][] {
 
 /** Uniform Glorot-style initial weights (biases zero), reproducible from config.seed. */
 export function initialWeights(c: VocoderConfig): Record<string, Float32Array> {
-  const rand = mulberry32(c.seed);
-  const out: Record<string, Float32Array> = {};
-  for (const [name, shape] of weightShapes(c)) {
-    const n = shape.reduce((a, b) => a * b, 1);
-    const v = new Float32Array(n);
-    if (shape.length === 2) {
-      const limit = name === 'embed' ? 1 : Math.sqrt(6 / (shape[0] + shape[1]));
-      for (let i = 0; i < n; i++) v[i] = (2 * rand() - 1) * limit;
-    }
-    out[name] = v;
-  }
-  return out;
+  return seededWeights(weightShapes(c), c.seed, (name, shape) => {
+    if (shape.length !== 2) return undefined;
+    return name === 'embed' ? 1 : glorotLimit(shape[0], shape[1]);
+  });
 }
 
 /**
@@ -83,8 +50,8 @@ export function conditionFrames(w: VocoderWeights, c: VocoderConfig, context: tf
   return tf.tidy(() => {
     const [B, F, K] = context.shape;
     const x = context.sub(c.melMean).div(c.melStd).reshape([B * F, K]);
-    const hidden = tf.tanh(dense(x, w['cond/w']).add(w['cond/b']));
-    return dense(hidden, w['cond/proj']).reshape([B, F, -1]) as tf.Tensor3D;
+    const hidden = tf.tanh(matMul2d(x, w['cond/w']).add(w['cond/b']));
+    return matMul2d(hidden, w['cond/proj']).reshape([B, F, -1]) as tf.Tensor3D;
   });
 }
 
@@ -133,22 +100,22 @@ export function stackForward(w: VocoderWeights, c: VocoderConfig, prev: tf.Tenso
       z.reshape([B, F, hop, R]).add(condFrames.slice([0, 0, (2 * l + part) * R], [B, F, R]).reshape([B, F, 1, R])).reshape([N, R]);
     // one-hot matMul rather than gather: gather's gradient (UnsortedSegmentSum) is missing on WASM
     const onehot = tf.oneHot(prev.reshape([-1]) as tf.Tensor1D, c.quantizationChannels);
-    let h = dense(onehot, w['embed']);
+    let h = matMul2d(onehot, w['embed']);
     let skip: tf.Tensor | null = null;
     c.dilations.forEach((d, l) => {
       const wd = w[`layer${l}/wd`];
       const bd = w[`layer${l}/bd`];
       const h3 = h.reshape([B, T, R]);
       const past = (d >= T ? tf.zeros([B, T, R]) : tf.concat([tf.zeros([B, d, R]), h3.slice([0, 0, 0], [B, T - d, R])], 1)).reshape([N, R]);
-      const za = dense(past, wd.slice([0, 0], [R, R])).add(dense(h, wd.slice([R, 0], [R, R]))).add(bd.slice([0], [R]));
-      const zb = dense(past, wd.slice([0, R], [R, R])).add(dense(h, wd.slice([R, R], [R, R]))).add(bd.slice([R], [R]));
+      const za = matMul2d(past, wd.slice([0, 0], [R, R])).add(matMul2d(h, wd.slice([R, 0], [R, R]))).add(bd.slice([0], [R]));
+      const zb = matMul2d(past, wd.slice([0, R], [R, R])).add(matMul2d(h, wd.slice([R, R], [R, R]))).add(bd.slice([R], [R]));
       const g = tf.mul(tf.tanh(withCond(za, l, 0)), tf.sigmoid(withCond(zb, l, 1)));
-      const s = dense(g, w[`layer${l}/ws`]).add(w[`layer${l}/bs`]);
+      const s = matMul2d(g, w[`layer${l}/ws`]).add(w[`layer${l}/bs`]);
       skip = skip ? skip.add(s) : s;
-      if (l < c.dilations.length - 1) h = h.add(dense(g, w[`layer${l}/wr`]).add(w[`layer${l}/br`]));
+      if (l < c.dilations.length - 1) h = h.add(matMul2d(g, w[`layer${l}/wr`]).add(w[`layer${l}/br`]));
     });
-    const a = tf.relu(dense(tf.relu(skip!), w['head/w1']).add(w['head/b1']));
-    return dense(a, w['head/w2']).add(w['head/b2']) as tf.Tensor2D;
+    const a = tf.relu(matMul2d(tf.relu(skip!), w['head/w1']).add(w['head/b1']));
+    return matMul2d(a, w['head/w2']).add(w['head/b2']) as tf.Tensor2D;
   });
 }
 

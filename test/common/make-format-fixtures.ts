@@ -16,7 +16,7 @@ import { Synthesizer } from '../../models/synthesizer/model.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { WordTokenizer } from '../../models/translator/tokenizer.ts';
-import { Adam } from '../../training/speech-encoder/adam.ts';
+import { Adam } from '../../training/common/adam.ts';
 import { saveCheckpoint as saveEncoderCheckpoint } from '../../training/speech-encoder/checkpoint.ts';
 import { saveCheckpoint as saveSynthesizerCheckpoint } from '../../training/synthesizer/checkpoint.ts';
 import { saveCheckpoint as saveVocoderCheckpoint } from '../../training/vocoder/checkpoint.ts';

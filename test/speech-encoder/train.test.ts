@@ -5,10 +5,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig, type TrainData } from '../../training/speech-encoder/train.ts';
-import { learningRateAt } from '../../training/speech-encoder/adam.ts';
+import { learningRateAt } from '../../training/common/adam.ts';
 import { batchOrder, decodeNpy, encodeNpy, makeBatches, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
-import { mulberry32 } from '../../models/speech-encoder/network.ts';
+import { mulberry32 } from '../../models/common/random.ts';
 
 beforeAll(async () => {
   await initBackend({ log: () => {} });

@@ -8,7 +8,7 @@ import { BabelfishError } from '../../src/errors.ts';
 import { Synthesizer, buildSynthesizer } from '../../models/synthesizer/model.ts';
 import { gatherRows, embed } from '../../models/synthesizer/network.ts';
 import { spreadDurations } from '../../models/synthesizer/alignment.ts';
-import { Adam } from '../../training/speech-encoder/adam.ts';
+import { Adam } from '../../training/common/adam.ts';
 import { alignBatch, trainStep } from '../../training/synthesizer/step.ts';
 import { syntheticItems, TINY } from './fixtures.ts';
 

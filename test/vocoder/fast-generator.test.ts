@@ -2,7 +2,8 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
 import { vocoderConfig, receptiveField, type VocoderConfig } from '../../models/vocoder/config.ts';
-import { conditionFrames, frameOf, initialWeights, mulberry32, samplesForFrames, utteranceContext, stackForward, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
+import { conditionFrames, frameOf, initialWeights, samplesForFrames, utteranceContext, stackForward, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
+import { mulberry32 } from '../../models/common/random.ts';
 import { FastWaveNetGenerator, type FlatWeights } from '../../models/vocoder/fast-generator.ts';
 import { NaiveWaveNetGenerator } from '../../models/vocoder/naive-generator.ts';
 

@@ -10,7 +10,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
-import type { Adam } from './adam.ts';
+import type { Adam } from '../common/adam.ts';
 
 export interface CheckpointState<C> {
   step: number;

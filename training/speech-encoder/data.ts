@@ -13,7 +13,7 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import { hasDigits, type Vocab } from '../../models/speech-encoder/vocab.ts';
-import { mulberry32 } from '../../models/speech-encoder/network.ts';
+import { mulberry32 } from '../../models/common/random.ts';
 
 /** One row of `manifest.<split>.jsonl`. */
 export interface ManifestRow {

@@ -22,8 +22,8 @@ import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import type { SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
 import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
 import type { FeatureSource } from '../../models/speech-encoder/features.ts';
-import { mulberry32 } from '../../models/speech-encoder/network.ts';
-import { Adam, learningRateAt } from './adam.ts';
+import { mulberry32 } from '../../models/common/random.ts';
+import { Adam, learningRateAt } from '../common/adam.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import {
   assembleBatch,

@@ -9,7 +9,7 @@ import { mkdir, readFile, readdir, rename, rm, writeFile } from 'node:fs/promise
 import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
-import type { Adam } from '../speech-encoder/adam.ts';
+import type { Adam } from '../common/adam.ts';
 
 export interface CheckpointState<C> {
   step: number;

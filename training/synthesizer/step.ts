@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { Synthesizer } from '../../models/synthesizer/model.ts';
 import { decode, decoderBookkeeping, encode, gatherRows, FRAME_FEATURES, type Weights } from '../../models/synthesizer/network.ts';
 import { monotonicAlignment } from '../../models/synthesizer/alignment.ts';
-import type { Adam } from '../speech-encoder/adam.ts';
+import type { Adam } from '../common/adam.ts';
 
 /** One utterance ready for training: symbol ids and its normalised mel [frames x bins]. */
 export interface TrainItem {

@@ -25,7 +25,8 @@ import { SubwordTokenizer } from '../../src/text/tokenizer.ts';
 import { listParallelFiles, readParallel } from '../corpus/text/parallel.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { TINY_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../models/translator/config.ts';
-import { batchLoss, mulberry32, type Weights } from '../../models/translator/network.ts';
+import { batchLoss, type Weights } from '../../models/translator/network.ts';
+import { mulberry32 } from '../../models/common/random.ts';
 import { loadTokenizer, WordTokenizer, type TranslatorTokenizer } from '../../models/translator/tokenizer.ts';
 
 // ---------------------------------------------------------------- config

@@ -1,0 +1,114 @@
+/**
+ * A saved model folder as every babelfish model writes it: `weights.bin` (tfjs weight
+ * encoding, in the order of the model's weight list), companion files of the model's own
+ * (vocabulary, a readable config), then `model.json` = { format, config, weightsManifest }.
+ * model.json goes last and names the weights, so a folder that has it is whole.
+ *
+ * Also the model side of it: trainable variables from initial values or from a saved folder,
+ * named uniquely per process (tfjs variable names are global and several models of a kind
+ * may be loaded at once).
+ */
+import * as tf from '@tensorflow/tfjs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BabelfishError } from '../../src/errors.ts';
+import { writeAtomic } from '../../src/write-atomic.ts';
+import type { WeightShapes } from './init.ts';
+
+export type Variables = Record<string, tf.Variable>;
+
+/** `<prefix><n>/<name>`, n counting every variable made through this namer. */
+export function variableNamer(prefix: string): (name: string) => string {
+  let n = 0;
+  return (name) => `${prefix}${n++}/${name}`;
+}
+
+/** Trainable float32 variables holding `init`, in `shapes` order. */
+export function initialVariables(shapes: WeightShapes, init: Record<string, Float32Array>, name: (weight: string) => string): Variables {
+  const out: Variables = {};
+  for (const [w, shape] of shapes) out[w] = tf.tidy(() => tf.variable(tf.tensor(init[w], shape), true, name(w)));
+  return out;
+}
+
+/** The weights in `shapes` order, tfjs-encoded, with their manifest entries. */
+export async function encodeWeights(shapes: WeightShapes, weights: Record<string, tf.Tensor>): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
+  const { data, specs } = await tf.io.encodeWeights(shapes.map(([name]) => ({ name, tensor: weights[name] })));
+  return { data: new Uint8Array(data), specs };
+}
+
+export interface ModelFolderContents<C> {
+  format: string;
+  config: C;
+  /** weights.bin's bytes and their manifest entries (see `encodeWeights`). */
+  data: Uint8Array;
+  specs: tf.io.WeightsManifestEntry[];
+  /** model.json's JSON.stringify indent; each model keeps the one its saved folders have. */
+  indent: 0 | 1;
+  /** Writes the model's own files, after weights.bin and before model.json. */
+  companions?: (dir: string) => Promise<void>;
+}
+
+export async function writeModelFolder<C>(dir: string, m: ModelFolderContents<C>): Promise<void> {
+  await mkdir(dir, { recursive: true });
+  await writeAtomic(join(dir, 'weights.bin'), m.data);
+  if (m.companions) await m.companions(dir);
+  const manifest = { format: m.format, config: m.config, weightsManifest: [{ paths: ['weights.bin'], weights: m.specs }] };
+  await writeAtomic(join(dir, 'model.json'), JSON.stringify(manifest, null, m.indent || undefined) + '\n');
+}
+
+export interface ModelFolder<C> {
+  dir: string;
+  /** model.json's config as saved (the model fills in defaults). */
+  config: C;
+  specs: tf.io.WeightsManifestEntry[];
+  /** weights.bin's bytes. */
+  data: ArrayBuffer;
+}
+
+/**
+ * Reads model.json and weights.bin: MODEL_NOT_FOUND when either is missing (`what` names the
+ * model and `files` the folder's files in the message), MODEL_INVALID when model.json is not
+ * of `format`.
+ */
+export async function readModelFolder<C>(dir: string, format: string, what: string, files = 'model.json + weights.bin'): Promise<ModelFolder<C>> {
+  let manifest: { format?: string; config?: C; weightsManifest?: tf.io.WeightsManifestConfig };
+  let data: Buffer;
+  try {
+    manifest = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    data = await readFile(join(dir, 'weights.bin'));
+  } catch (e) {
+    throw new BabelfishError('MODEL_NOT_FOUND', `no ${what} in ${dir} (${files})`, { cause: e });
+  }
+  if (manifest.format !== format || !manifest.config || !manifest.weightsManifest) {
+    throw new BabelfishError('MODEL_INVALID', `${dir}/model.json is not a ${format} model`);
+  }
+  return { dir, config: manifest.config, specs: manifest.weightsManifest.flatMap((g) => g.weights), data: new Uint8Array(data).buffer };
+}
+
+/**
+ * The folder's weights as trainable float32 variables (float16-stored weights widen), each
+ * checked against `shapes`; MODEL_INVALID, with nothing left allocated, when one is missing,
+ * misshapen or the bytes do not match the manifest.
+ */
+export function loadVariables(folder: ModelFolder<unknown>, shapes: WeightShapes, name: (weight: string) => string): Variables {
+  let tensors: tf.NamedTensorMap;
+  try {
+    tensors = tf.io.decodeWeights(folder.data, folder.specs);
+  } catch (e) {
+    throw new BabelfishError('MODEL_INVALID', `${folder.dir}/weights.bin does not match model.json`, { cause: e });
+  }
+  const out: Variables = {};
+  try {
+    for (const [w, shape] of shapes) {
+      const t = tensors[w];
+      if (!t || t.shape.join() !== shape.join()) throw new BabelfishError('MODEL_INVALID', `${folder.dir}: weight ${w} missing or not of shape [${shape}]`);
+      out[w] = tf.tidy(() => tf.variable(t.dtype === 'float32' ? t : t.toFloat(), true, name(w)));
+    }
+  } catch (e) {
+    tf.dispose(Object.values(out));
+    throw e;
+  } finally {
+    tf.dispose(Object.values(tensors));
+  }
+  return out;
+}
