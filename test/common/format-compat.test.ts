@@ -149,8 +149,9 @@ describe('training checkpoints keep their format', () => {
     const run = join(tmp, 'keep-run');
     const enc = SpeechEncoder.build(FIXTURE_CONFIGS.speechEncoder);
     const adam = new Adam();
-    for (const step of [30, 10, 20]) await encoderCheckpoint.saveCheckpoint(run, enc, adam, { step, config: {}, seed: 1 }, 2);
-    // step 20 sorts before 30 but is the run's newest: it stays, and latest.json names it.
+    // A run restarted without --resume writes steps below an old run's: with keep = 1, step 20
+    // sorts before 30 yet is the one just written, so it stays and latest.json names it.
+    for (const step of [30, 10, 20]) await encoderCheckpoint.saveCheckpoint(run, enc, adam, { step, config: {}, seed: 1 }, 1);
     expect((await readdir(join(run, 'checkpoints'))).sort()).toEqual(['latest.json', 'step-00000020', 'step-00000030']);
     expect(JSON.parse(await readFile(join(run, 'checkpoints/latest.json'), 'utf8'))).toEqual({ dir: 'step-00000020', step: 20 });
     expect((await encoderCheckpoint.loadLatestCheckpoint(run))!.state.step).toBe(20);
