@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../src/backend.ts';
 import { SpeechEncoder } from '../models/speech-encoder/model.ts';
-import { mulberry32 } from '../models/common/random.ts';
+import { mulberry32 } from '../src/random.ts';
 import { batchLoss } from '../training/speech-encoder/train.ts';
 import type { BenchResult } from './types.ts';
 

@@ -4,7 +4,7 @@
  * model keeps its own rule (which weight gets which scale); this file holds what the rules
  * share.
  */
-import { mulberry32 } from './random.ts';
+import { mulberry32 } from '../../src/random.ts';
 
 /** Every weight's name and shape, in the order of the saved weights file. */
 export type WeightShapes = [string, number[]][];

@@ -11,6 +11,7 @@ import { melFilterbank } from './mel.ts';
 import { hannWindow } from './stft.ts';
 import type { MelSpectrogram } from './types.ts';
 import { BabelfishError } from '../errors.ts';
+import { mulberry32 } from '../random.ts';
 
 const MOMENTUM = 0.99;
 
@@ -55,18 +56,6 @@ export function melPseudoInverse(config: FeatureConfig): Float64Array {
   return P;
 }
 
-/** Mulberry32: a seeded generator so the same mel always gives the same audio. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `mel` is a log-mel spectrogram as logMelSpectrogram makes it (natural log of power). */
 export function melToAudio(mel: MelSpectrogram, config: FeatureConfig = DEFAULT_FEATURE_CONFIG, iterations = 32): Float32Array {
   if (mel.bins !== config.nMels) throw new BabelfishError('BAD_ARGUMENT', `mel has ${mel.bins} bins but the config says ${config.nMels}`);
@@ -101,7 +90,7 @@ export function melToAudio(mel: MelSpectrogram, config: FeatureConfig = DEFAULT_
   const wmax = Math.max(...wsum.subarray(0, Math.min(N, 4 * W)));
   for (let i = 0; i < N; i++) wsum[i] = 1 / Math.max(wsum[i]!, 1e-3 * wmax);
 
-  const rand = rng(0x5eed);
+  const rand = mulberry32(0x5eed);
   const re = new Float64Array(T * bins);
   const im = new Float64Array(T * bins);
   for (let i = 0; i < T * bins; i++) {

@@ -1,14 +1,7 @@
+import { mulberry32 } from '../../src/random.ts';
+
 /** Deterministic test signals (no Math.random: failures must reproduce). */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const rng = mulberry32;
 
 export function tone(freq: number, sampleRate: number, seconds: number, amplitude = 0.5, phase = 0): Float32Array {
   const x = new Float32Array(Math.round(sampleRate * seconds));

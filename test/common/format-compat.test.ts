@@ -48,41 +48,24 @@ beforeAll(async () => {
 });
 
 describe('saved models keep their format', () => {
-  it('speech encoder: loads the old folder, writes it again byte for byte, builds the same weights', async () => {
-    const old = join(fixtures, 'speech-encoder/model');
-    const loaded = await SpeechEncoder.load(old);
-    await loaded.save(join(tmp, 'se-resaved'));
-    await expectSameFolder(join(tmp, 'se-resaved'), old);
-    const fresh = SpeechEncoder.build(FIXTURE_CONFIGS.speechEncoder);
-    await fresh.save(join(tmp, 'se-fresh'));
-    await expectSameFolder(join(tmp, 'se-fresh'), old);
-    loaded.dispose();
-    fresh.dispose();
-  });
-
-  it('synthesizer: loads the old folder, writes it again byte for byte, builds the same weights', async () => {
-    const old = join(fixtures, 'synthesizer/model');
-    const loaded = await Synthesizer.load(old);
-    await loaded.save(join(tmp, 'syn-resaved'));
-    await expectSameFolder(join(tmp, 'syn-resaved'), old);
-    const fresh = Synthesizer.build(FIXTURE_CONFIGS.synthesizer);
-    await fresh.save(join(tmp, 'syn-fresh'));
-    await expectSameFolder(join(tmp, 'syn-fresh'), old);
-    loaded.dispose();
-    fresh.dispose();
-  });
-
-  it('vocoder: loads the old folder, writes it again byte for byte, builds the same weights', async () => {
-    const old = join(fixtures, 'vocoder/model');
-    const loaded = await Vocoder.load(old);
-    await loaded.save(join(tmp, 'voc-resaved'));
-    await expectSameFolder(join(tmp, 'voc-resaved'), old);
-    const fresh = Vocoder.build(FIXTURE_CONFIGS.vocoder);
-    await fresh.save(join(tmp, 'voc-fresh'));
-    await expectSameFolder(join(tmp, 'voc-fresh'), old);
-    loaded.dispose();
-    fresh.dispose();
-  });
+  const models = [
+    { kind: 'speech-encoder', load: (dir: string) => SpeechEncoder.load(dir), build: () => SpeechEncoder.build(FIXTURE_CONFIGS.speechEncoder) },
+    { kind: 'synthesizer', load: (dir: string) => Synthesizer.load(dir), build: () => Synthesizer.build(FIXTURE_CONFIGS.synthesizer) },
+    { kind: 'vocoder', load: (dir: string) => Vocoder.load(dir), build: () => Vocoder.build(FIXTURE_CONFIGS.vocoder) },
+  ];
+  for (const { kind, load, build } of models) {
+    it(`${kind}: loads the old folder, writes it again byte for byte, builds the same weights`, async () => {
+      const old = join(fixtures, kind, 'model');
+      const loaded = await load(old);
+      await loaded.save(join(tmp, `${kind}-resaved`));
+      await expectSameFolder(join(tmp, `${kind}-resaved`), old);
+      const fresh = build();
+      await fresh.save(join(tmp, `${kind}-fresh`));
+      await expectSameFolder(join(tmp, `${kind}-fresh`), old);
+      loaded.dispose();
+      fresh.dispose();
+    });
+  }
 
   it('translator: float32 and float16 folders load and are written again byte for byte; same initial weights', async () => {
     for (const [name, float16] of [['model', false], ['model-float16', true]] as const) {
@@ -109,9 +92,9 @@ describe('training checkpoints keep their format', () => {
     const adam = new Adam({ weightDecay: 0.01 });
     adam.loadState(ckpt!.adamStep, ckpt!.adamTensors);
     const run = join(tmp, 'se-run');
-    await encoderCheckpoint.saveCheckpoint(run, ckpt!.encoder, adam, ckpt!.state);
+    await encoderCheckpoint.saveCheckpoint(run, ckpt!.model, adam, ckpt!.state);
     await expectSameFolder(run, join(fixtures, 'speech-encoder/run'));
-    ckpt!.encoder.dispose();
+    ckpt!.model.dispose();
     adam.dispose();
   });
 

@@ -1,16 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { greedyDecode, prefixBeamSearch } from '../../src/ctc/decode.ts';
+import { mulberry32 as rng } from '../../src/random.ts';
 
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randomLogProbs(T: number, C: number, r: () => number, sharpness = 3): number[][] {
   return Array.from({ length: T }, () => {

@@ -2,22 +2,11 @@ import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
 import { ctcLoss, ctcLossPerExample, minFramesFor } from '../../src/ctc/loss.ts';
+import { mulberry32 as rng } from '../../src/random.ts';
 
 beforeAll(async () => {
   await initBackend({ log: () => {} });
 });
-
-/** Deterministic pseudo-random numbers (mulberry32). */
-function rng(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function collapse(path: number[], blank: number): number[] {
   const out: number[] = [];

@@ -7,7 +7,7 @@ import { initBackend } from '../../src/backend.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { outputFrames, receptiveFieldFrames, DEFAULT_SPEECH_ENCODER_CONFIG } from '../../models/speech-encoder/config.ts';
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 
 beforeAll(async () => {

@@ -6,9 +6,9 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig, type TrainData } from '../../training/speech-encoder/train.ts';
 import { learningRateAt } from '../../training/common/adam.ts';
-import { batchOrder, decodeNpy, encodeNpy, makeBatches, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
+import { decodeNpy, encodeNpy, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 
 beforeAll(async () => {
   await initBackend({ log: () => {} });
@@ -78,16 +78,6 @@ describe('training helpers', () => {
     expect(learningRateAt(10, 1, 10, 100)).toBeCloseTo(1);
     expect(learningRateAt(55, 1, 10, 100)).toBeCloseTo(0.05 + 0.95 * 0.5);
     expect(learningRateAt(100, 1, 10, 100)).toBeCloseTo(0.05);
-  });
-
-  it('batches by length within the frame budget and visits every batch once per epoch', () => {
-    const utts = [50, 10, 30, 11, 49, 12].map((frames, i) => ({ id: String(i), lang: 'en', text: '', labels: [], frames }));
-    const batches = makeBatches(utts, 40, 3);
-    for (const b of batches) expect(b.length * Math.max(...b.map((i) => utts[i].frames))).toBeLessThanOrEqual(Math.max(40, ...b.map((i) => utts[i].frames)));
-    expect(batches.flat().sort()).toEqual([0, 1, 2, 3, 4, 5]);
-    expect(batches[0]).toEqual([1, 3, 5]);
-    const epoch0 = [0, 1, 2, 3].slice(0, batches.length).map((s) => batchOrder(batches.length, 7, s));
-    expect([...epoch0].sort()).toEqual([...Array(batches.length).keys()]);
   });
 
   it('writes .npy that reads back, and masks with the mean', () => {

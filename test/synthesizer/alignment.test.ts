@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { alignmentScore, durationsFromLog, monotonicAlignment, regulateLength, spreadDurations } from '../../models/synthesizer/alignment.ts';
 import { decoderBookkeeping } from '../../models/synthesizer/network.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 
 /** Every way to give n tokens >= 1 frame each, summing to t. */
 function compositions(n: number, t: number): number[][] {

@@ -1,5 +1,5 @@
 /** A tiny synthetic TTS task: each character has its own mel "colour" and a fixed duration. */
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { SymbolTable } from '../../models/synthesizer/symbols.ts';
 import type { TrainItem } from '../../training/synthesizer/step.ts';
 

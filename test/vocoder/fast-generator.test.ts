@@ -3,7 +3,7 @@ import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
 import { vocoderConfig, receptiveField, type VocoderConfig } from '../../models/vocoder/config.ts';
 import { conditionFrames, frameOf, initialWeights, samplesForFrames, utteranceContext, stackForward, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { FastWaveNetGenerator, type FlatWeights } from '../../models/vocoder/fast-generator.ts';
 import { NaiveWaveNetGenerator } from '../../models/vocoder/naive-generator.ts';
 

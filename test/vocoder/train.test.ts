@@ -11,7 +11,7 @@ import { vocoderConfig, condOffset } from '../../models/vocoder/config.ts';
 import { conditionFrames, frameOf, initialWeights, utteranceContext, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
 import { sampleBatch, syntheticUtterances } from '../../training/vocoder/data.ts';
 import { trainVocoder, DEFAULT_TRAIN_OPTIONS, runTrainVocoder } from '../../training/vocoder/train.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 
 const tiny = { dilations: [1, 2, 4, 8, 16], residualChannels: 16, skipChannels: 32, headChannels: 32, condChannels: 16 };
 const quiet = () => {};

@@ -1,14 +1,12 @@
 /**
- * Speech-encoder checkpoints (the folder scheme of training/common/checkpoint.ts):
- * `<runDir>/checkpoints/step-<n>/` holds the model folder (model.json, weights.bin,
- * vocab.json), `optimizer.bin` + `optimizer.json` (Adam moments as tfjs-encoded weights) and
- * `state.json` (step, training config, RNG seed scheme).
+ * Speech-encoder checkpoints (training/common/adam-checkpoint.ts): `<runDir>/checkpoints/step-<n>/`
+ * holds the model folder (model.json, weights.bin, vocab.json), `optimizer.bin` +
+ * `optimizer.json` (Adam moments as tfjs-encoded weights) and `state.json` (step, training
+ * config, RNG seed scheme).
  */
-import type * as tf from '@tensorflow/tfjs';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import type { Adam } from '../common/adam.ts';
-import { readLatestCheckpoint, readTrainState, writeCheckpoint, writeTrainState } from '../common/checkpoint.ts';
-import { readAdamState, writeAdamState } from '../common/optimizer-state.ts';
+import { loadLatestAdamCheckpoint, saveAdamCheckpoint, type AdamCheckpoint } from '../common/adam-checkpoint.ts';
 
 export interface CheckpointState<C> {
   step: number;
@@ -20,31 +18,12 @@ export interface CheckpointState<C> {
 }
 
 export function saveCheckpoint<C>(runDir: string, encoder: SpeechEncoder, adam: Adam, state: CheckpointState<C>, keep = 2): Promise<string> {
-  return writeCheckpoint(
-    runDir,
-    state.step,
-    async (dir) => {
-      await encoder.save(dir);
-      await writeAdamState(dir, adam);
-      await writeTrainState(dir, state);
-    },
-    keep,
-  );
+  return saveAdamCheckpoint(runDir, encoder, adam, state, keep);
 }
 
-export interface LoadedCheckpoint<C> {
-  dir: string;
-  encoder: SpeechEncoder;
-  state: CheckpointState<C>;
-  adamStep: number;
-  adamTensors: Record<string, tf.Tensor>;
-}
+export type LoadedCheckpoint<C> = AdamCheckpoint<SpeechEncoder, CheckpointState<C>>;
 
 /** The checkpoint `latest.json` points at, or null when the run has none. */
 export function loadLatestCheckpoint<C>(runDir: string): Promise<LoadedCheckpoint<C> | null> {
-  return readLatestCheckpoint(runDir, async (dir) => {
-    const state = await readTrainState<CheckpointState<C>>(dir);
-    const adam = await readAdamState(dir);
-    return { encoder: await SpeechEncoder.load(dir), state, ...adam };
-  });
+  return loadLatestAdamCheckpoint(runDir, (dir) => SpeechEncoder.load(dir));
 }

@@ -9,23 +9,15 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile, readFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import { hasDigits, type Vocab } from '../../models/speech-encoder/vocab.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { readSpeechManifest, type SpeechManifestRow } from '../common/speech-manifest.ts';
 
 /** One row of `manifest.<split>.jsonl`. */
-export interface ManifestRow {
-  audio: string;
-  lang: string;
-  text: string;
-  speaker?: string;
-  split?: string;
-  duration?: number;
-  /** espeak word/phoneme timings JSON (`{ words: [{ label, start, end }] }`), if the corpus saved them. */
-  align?: string;
-}
+export type ManifestRow = SpeechManifestRow;
+export { readSpeechManifest as readManifest };
 
 export interface Utterance {
   id: string;
@@ -36,38 +28,6 @@ export interface Utterance {
   /** Where the cached features live (loaded per batch), or the features themselves. */
   featurePath?: string;
   features?: LogMelFrames;
-}
-
-export async function readManifest(path: string): Promise<ManifestRow[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new BabelfishError('FILE_NOT_FOUND', `cannot read manifest ${path}`, { cause: e });
-  }
-  const rows: ManifestRow[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let row: ManifestRow;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: not JSON`);
-    }
-    if (typeof row.audio !== 'string' || typeof row.text !== 'string' || typeof row.lang !== 'string') {
-      throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: a row needs string audio, text and lang`);
-    }
-    const base = dirname(path);
-    const locate = (p: string) => {
-      if (isAbsolute(p)) return p;
-      const nextToManifest = resolve(base, p);
-      return existsSync(nextToManifest) ? nextToManifest : resolve(p);
-    };
-    row.audio = locate(row.audio);
-    if (typeof row.align === 'string') row.align = locate(row.align);
-    rows.push(row);
-  });
-  return rows;
 }
 
 // ---- .npy float32 [frames, bins]
@@ -191,39 +151,6 @@ export function featureStats(utts: Utterance[], bins: number): { mean: number[];
   const mean = Array.from(sum, (s) => s / Math.max(1, n));
   const std = Array.from(sq, (s, b) => Math.sqrt(Math.max(1e-8, s / Math.max(1, n) - mean[b] * mean[b])));
   return { mean, std };
-}
-
-/**
- * Groups utterances of similar length: each batch's padded size (count x longest)
- * stays within `maxFrames` and `maxBatch` utterances. Fixed for a run, so a step
- * number identifies a batch (see `batchOrder`).
- */
-export function makeBatches(utts: Utterance[], maxFrames: number, maxBatch: number): number[][] {
-  const order = utts.map((_, i) => i).sort((a, b) => utts[a].frames - utts[b].frames);
-  const batches: number[][] = [];
-  let cur: number[] = [];
-  for (const i of order) {
-    const longest = utts[i].frames;
-    if (cur.length && ((cur.length + 1) * longest > maxFrames || cur.length >= maxBatch)) {
-      batches.push(cur);
-      cur = [];
-    }
-    cur.push(i);
-  }
-  if (cur.length) batches.push(cur);
-  return batches;
-}
-
-/** The batch index of a global step: epochs shuffle the batch list with a seed of their own, so resuming needs only the step. */
-export function batchOrder(numBatches: number, seed: number, step: number): number {
-  const epoch = Math.floor(step / numBatches);
-  const rand = mulberry32(seed * 1_000_003 + epoch);
-  const perm = Array.from({ length: numBatches }, (_, i) => i);
-  for (let i = perm.length - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [perm[i], perm[j]] = [perm[j], perm[i]];
-  }
-  return perm[step % numBatches];
 }
 
 export interface SpecAugmentConfig {

@@ -22,20 +22,19 @@ import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import type { SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
 import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
 import type { FeatureSource } from '../../models/speech-encoder/features.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import {
   assembleBatch,
-  batchOrder,
   featureStats,
   loadUtterances,
-  makeBatches,
   readFeatures,
   readManifest,
   specAugment,
   type Utterance,
 } from './data.ts';
+import { batchForStep, lengthBatches } from '../common/length-batches.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
 
 // ---------------------------------------------------------------- config
@@ -269,10 +268,10 @@ export async function trainSpeechEncoder(
   let step = 0;
   const ckpt = opts.resume ? await loadLatestCheckpoint<TrainConfig>(cfg.runDir) : null;
   if (ckpt) {
-    if (ckpt.encoder.vocab.symbols.join('\u0000') !== data.vocab.symbols.join('\u0000')) {
+    if (ckpt.model.vocab.symbols.join('\u0000') !== data.vocab.symbols.join('\u0000')) {
       throw new BabelfishError('BAD_ARGUMENT', `the checkpoint in ${cfg.runDir} was trained with another vocabulary (different corpus?)`);
     }
-    encoder = ckpt.encoder;
+    encoder = ckpt.model;
     adam.loadState(ckpt.adamStep, ckpt.adamTensors);
     step = ckpt.state.step;
     log(`resuming from ${ckpt.dir} at step ${step}`);
@@ -290,7 +289,7 @@ export async function trainSpeechEncoder(
   const params = Object.values(encoder.weights).reduce((s, v) => s + v.size, 0);
   log(`speech encoder: ${(params / 1e6).toFixed(2)}M parameters, ${data.train.length} train / ${data.dev.length} dev utterances`);
 
-  const batches = makeBatches(data.train, cfg.batchFrames, cfg.maxBatch);
+  const batches = lengthBatches(data.train, cfg.batchFrames, cfg.maxBatch);
   const mean = encoder.config.featureMean;
   const spec = { timeMasks: cfg.timeMasks, timeMaskMax: cfg.timeMaskMax, timeMaskFraction: 0.2, freqMasks: cfg.freqMasks, freqMaskMax: cfg.freqMaskMax };
   const losses: number[] = [];
@@ -305,7 +304,7 @@ export async function trainSpeechEncoder(
   };
 
   while (step < cfg.steps) {
-    const idx = batches[batchOrder(batches.length, cfg.seed, step)];
+    const idx = batches[batchForStep(step, batches.length, cfg.seed)];
     // SpecAugment randomness is a function of (seed, step), so a resumed run repeats it exactly.
     const rand = mulberry32((cfg.seed * 0x9e3779b1) ^ (step + 1));
     const batch = assembleBatch(data.train, idx, data.bins, cfg.specAugment ? (f) => specAugment(f, spec, mean, rand) : undefined);

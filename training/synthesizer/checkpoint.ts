@@ -1,14 +1,11 @@
 /**
- * Synthesizer checkpoints (the folder scheme of training/common/checkpoint.ts):
- * `<runDir>/checkpoints/step-<n>/` holds the model folder (model.json, weights.bin),
- * `optimizer.bin` + `optimizer.json` (Adam moments) and `state.json` (step, training config,
- * voice map).
+ * Synthesizer checkpoints (training/common/adam-checkpoint.ts): `<runDir>/checkpoints/step-<n>/`
+ * holds the model folder (model.json, weights.bin), `optimizer.bin` + `optimizer.json` (Adam
+ * moments) and `state.json` (step, training config, voice map).
  */
-import type * as tf from '@tensorflow/tfjs';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import type { Adam } from '../common/adam.ts';
-import { readLatestCheckpoint, readTrainState, writeCheckpoint, writeTrainState } from '../common/checkpoint.ts';
-import { readAdamState, writeAdamState } from '../common/optimizer-state.ts';
+import { loadLatestAdamCheckpoint, saveAdamCheckpoint, type AdamCheckpoint } from '../common/adam-checkpoint.ts';
 
 export interface CheckpointState<C> {
   step: number;
@@ -20,31 +17,12 @@ export interface CheckpointState<C> {
 }
 
 export function saveCheckpoint<C>(runDir: string, model: Synthesizer, adam: Adam, state: CheckpointState<C>, keep = 2): Promise<string> {
-  return writeCheckpoint(
-    runDir,
-    state.step,
-    async (dir) => {
-      await model.save(dir);
-      await writeAdamState(dir, adam);
-      await writeTrainState(dir, state);
-    },
-    keep,
-  );
+  return saveAdamCheckpoint(runDir, model, adam, state, keep);
 }
 
-export interface LoadedCheckpoint<C> {
-  dir: string;
-  model: Synthesizer;
-  state: CheckpointState<C>;
-  adamStep: number;
-  adamTensors: Record<string, tf.Tensor>;
-}
+export type LoadedCheckpoint<C> = AdamCheckpoint<Synthesizer, CheckpointState<C>>;
 
 /** The checkpoint `latest.json` points at, or null when the run has none. */
 export function loadLatestCheckpoint<C>(runDir: string): Promise<LoadedCheckpoint<C> | null> {
-  return readLatestCheckpoint(runDir, async (dir) => {
-    const state = await readTrainState<CheckpointState<C>>(dir);
-    const adam = await readAdamState(dir);
-    return { model: await Synthesizer.load(dir), state, ...adam };
-  });
+  return loadLatestAdamCheckpoint(runDir, (dir) => Synthesizer.load(dir));
 }

@@ -8,7 +8,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
-import { dirname, isAbsolute, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { DEFAULT_FEATURE_CONFIG } from '../../src/audio/config.ts';
 import { logMelSpectrogram } from '../../src/audio/features.ts';
@@ -18,49 +18,11 @@ import { downmix } from '../../src/audio/pcm.ts';
 import { SymbolTable, utteranceIds } from '../../models/synthesizer/symbols.ts';
 import type { TrainItem } from './step.ts';
 import { readWordStarts } from './word-timing.ts';
+import { readSpeechManifest, type SpeechManifestRow } from '../common/speech-manifest.ts';
 
 /** One row of `manifest.<split>.jsonl` (the speech corpus). */
-export interface ManifestRow {
-  id?: string;
-  audio: string;
-  lang: string;
-  text: string;
-  speaker?: string;
-  split?: string;
-  duration?: number;
-  /** What the corpus did to the audio (null: clean). */
-  /** espeak word/phoneme timings, relative to the manifest. */
-  align?: string;
-  augment?: { noise?: unknown; reverb?: unknown; telephone?: unknown; speed?: number } | null;
-}
-
-export async function readManifest(path: string): Promise<ManifestRow[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (e) {
-    throw new BabelfishError('FILE_NOT_FOUND', `cannot read manifest ${path}`, { cause: e });
-  }
-  const rows: ManifestRow[] = [];
-  text.split('\n').forEach((line, i) => {
-    if (!line.trim()) return;
-    let row: ManifestRow;
-    try {
-      row = JSON.parse(line);
-    } catch {
-      throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: not JSON`);
-    }
-    if (typeof row.audio !== 'string' || typeof row.text !== 'string' || typeof row.lang !== 'string') {
-      throw new BabelfishError('BAD_ARGUMENT', `${path}:${i + 1}: a row needs string audio, text and lang`);
-    }
-    if (!isAbsolute(row.audio)) {
-      const nextToManifest = resolve(dirname(path), row.audio);
-      row.audio = existsSync(nextToManifest) ? nextToManifest : resolve(row.audio);
-    }
-    rows.push(row);
-  });
-  return rows;
-}
+export type ManifestRow = SpeechManifestRow;
+export { readSpeechManifest as readManifest };
 
 /** A WAV file's bytes as mono samples at `rate` (the corpus writes 16 kHz PCM16 WAV). */
 export function wavToMono(buf: Uint8Array, rate: number): Float32Array {
@@ -202,24 +164,4 @@ export function normalizeItems(items: RawItem[], mean: number[], std: number[]):
     for (let i = 0; i < mel.length; i++) mel[i] = (it.logMel[i]! - mean[i % bins]!) / std[i % bins]!;
     return { id: it.id, ids: it.ids, lang: it.lang, voice: it.voice, mel, frames: it.frames };
   });
-}
-
-/**
- * Batches of similar length: each batch's padded frame count (items x longest) stays within
- * `maxFrames`. Fixed for a run; the step number picks a batch, so resume replays the order.
- */
-export function makeBatches(items: { frames: number }[], maxFrames: number, maxBatch: number): number[][] {
-  const order = items.map((_, i) => i).sort((a, b) => items[a]!.frames - items[b]!.frames);
-  const batches: number[][] = [];
-  let cur: number[] = [];
-  for (const i of order) {
-    const longest = items[i]!.frames;
-    if (cur.length && ((cur.length + 1) * longest > maxFrames || cur.length >= maxBatch)) {
-      batches.push(cur);
-      cur = [];
-    }
-    cur.push(i);
-  }
-  if (cur.length) batches.push(cur);
-  return batches;
 }

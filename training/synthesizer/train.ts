@@ -30,11 +30,12 @@ import { melToAudio } from '../../src/audio/griffin-lim.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import type { SynthesizerConfig } from '../../models/synthesizer/config.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { spreadDurations } from '../../models/synthesizer/alignment.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { loadItems, makeBatches, melStats, normalizeItems, readManifest, type RawItem } from './data.ts';
+import { loadItems, melStats, normalizeItems, readManifest, type RawItem } from './data.ts';
+import { batchForStep, lengthBatches } from '../common/length-batches.ts';
 import { alignBatch, evalLoss, trainStep, type TrainItem } from './step.ts';
 import { wordTimingError } from './word-timing.ts';
 
@@ -171,18 +172,6 @@ export interface LoopHooks {
   checkpoint?: (step: number, metrics: Record<string, number>) => Promise<void>;
 }
 
-/** Batch order: a fresh seeded shuffle of the fixed batches every epoch, so step n is always the same batch. */
-export function batchForStep(step: number, nBatches: number, seed: number): number {
-  const epoch = Math.floor(step / nBatches);
-  const rand = mulberry32(seed * 1000003 + epoch);
-  const perm = Array.from({ length: nBatches }, (_, i) => i);
-  for (let i = nBatches - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [perm[i], perm[j]] = [perm[j]!, perm[i]!];
-  }
-  return perm[step % nBatches]!;
-}
-
 export async function trainLoop(
   model: Synthesizer,
   adam: Adam,
@@ -193,8 +182,8 @@ export async function trainLoop(
   hooks: LoopHooks = {},
 ): Promise<{ step: number; lastLoss: number; firstLoss: number }> {
   const log = hooks.log ?? ((l: string) => process.stderr.write(l + '\n'));
-  const batches = makeBatches(train, cfg.batchFrames, cfg.maxBatch);
-  const devBatches = makeBatches(dev, cfg.batchFrames, cfg.maxBatch).slice(0, cfg.devBatches);
+  const batches = lengthBatches(train, cfg.batchFrames, cfg.maxBatch);
+  const devBatches = lengthBatches(dev, cfg.batchFrames, cfg.maxBatch).slice(0, cfg.devBatches);
   const logPath = join(cfg.runDir, 'log.jsonl');
   await mkdir(cfg.runDir, { recursive: true });
   let firstLoss = NaN;

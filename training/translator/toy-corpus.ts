@@ -3,7 +3,7 @@
  * `a0..a23` <-> `b0..b23`, and language b says sentences in reverse word order, so a model
  * must learn both the lexicon and attention that runs backwards.
  */
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 import type { ParallelCorpus } from './train.ts';
 
 export function toySentencePairs(count: number, seed: number, words = 24): [string, string][] {

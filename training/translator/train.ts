@@ -26,7 +26,7 @@ import { listParallelFiles, readParallel } from '../corpus/text/parallel.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { TINY_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../models/translator/config.ts';
 import { batchLoss, type Weights } from '../../models/translator/network.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { loadTokenizer, WordTokenizer, type TranslatorTokenizer } from '../../models/translator/tokenizer.ts';
 
 // ---------------------------------------------------------------- config

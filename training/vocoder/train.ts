@@ -21,7 +21,7 @@ import { mulawDecode } from '../../src/audio/mulaw.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
 import { condOffset, vocoderConfig, receptiveField, type VocoderConfig } from '../../models/vocoder/config.ts';
 import { conditionFrames, stackForward, type VocoderWeights } from '../../models/vocoder/network.ts';
-import { mulberry32 } from '../../models/common/random.ts';
+import { mulberry32 } from '../../src/random.ts';
 import { checkWindow, corpusManifests, loadUtterance, melStats, readJsonl, resolveFrom, sampleBatch, syntheticUtterances, type VocoderUtterance, type WindowBatch } from './data.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
 

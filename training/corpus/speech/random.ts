@@ -4,6 +4,7 @@
  * utterance), never from a shared stream, so the output does not depend on the
  * order in which parallel workers happen to finish.
  */
+import { mulberry32 } from '../../../src/random.ts';
 
 /** 32-bit FNV-1a hash of a string: turns names into independent seeds. */
 export function hashSeed(...parts: (string | number)[]): number {
@@ -19,16 +20,7 @@ export function hashSeed(...parts: (string | number)[]): number {
 /** A seeded generator (mulberry32): uniform floats in [0, 1). */
 export type Rng = () => number;
 
-export function createRng(seed: number): Rng {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export const createRng: (seed: number) => Rng = mulberry32;
 
 /** Integer in [lo, hi], both ends included. */
 export function randInt(rng: Rng, lo: number, hi: number): number {

@@ -1,4 +1,4 @@
-/** Deterministic uniform numbers in [0, 1) (mulberry32), so a seed fixes initial weights, batch order and augmentation. */
+/** Deterministic uniform numbers in [0, 1) (mulberry32): a seed fixes whatever draws from it (initial weights, batch order, augmentation, Griffin-Lim phases, test signals). */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
