@@ -78,9 +78,19 @@ export const DEFAULT_SYNTHESIZER_CONFIG: SynthesizerConfig = {
 };
 
 import { DEFAULT_SYMBOLS } from './symbols.ts';
+import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../src/audio/config.ts';
 
 export function synthesizerConfig(overrides: Partial<SynthesizerConfig> = {}): SynthesizerConfig {
   const c = { ...DEFAULT_SYNTHESIZER_CONFIG, ...overrides };
   if (!c.symbols.length) c.symbols = [...DEFAULT_SYMBOLS];
   return c;
+}
+
+/**
+ * The log-mel geometry the synthesizer predicts, as a feature config: what Griffin-Lim
+ * needs to invert its output without a vocoder.
+ */
+export function synthesizerFeatureConfig(c: Pick<SynthesizerConfig, 'sampleRate' | 'numMels' | 'hopMs'>): FeatureConfig {
+  const { sampleRate, numMels, hopMs } = c;
+  return { ...DEFAULT_FEATURE_CONFIG, sampleRate, nMels: numMels, hopLength: Math.round((sampleRate * hopMs) / 1000), fMax: Math.min(DEFAULT_FEATURE_CONFIG.fMax, sampleRate / 2) };
 }

@@ -5,13 +5,16 @@
 import path from 'node:path';
 import { existsSync } from 'node:fs';
 import { modelsDir } from '../paths.ts';
+import { BabelfishError } from '../errors.ts';
 import { initBackend } from '../backend.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { logMelFeatureSource } from '../../models/speech-encoder/log-mel-source.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
-import type { PipelineStages } from './stages.ts';
+import { synthesizerFeatureConfig } from '../../models/synthesizer/config.ts';
+import { melToAudio } from '../audio/griffin-lim.ts';
+import type { PipelineStages, VocoderStage } from './stages.ts';
 
 export interface ModelDirs {
   speechEncoder: string;
@@ -38,9 +41,25 @@ export interface StageOptions {
   beam: number;
   /** CTC prefix beam width for the final transcript (partials are always greedy). */
   asrBeam: number;
+  /**
+   * What turns the synthesizer's mel into audio: the WaveNet, or Griffin-Lim phase
+   * reconstruction (no model; robotic but intelligible, for when the WaveNet is
+   * under-trained or too slow for the load).
+   */
+  vocoder: VocoderKind;
 }
 
-export const DEFAULT_STAGE_OPTIONS: StageOptions = { beam: 4, asrBeam: 1 };
+export type VocoderKind = 'wavenet' | 'griffin-lim';
+export const VOCODER_KINDS: readonly VocoderKind[] = ['wavenet', 'griffin-lim'];
+
+/** A `--vocoder` flag's value, checked; undefined keeps the default. */
+export function vocoderKind(value: string | undefined): VocoderKind | undefined {
+  if (value === undefined) return undefined;
+  if (!(VOCODER_KINDS as readonly string[]).includes(value)) throw new BabelfishError('BAD_ARGUMENT', `--vocoder is one of ${VOCODER_KINDS.join(', ')}, got '${value}'`);
+  return value as VocoderKind;
+}
+
+export const DEFAULT_STAGE_OPTIONS: StageOptions = { beam: 4, asrBeam: 1, vocoder: 'wavenet' };
 
 export interface LoadedModels {
   speechEncoder: SpeechEncoder;
@@ -91,9 +110,20 @@ export function stagesFromModels(m: LoadedModels, options: Partial<StageOptions>
       voices: m.synthesizer.voices,
       synthesize: (text, lang, voice) => m.synthesizer.synthesize(text, { lang, voice }),
     },
-    vocoder: {
-      sampleRate: m.vocoder.config.sampleRate,
-      stream: (mel) => m.vocoder.stream(mel),
+    vocoder: (o.vocoder ?? DEFAULT_STAGE_OPTIONS.vocoder) === 'griffin-lim' ? griffinLimStage(m.synthesizer) : { sampleRate: m.vocoder.config.sampleRate, stream: (mel) => m.vocoder.stream(mel) },
+  };
+}
+
+/** Chunk size of Griffin-Lim output: it is computed per utterance, sent in pieces like the WaveNet's. */
+const GRIFFIN_LIM_CHUNK = 4000;
+
+function griffinLimStage(synthesizer: Synthesizer): VocoderStage {
+  const features = synthesizerFeatureConfig(synthesizer.config);
+  return {
+    sampleRate: features.sampleRate,
+    async *stream(mel) {
+      const audio = melToAudio(mel, features);
+      for (let i = 0; i < audio.length; i += GRIFFIN_LIM_CHUNK) yield audio.subarray(i, i + GRIFFIN_LIM_CHUNK);
     },
   };
 }

@@ -4,7 +4,7 @@ import { BabelfishError } from '../../errors.ts';
 import { DEFAULT_SERVER_CONFIG, type ServerConfig } from '../../../server/config.ts';
 import { startServer } from '../../../server/server.ts';
 import { buildClient } from '../../../client/build.ts';
-import { defaultModelDirs, loadStages } from '../../pipeline/load-stages.ts';
+import { defaultModelDirs, loadStages, vocoderKind } from '../../pipeline/load-stages.ts';
 
 const d = DEFAULT_SERVER_CONFIG;
 
@@ -34,6 +34,7 @@ Serves the demo page on GET /, /healthz, /metrics and the WebSocket protocol on 
   --max-messages-per-second N (default ${d.maxMessagesPerSecond})
   --end-silence-ms N     silence that ends an utterance (default ${d.endSilenceMs})
   --beam N               translator beam width (default 4; 1 is fastest)
+  --vocoder V            wavenet or griffin-lim (default wavenet)
 SIGTERM or Ctrl-C: stop accepting, finish what was said, close sessions, exit.`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {
@@ -49,6 +50,7 @@ SIGTERM or Ctrl-C: stop accepting, finish what was said, close sessions, exit.`,
       'max-messages-per-second': { type: 'string' },
       'end-silence-ms': { type: 'string' },
       beam: { type: 'string' },
+      vocoder: { type: 'string' },
     });
     const config: Partial<ServerConfig> = {
       port: int(values.port, 'port', 0, 65535),
@@ -65,7 +67,7 @@ SIGTERM or Ctrl-C: stop accepting, finish what was said, close sessions, exit.`,
     const beam = int(values.beam, 'beam', 1, 32) ?? 4;
     const staticDir = await buildClient();
     const dirs = defaultModelDirs(values.models);
-    const server = await startServer({ config, staticDir, loadStages: () => loadStages(dirs, { beam }) });
+    const server = await startServer({ config, staticDir, loadStages: () => loadStages(dirs, { beam, vocoder: vocoderKind(values.vocoder) }) });
     // A model that cannot load is a configuration error: say which and stop.
     server.ready.catch((e: Error) => {
       process.stderr.write(`babelfish serve: ${e.message}\n`);

@@ -8,15 +8,9 @@ import { BabelfishError } from '../../errors.ts';
 import { initBackend } from '../../backend.ts';
 import { writeWav } from '../../audio/wav.ts';
 import { melToAudio } from '../../audio/griffin-lim.ts';
-import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../audio/config.ts';
 import { Synthesizer } from '../../../models/synthesizer/model.ts';
+import { synthesizerFeatureConfig } from '../../../models/synthesizer/config.ts';
 import { Vocoder } from '../../../models/vocoder/model.ts';
-
-/** The log-mel geometry a synthesizer predicts, for Griffin-Lim. */
-function synthesizerFeatureConfig(s: Synthesizer): FeatureConfig {
-  const { sampleRate, numMels, hopMs } = s.config;
-  return { ...DEFAULT_FEATURE_CONFIG, sampleRate, nMels: numMels, hopLength: Math.round((sampleRate * hopMs) / 1000), fMax: Math.min(DEFAULT_FEATURE_CONFIG.fMax, sampleRate / 2) };
-}
 
 async function readStdin(): Promise<string> {
   const parts: Buffer[] = [];
@@ -104,7 +98,7 @@ bounded (the synthesizer's maxOutputFrames, one minute by default).
           sampleRate = vocoder.config.sampleRate;
           // The synthesizer already bounds its output; the vocoder must not refuse what it made.
           audio = await vocoder.vocode(mel, { seed, maxSeconds: (mel.frames * features.hopLength + features.winLength) / sampleRate + 1 });
-        } else audio = melToAudio(mel, synthesizerFeatureConfig(synthesizer));
+        } else audio = melToAudio(mel, synthesizerFeatureConfig(synthesizer.config));
         await writeWav(values.out, audio, sampleRate);
       }
       const t2 = performance.now();

@@ -3,7 +3,7 @@ import { parseCommandArgs } from '../args.ts';
 import { BabelfishError } from '../../errors.ts';
 import { loadAudio } from '../../audio/decode.ts';
 import { writeWav } from '../../audio/wav.ts';
-import { defaultModelDirs, loadStages } from '../../pipeline/load-stages.ts';
+import { defaultModelDirs, loadStages, vocoderKind } from '../../pipeline/load-stages.ts';
 import { translateAudio } from '../../pipeline/translate-audio.ts';
 
 export const command: Command = {
@@ -18,6 +18,7 @@ reads): endpointing, recognition, translation, synthesis, WaveNet vocoding.
   -o, --out FILE   write the translated speech as a 16-bit WAV
   --voice N        synthesizer voice
   --beam N         translator beam (default 4)
+  --vocoder V      wavenet or griffin-lim (default wavenet)
   --models DIR     model folder (default models/)
   --json           one JSON object: per utterance the transcript, translation and per-stage timings (ms)`,
   async run(argv) {
@@ -27,6 +28,7 @@ reads): endpointing, recognition, translation, synthesis, WaveNet vocoding.
       out: { type: 'string', short: 'o' },
       voice: { type: 'string' },
       beam: { type: 'string', default: '4' },
+      vocoder: { type: 'string' },
       models: { type: 'string' },
       json: { type: 'boolean', default: false },
     });
@@ -38,7 +40,7 @@ reads): endpointing, recognition, translation, synthesis, WaveNet vocoding.
     const voice = values.voice === undefined ? undefined : Number(values.voice);
     if (voice !== undefined && (!Number.isInteger(voice) || voice < 0)) throw new BabelfishError('BAD_ARGUMENT', '--voice must be a non-negative integer');
 
-    const stages = await loadStages(defaultModelDirs(values.models), { beam });
+    const stages = await loadStages(defaultModelDirs(values.models), { beam, vocoder: vocoderKind(values.vocoder) });
     const audio = await loadAudio(input, 16000);
     const t0 = performance.now();
     const result = await translateAudio(stages, audio.samples, { from: values.from, to: values.to, voice });
