@@ -3,15 +3,16 @@
  *
  * Reads top to bottom: config (defaults here, every one a flag), data (manifests ->
  * cached features -> length buckets), model and optimizer (or the last checkpoint with
- * --resume), the loop (SpecAugment, CTC + language-id loss, Adam with warmup/cosine
+ * --resume, or a trained model folder with --init), the loop (SpecAugment, CTC + language-id loss, Adam with warmup/cosine
  * decay, clipping), evaluation on dev (greedy CER), checkpoints, export.
  *
  * Progress goes to stderr; `<runDir>/log.jsonl` gets one JSON object per logged step
  * (step, loss, lr, gradNorm, stepsPerSec, devCer, ...) for plotting.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { projectRoot } from '../../src/paths.ts';
 import { BabelfishError } from '../../src/errors.ts';
@@ -36,6 +37,7 @@ import {
 } from './data.ts';
 import { batchForStep, lengthBatches } from '../common/length-batches.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
+import { spreadByLanguage } from '../common/spread-subset.ts';
 
 // ---------------------------------------------------------------- config
 
@@ -120,7 +122,12 @@ export const TRAIN_USAGE = `babelfish train speech-encoder [flags]
 
 Trains the streaming CTC speech encoder on a speech corpus and exports it.
 
-  --resume                 continue from <run-dir>/checkpoints/latest.json
+  --resume                 continue from <run-dir>/checkpoints/latest.json (wins over --init
+                           when the run has a checkpoint)
+  --init DIR               start from a trained model folder (e.g. models/speech-encoder/default):
+                           its weights, config and feature statistics win over the model-shape
+                           flags; fresh Adam, step 0, the usual warmup and schedule; the corpus
+                           must give the model's vocabulary
 ${Object.entries(DEFAULT_TRAIN_CONFIG)
   .map(([k, v]) => {
     const shown = Array.isArray(v) ? v.join(',') : typeof v === 'boolean' ? `${v} (--no-${kebab(k)} to disable)` : String(v) || '(derived from --corpus)';
@@ -128,8 +135,8 @@ ${Object.entries(DEFAULT_TRAIN_CONFIG)
   })
   .join('\n')}`;
 
-export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: boolean; help: boolean } {
-  const options: Record<string, { type: 'string' | 'boolean' }> = { resume: { type: 'boolean' } };
+export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: boolean; init?: string; help: boolean } {
+  const options: Record<string, { type: 'string' | 'boolean' }> = { resume: { type: 'boolean' }, init: { type: 'string' } };
   for (const [k, v] of Object.entries(DEFAULT_TRAIN_CONFIG)) {
     options[kebab(k)] = { type: typeof v === 'boolean' ? 'boolean' : 'string' };
     if (typeof v === 'boolean') options[`no-${kebab(k)}`] = { type: 'boolean' };
@@ -160,7 +167,8 @@ export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: b
   }
   if (!config.trainManifest) config.trainManifest = join(config.corpus, 'manifest.train.jsonl');
   if (!config.devManifest) config.devManifest = join(config.corpus, 'manifest.dev.jsonl');
-  return { config, resume: values.resume === true, help: values.help === true };
+  const init = typeof values.init === 'string' ? resolve(values.init) : undefined;
+  return { config, resume: values.resume === true, ...(init ? { init } : {}), help: values.help === true };
 }
 
 export function modelOverrides(cfg: TrainConfig): Partial<SpeechEncoderConfig> {
@@ -189,9 +197,15 @@ export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log:
   const vocab = buildVocab(trainRows.map((r) => r.text));
   const common = { ...front, cacheDir: cfg.cacheDir, vocab, maxSeconds: cfg.maxSeconds, log };
   const train = await loadUtterances(trainRows, { ...common, limit: cfg.limit || undefined });
-  const dev = await loadUtterances(devRows, { ...common, limit: cfg.devUtterances || undefined });
+  // The dev manifest is sorted by language: take a language-balanced spread, not its first rows.
+  const dev = await loadUtterances(devSubset(devRows, cfg.devUtterances), common);
   if (!train.length) throw new BabelfishError('BAD_ARGUMENT', `no usable training utterances in ${cfg.trainManifest}`);
   return { train, dev, vocab, bins: front.features.bins };
+}
+
+/** The dev items evaluated during training: `n` of them (0 = all), balanced across languages. */
+export function devSubset<T extends { lang: string }>(dev: readonly T[], n: number): T[] {
+  return spreadByLanguage(dev, n, (u) => u.lang).map((i) => dev[i]!);
 }
 
 // ---------------------------------------------------------------- loss
@@ -256,13 +270,14 @@ const fmtTime = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)}h` : s >= 6
 export async function trainSpeechEncoder(
   cfg: TrainConfig,
   data: TrainData,
-  opts: { resume?: boolean; log?: (line: string) => void } = {},
+  opts: { resume?: boolean; init?: string; log?: (line: string) => void } = {},
 ): Promise<TrainResult> {
   const log = opts.log ?? ((s: string) => process.stderr.write(s + '\n'));
   await mkdir(cfg.runDir, { recursive: true });
   const logPath = join(cfg.runDir, 'log.jsonl');
 
-  // Model and optimizer: fresh, or exactly where the last checkpoint left them.
+  // Model and optimizer: where the last checkpoint left them (--resume), a trained model with a
+  // fresh optimizer at step 0 (--init), or fresh.
   let encoder: SpeechEncoder;
   const adam = new Adam({ clipNorm: cfg.clipNorm, weightDecay: cfg.weightDecay });
   let step = 0;
@@ -275,6 +290,32 @@ export async function trainSpeechEncoder(
     adam.loadState(ckpt.adamStep, ckpt.adamTensors);
     step = ckpt.state.step;
     log(`resuming from ${ckpt.dir} at step ${step}`);
+    if (opts.init) log(`--init ${opts.init} ignored: --resume found a checkpoint, which wins`);
+  } else if (opts.init) {
+    if (opts.resume) log(`no checkpoint in ${cfg.runDir}; starting from --init`);
+    encoder = await SpeechEncoder.load(opts.init);
+    if (encoder.vocab.symbols.join('\u0000') !== data.vocab.symbols.join('\u0000')) {
+      const theirs = new Set(encoder.vocab.symbols);
+      const ours = new Set(data.vocab.symbols);
+      const extra = data.vocab.symbols.filter((s) => !theirs.has(s));
+      const missing = encoder.vocab.symbols.filter((s) => !ours.has(s));
+      encoder.dispose();
+      throw new BabelfishError(
+        'BAD_ARGUMENT',
+        `--init ${opts.init}: the model's vocabulary (${theirs.size} symbols) is not the corpus's (${ours.size})` +
+          (extra.length ? `; only the corpus has ${JSON.stringify(extra.join(''))}` : '') +
+          (missing.length ? `; only the model has ${JSON.stringify(missing.join(''))}` : '') +
+          (!extra.length && !missing.length ? '; same symbols in another order' : '') +
+          ' (train on the corpus the model was trained on)',
+      );
+    }
+    if (encoder.config.numMels !== data.bins) {
+      const n = encoder.config.numMels;
+      encoder.dispose();
+      throw new BabelfishError('BAD_ARGUMENT', `--init ${opts.init}: the model takes ${n} feature bins, the corpus gives ${data.bins}`);
+    }
+    log(`initialised from ${opts.init} (its config wins over the model-shape flags; fresh optimizer, step 0)`);
+    await writeFile(join(cfg.runDir, 'config.json'), JSON.stringify({ train: cfg, init: opts.init, model: encoder.config }, null, 1) + '\n');
   } else {
     if (opts.resume) log(`no checkpoint in ${cfg.runDir}; starting fresh`);
     // A spread-out sample of 2000 utterances pins the per-bin statistics well enough.
@@ -290,6 +331,7 @@ export async function trainSpeechEncoder(
   log(`speech encoder: ${(params / 1e6).toFixed(2)}M parameters, ${data.train.length} train / ${data.dev.length} dev utterances`);
 
   const batches = lengthBatches(data.train, cfg.batchFrames, cfg.maxBatch);
+  const devSet = devSubset(data.dev, cfg.devUtterances);
   const mean = encoder.config.featureMean;
   const spec = { timeMasks: cfg.timeMasks, timeMaskMax: cfg.timeMaskMax, timeMaskFraction: 0.2, freqMasks: cfg.freqMasks, freqMaskMax: cfg.freqMaskMax };
   const losses: number[] = [];
@@ -322,7 +364,7 @@ export async function trainSpeechEncoder(
     windowN++;
 
     const evalNow = cfg.evalEvery > 0 && (step % cfg.evalEvery === 0 || step === cfg.steps) && data.dev.length > 0;
-    if (evalNow) dev = evaluateDev(encoder, data.dev.slice(0, cfg.devUtterances || undefined));
+    if (evalNow) dev = evaluateDev(encoder, devSet);
     if (step % cfg.logEvery === 0 || evalNow || step === cfg.steps) {
       const elapsed = (performance.now() - started) / 1000;
       const sps = (step - startStep) / elapsed;
@@ -352,16 +394,18 @@ export async function trainSpeechEncoder(
 
 /** `babelfish train speech-encoder <flags>`; the exit code. */
 export async function runTrainSpeechEncoder(argv: string[], front?: AudioFrontEnd): Promise<number> {
-  const { config, resume, help } = parseTrainArgs(argv);
+  const { config, resume, init, help } = parseTrainArgs(argv);
   if (help) {
     process.stdout.write(TRAIN_USAGE + '\n');
     return 0;
   }
   await initBackend();
   const log = (s: string) => process.stderr.write(s + '\n');
+  // A mistyped --init fails now, not after the features are loaded.
+  if (init && !existsSync(join(init, 'model.json'))) throw new BabelfishError('MODEL_NOT_FOUND', `--init ${init}: no speech encoder there (model.json + weights.bin + vocab.json)`);
   const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd();
   const data = await loadTrainData(config, audio, log);
-  const result = await trainSpeechEncoder(config, data, { resume, log });
+  const result = await trainSpeechEncoder(config, data, { resume, init, log });
   if (result.step >= config.steps) {
     await result.encoder.save(config.out);
     log(`exported the model to ${config.out}`);
