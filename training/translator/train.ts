@@ -8,6 +8,9 @@
  *   their direction's length order (bucketing: little padding).
  * - Vocabulary: trained with SubwordTokenizer.train on the training text unless `--vocab` is
  *   given; saved into the run folder and with the model.
+ * - `--init DIR` starts from an exported model folder instead (weights, config and its
+ *   vocab.json; fresh Adam, step 0, the usual warmup and schedule): how a new session continues
+ *   the shipped model. `--resume` wins when the run folder has a checkpoint.
  * - Adam (our own, so its moments are plain tensors we checkpoint) with linear warmup and
  *   cosine decay, gradient clipping by global norm.
  * - Checkpoints hold weights, Adam moments, step, config, flags and the sampler's RNG state,
@@ -40,6 +43,8 @@ export interface TrainOptions {
   dataDir: string;
   /** Existing vocabulary file (else one is trained). */
   vocab?: string;
+  /** Start from this exported model folder (weights, config, vocabulary), fresh optimizer at step 0. */
+  init?: string;
   tokenizer: 'subword' | 'word';
   vocabSize: number;
   steps: number;
@@ -360,6 +365,18 @@ export async function trainTranslator(options: Partial<TrainOptions>, corpus: Pa
     tokensSeen = resumed.state.tokensSeen;
     sampler.state = resumed.state.sampler;
     log(`[translator] resumed from ${o.runDir}/checkpoint at step ${step}`);
+    if (options.init) log(`[translator] --init ${options.init} ignored: --resume found a checkpoint, which wins`);
+  } else if (o.init) {
+    if (o.resume) log(`[translator] no checkpoint in ${o.runDir}; starting from --init`);
+    if (o.vocab) throw new BabelfishError('BAD_ARGUMENT', `--init ${o.init} brings its own vocabulary (vocab.json); drop --vocab`);
+    model = await Translator.load(o.init);
+    const missing = languages.filter((l) => !model.config.languages.includes(l));
+    if (missing.length) {
+      model.dispose();
+      throw new BabelfishError('BAD_ARGUMENT', `--init ${o.init}: the model knows ${model.config.languages.join(', ')}, the corpus also has ${missing.join(', ')}`);
+    }
+    adam = new Adam(model.weights);
+    log(`[translator] initialised from ${o.init} (its config and vocabulary win over --size and model flags; fresh optimizer, step 0)`);
   } else {
     const tok = await prepareVocabulary(o, corpus, languages, log);
     model = Translator.build({ ...SIZE_PRESETS[o.size].model, ...o.model, languages, seed: o.seed }, tok);
@@ -457,6 +474,9 @@ Trains the multilingual LSTM translator on every <a>-<b>.train file (both direct
   --run DIR             checkpoints, log.jsonl, vocab.json (runs/translator)
   --out DIR             final model folder (models/translator/default)
   --vocab FILE          use this vocabulary instead of training one
+  --init DIR            start from an exported model (e.g. models/translator/default): its
+                        weights, config and vocab.json; fresh Adam, step 0, usual warmup and
+                        schedule (--resume wins when the run folder has a checkpoint)
   --tokenizer subword|word
   --vocab-size N        pieces including specials (1000 tiny, 4000 default)
   --steps N --batch N --lr X --warmup N --clip X
@@ -475,6 +495,7 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
     run: { type: 'string' },
     out: { type: 'string' },
     vocab: { type: 'string' },
+    init: { type: 'string' },
     tokenizer: { type: 'string' },
     'vocab-size': { type: 'string' },
     steps: { type: 'string' },
@@ -527,6 +548,7 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
   put('runDir', values.run);
   put('out', values.out);
   put('vocab', values.vocab);
+  put('init', values.init);
   put('steps', num('steps'));
   put('batch', num('batch'));
   put('lr', num('lr'));
@@ -550,6 +572,10 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
     await ck.model.save(out, { float16: o.float16 ?? false });
     process.stderr.write(`[translator] exported step ${ck.state.step} to ${out}\n`);
     return 0;
+  }
+  // A mistyped --init fails now, not after the corpus is read.
+  if (o.init && !(await exists(join(o.init, 'model.json')))) {
+    throw new BabelfishError('MODEL_NOT_FOUND', `--init ${o.init}: no translator there (model.json + weights.bin + vocab.json)`);
   }
   const corpus = await loadCorpus(o.dataDir ?? DEFAULT_TRAIN_OPTIONS.dataDir);
   const r = await trainTranslator(o, corpus);
