@@ -59,7 +59,13 @@ export function vocoderKind(value: string | undefined): VocoderKind | undefined 
   return value as VocoderKind;
 }
 
-export const DEFAULT_STAGE_OPTIONS: StageOptions = { beam: 4, asrBeam: 1, vocoder: 'wavenet' };
+/**
+ * Griffin-Lim by default while the shipped WaveNet is under-trained: after 1000 steps its
+ * speech is noise-like and the speech encoder cannot read it back, while Griffin-Lim on
+ * the same mel is robotic but intelligible (round-trip CER in models/vocoder/README.md).
+ * Switch back when a WaveNet beats it on round-trip CER.
+ */
+export const DEFAULT_STAGE_OPTIONS: StageOptions = { beam: 4, asrBeam: 1, vocoder: 'griffin-lim' };
 
 export interface LoadedModels {
   speechEncoder: SpeechEncoder;

@@ -34,7 +34,7 @@ Serves the demo page on GET /, /healthz, /metrics and the WebSocket protocol on 
   --max-messages-per-second N (default ${d.maxMessagesPerSecond})
   --end-silence-ms N     silence that ends an utterance (default ${d.endSilenceMs})
   --beam N               translator beam width (default 4; 1 is fastest)
-  --vocoder V            wavenet or griffin-lim (default wavenet)
+  --vocoder V            wavenet or griffin-lim (default griffin-lim while the shipped WaveNet is under-trained)
 SIGTERM or Ctrl-C: stop accepting, finish what was said, close sessions, exit.`,
   async run(argv) {
     const { values } = parseCommandArgs(argv, {

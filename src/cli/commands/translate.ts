@@ -12,13 +12,13 @@ export const command: Command = {
   usage: `usage: babelfish translate <audio> --from en --to es [-o out.wav] [--json]
 
 Runs the same streaming pipeline as the server on a recording (any format ffmpeg
-reads): endpointing, recognition, translation, synthesis, WaveNet vocoding.
+reads): endpointing, recognition, translation, synthesis, vocoding (--vocoder).
   --from LANG      source language, or auto (language id)
   --to LANG        target language
   -o, --out FILE   write the translated speech as a 16-bit WAV
   --voice N        synthesizer voice
   --beam N         translator beam (default 4)
-  --vocoder V      wavenet or griffin-lim (default wavenet)
+  --vocoder V      wavenet or griffin-lim (default griffin-lim while the shipped WaveNet is under-trained)
   --models DIR     model folder (default models/)
   --json           one JSON object: per utterance the transcript, translation and per-stage timings (ms)`,
   async run(argv) {
