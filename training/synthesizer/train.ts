@@ -3,7 +3,7 @@
  *
  * Reads top to bottom: config (defaults here, every one a flag), data (manifests -> cached
  * log-mels -> normalised, length-bucketed batches), model and optimizer (or the last
- * checkpoint with --resume), the loop (MAS durations, L1 mel + prior + duration loss, Adam
+ * checkpoint with --resume, or a trained model folder with --init), the loop (MAS durations, L1 mel + prior + duration loss, Adam
  * with warmup/cosine decay and clipping), dev loss, checkpoints with a listening sample
  * (mel PNG: reference above, prediction below; Griffin-Lim WAV), export to --out.
  *
@@ -38,6 +38,7 @@ import { loadItems, melStats, normalizeItems, readManifest, type RawItem } from 
 import { batchForStep, lengthBatches } from '../common/length-batches.ts';
 import { alignBatch, evalLoss, trainStep, type TrainItem } from './step.ts';
 import { wordTimingError } from './word-timing.ts';
+import { spreadByLanguage } from '../common/spread-subset.ts';
 
 // ---------------------------------------------------------------- config
 
@@ -110,10 +111,17 @@ const USAGE = `usage: babelfish train synthesizer [options]
   --train FILE --dev FILE   manifests (override --corpus)
   --run DIR             run folder: checkpoints, log.jsonl, samples (default runs/synthesizer)
   --out DIR             final model folder (default models/synthesizer)
-  --resume              continue from the run folder's last checkpoint
+  --resume              continue from the run folder's last checkpoint (wins over --init
+                        when the run has one)
+  --init DIR            start from a trained model (e.g. models/synthesizer/default): its weights,
+                        config, voices and mel statistics; fresh Adam, step 0, the usual warmup
+                        and schedule, and no uniform-duration steps unless --uniform-steps is given
   --steps N --lr X --warmup N --batch-frames N --max-batch N --max-seconds S --clip X
   --uniform-steps N     steps with uniform durations before alignment search
   --eval-every N --checkpoint-every N --log-every N --dev-batches N --limit N --seed N
+                        (the dev loss covers --dev-batches batches' worth of dev frames, spread
+                        over the languages; --limit takes the first N train rows and N dev rows
+                        spread over the languages)
   --hidden N --encoder-layers N --decoder-layers N --kernel N   model size
   --predict-mels DIR    write teacher-forced-duration predicted mels of the train/dev sets
                         (model from --out, or the run's last checkpoint) and exit`;
@@ -164,6 +172,29 @@ function melPng(pred: Float32Array, frames: number, bins: number, reference?: { 
 
 // ---------------------------------------------------------------- the loop
 
+/**
+ * The dev batches of the in-training dev loss: `devBatches` batches' worth of frames (0: none)
+ * of dev utterances spread evenly over the languages (dev manifests are sorted by language, and
+ * the first length batches would hold only the shortest utterances), deterministically.
+ */
+export function devEvalBatches(dev: readonly { frames: number; lang: number }[], batchFrames: number, maxBatch: number, devBatches: number): number[][] {
+  if (devBatches <= 0 || !dev.length) return [];
+  const all = lengthBatches(dev, batchFrames, maxBatch);
+  if (all.length <= devBatches) return all;
+  const pick = (n: number) => spreadByLanguage(dev, n, (d) => d.lang);
+  const frames = (idx: number[]) => idx.reduce((s, i) => s + dev[i]!.frames, 0);
+  const budget = devBatches * batchFrames;
+  let lo = 1;
+  let hi = dev.length;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (frames(pick(mid)) <= budget) lo = mid;
+    else hi = mid - 1;
+  }
+  const chosen = pick(lo);
+  return lengthBatches(chosen.map((i) => dev[i]!), batchFrames, maxBatch).map((b) => b.map((j) => chosen[j]!));
+}
+
 export interface LoopHooks {
   log?: (line: string) => void;
   /** Dev utterances' text and espeak word starts (index-aligned with `dev`), for the word-timing check. */
@@ -183,7 +214,7 @@ export async function trainLoop(
 ): Promise<{ step: number; lastLoss: number; firstLoss: number }> {
   const log = hooks.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const batches = lengthBatches(train, cfg.batchFrames, cfg.maxBatch);
-  const devBatches = lengthBatches(dev, cfg.batchFrames, cfg.maxBatch).slice(0, cfg.devBatches);
+  const devBatches = devEvalBatches(dev, cfg.batchFrames, cfg.maxBatch, cfg.devBatches);
   const logPath = join(cfg.runDir, 'log.jsonl');
   await mkdir(cfg.runDir, { recursive: true });
   let firstLoss = NaN;
@@ -214,7 +245,8 @@ export async function trainLoop(
       metrics.devLoss = sum / devBatches.length;
       metrics.devMelLoss = mel / devBatches.length;
       if (hooks.devTiming?.some((d) => d.wordStarts)) {
-        const idx = dev.map((_, i) => i).filter((i) => hooks.devTiming![i]?.wordStarts).slice(0, 32);
+        const timed = dev.map((_, i) => i).filter((i) => hooks.devTiming![i]?.wordStarts);
+        const idx = spreadByLanguage(timed, 32, (i) => dev[i]!.lang).map((k) => timed[k]!);
         const durs = alignBatch(model, idx.map((i) => dev[i]!));
         const wt = wordTimingError(idx.map((i, k) => ({ text: hooks.devTiming![i]!.text, durations: durs[k]!, wordStarts: hooks.devTiming![i]!.wordStarts })));
         if (wt.compared) metrics.devWordTimingMs = wt.meanMs;
@@ -236,7 +268,7 @@ export async function trainLoop(
 
 // ---------------------------------------------------------------- the command
 
-function parse(argv: string[]): { cfg: TrainConfig; resume: boolean; predictMels?: string; help: boolean } {
+function parse(argv: string[]): { cfg: TrainConfig; resume: boolean; init?: string; uniformStepsGiven: boolean; predictMels?: string; help: boolean } {
   const { values } = parseCommandArgs(argv, {
     corpus: { type: 'string' },
     train: { type: 'string' },
@@ -245,6 +277,7 @@ function parse(argv: string[]): { cfg: TrainConfig; resume: boolean; predictMels
     out: { type: 'string' },
     cache: { type: 'string' },
     resume: { type: 'boolean' },
+    init: { type: 'string' },
     steps: { type: 'string' },
     lr: { type: 'string' },
     warmup: { type: 'string' },
@@ -300,7 +333,8 @@ function parse(argv: string[]): { cfg: TrainConfig; resume: boolean; predictMels
   if (values['encoder-layers']) cfg.model.encoderLayers = num('encoder-layers', values['encoder-layers'], 0);
   if (values['decoder-layers']) cfg.model.decoderLayers = num('decoder-layers', values['decoder-layers'], 0);
   if (values.kernel) cfg.model.kernel = num('kernel', values.kernel, 0);
-  return { cfg, resume: !!values.resume, predictMels: values['predict-mels'], help: !!values.help };
+  const init = values.init ? resolve(values.init) : undefined;
+  return { cfg, resume: !!values.resume, ...(init ? { init } : {}), uniformStepsGiven: values['uniform-steps'] !== undefined, predictMels: values['predict-mels'], help: !!values.help };
 }
 
 async function loadData(cfg: TrainConfig, symbolsFrom: Synthesizer | null, voices: Map<string, number>, log: (l: string) => void) {
@@ -315,7 +349,10 @@ async function loadData(cfg: TrainConfig, symbolsFrom: Synthesizer | null, voice
     log,
   };
   const train = await loadItems(await readManifest(cfg.trainManifest), { ...common, growVoices: true, manifestPath: cfg.trainManifest });
-  const dev = existsSync(cfg.devManifest) ? await loadItems(await readManifest(cfg.devManifest), { ...common, growVoices: false, manifestPath: cfg.devManifest }) : [];
+  // --limit on dev: rows spread over the languages (the manifest is sorted by language), not the first ones.
+  const devRows = existsSync(cfg.devManifest) ? await readManifest(cfg.devManifest) : [];
+  const devPick = cfg.limit ? spreadByLanguage(devRows, cfg.limit, (r) => r.lang).map((i) => devRows[i]!) : devRows;
+  const dev = devPick.length ? await loadItems(devPick, { ...common, limit: undefined, growVoices: false, manifestPath: cfg.devManifest }) : [];
   if (!symbolsFrom) probe.dispose();
   if (!train.length) throw new BabelfishError('BAD_ARGUMENT', `no usable training utterances in ${cfg.trainManifest}`);
   return { train, dev };
@@ -332,7 +369,7 @@ async function writeSample(model: Synthesizer, item: RawItem, dir: string, name:
 }
 
 export async function runTrainSynthesizer(argv: string[]): Promise<number> {
-  const { cfg, resume, predictMels, help } = parse(argv);
+  const { cfg, resume, init, uniformStepsGiven, predictMels, help } = parse(argv);
   if (help) {
     process.stdout.write(USAGE + '\n');
     return 0;
@@ -341,11 +378,19 @@ export async function runTrainSynthesizer(argv: string[]): Promise<number> {
   await initBackend();
   if (predictMels) return runPredictMels(cfg, resolve(predictMels), log);
 
-  // ---- model and optimizer (or the last checkpoint)
+  // ---- model and optimizer: the last checkpoint (--resume), a trained model with a fresh
+  // optimizer at step 0 (--init), or fresh
   const ckpt = resume ? await loadLatestCheckpoint<TrainConfig>(cfg.runDir) : null;
-  if (resume && !ckpt) log(`no checkpoint in ${cfg.runDir}; starting from scratch`);
-  const voices = new Map<string, number>((ckpt?.state.voices ?? []).map((v, i) => [v, i]));
-  const { train: rawTrain, dev: rawDev } = await loadData(cfg, ckpt?.model ?? null, voices, log);
+  if (resume && !ckpt) log(`no checkpoint in ${cfg.runDir}; starting from ${init ? '--init' : 'scratch'}`);
+  if (ckpt && init) log(`--init ${init} ignored: --resume found a checkpoint, which wins`);
+  let initModel: Synthesizer | null = null;
+  if (init && !ckpt) {
+    if (!existsSync(join(init, 'model.json'))) throw new BabelfishError('MODEL_NOT_FOUND', `--init ${init}: no synthesizer there (model.json + weights.bin)`);
+    initModel = await Synthesizer.load(init);
+    if (!uniformStepsGiven) cfg.uniformSteps = 0; // the model is aligned already; uniform durations would undo it
+  }
+  const voices = new Map<string, number>((ckpt?.state.voices ?? initModel?.config.voiceNames ?? []).map((v, i) => [v, i]));
+  const { train: rawTrain, dev: rawDev } = await loadData(cfg, ckpt?.model ?? initModel, voices, log);
   let model: Synthesizer;
   const adam = new Adam({ clipNorm: cfg.clipNorm });
   let startStep = 0;
@@ -355,6 +400,13 @@ export async function runTrainSynthesizer(argv: string[]): Promise<number> {
     startStep = ckpt.state.step;
     if (voices.size > model.voices) throw new BabelfishError('BAD_ARGUMENT', `the training set now has ${voices.size} speakers, the checkpoint ${model.voices}`);
     log(`resumed from ${ckpt.dir} at step ${startStep}`);
+  } else if (initModel) {
+    model = initModel;
+    if (voices.size > model.voices) {
+      model.dispose();
+      throw new BabelfishError('BAD_ARGUMENT', `--init ${init}: the training set has ${voices.size} speakers, the model ${model.voices} (${model.config.voiceNames.join(', ')})`);
+    }
+    log(`initialised from ${init} (its config, voices and mel statistics win over the model flags; fresh optimizer, step 0, ${cfg.uniformSteps} uniform-duration steps)`);
   } else {
     const stats = melStats(rawTrain, 80);
     model = Synthesizer.build({
