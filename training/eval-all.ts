@@ -19,7 +19,7 @@ import { parseCommandArgs } from '../src/cli/args.ts';
 import { BabelfishError } from '../src/errors.ts';
 import { projectRoot } from '../src/paths.ts';
 import { initBackend } from '../src/backend.ts';
-import { defaultModelDirs, loadModels, stagesFromModels, type ModelDirs } from '../src/pipeline/load-stages.ts';
+import { DEFAULT_STAGE_OPTIONS, defaultModelDirs, loadModels, stagesFromModels, vocoderKind, VOCODER_KINDS, type ModelDirs, type VocoderKind } from '../src/pipeline/load-stages.ts';
 import { histogramPng } from '../src/plot/chart.ts';
 import { evaluateSpeechEncoder } from './speech-encoder/eval.ts';
 import { readManifest as readEncoderManifest } from './speech-encoder/data.ts';
@@ -56,6 +56,8 @@ export interface EvalAllOptions {
   voiceSentences: number;
   beam: number;
   voice: number;
+  /** What turns the synthesizer's mel into audio end to end (default the pipeline's). */
+  vocoder?: VocoderKind;
   sections: Section[];
   /** Only these end-to-end directions (`en-es`). */
   directions?: string[];
@@ -106,6 +108,7 @@ async function checkOutDir(out: string): Promise<void> {
 export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
   const sections = new Set(o.sections);
+  const vocoder = o.vocoder ?? DEFAULT_STAGE_OPTIONS.vocoder;
   const dirs = defaultModelDirs(o.models ? path.resolve(o.models) : undefined);
   const need = new Set<keyof ModelDirs>();
   if (sections.has('speech-encoder') || sections.has('e2e')) need.add('speechEncoder');
@@ -149,7 +152,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
     corpus: o.corpus,
     textDir: o.textDir,
     runs: sections.has('curves') ? o.runs : null,
-    settings: { limit: o.limit, asrLimit: o.asrLimit, mtLimit: o.mtLimit, voiceSentences: o.voiceSentences, beam: o.beam, voice: o.voice, sections: [...sections] },
+    settings: { limit: o.limit, asrLimit: o.asrLimit, mtLimit: o.mtLimit, voiceSentences: o.voiceSentences, beam: o.beam, voice: o.voice, vocoder, sections: [...sections] },
     speechEncoder: null,
     translator: null,
     voice: null,
@@ -199,9 +202,9 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
       report.endToEnd = await timed('end to end', async () => {
         const models = await loadModels(dirs);
         try {
-          const stages = stagesFromModels(models, { beam: o.beam, asrBeam: 1 });
+          const stages = stagesFromModels(models, { beam: o.beam, asrBeam: 1, vocoder });
           const items = await collect(readManifest(manifest).items());
-          const { report: e, pngs } = await evaluateEndToEnd(models, stages, { textDir: o.textDir, items, perDirection: o.limit, beam: o.beam, voice: o.voice, directions: o.directions, log });
+          const { report: e, pngs } = await evaluateEndToEnd(models, stages, { textDir: o.textDir, items, perDirection: o.limit, beam: o.beam, voice: o.voice, vocoder, directions: o.directions, log });
           for (const p of pngs) await savePng(p.name, p.data, p.caption);
           if (e.latencies.length) await savePng('latency-histogram.png', histogramPng(e.latencies), `latency, seconds from end of speech to first translated audio (x), segments per bin (y); ${e.latencies.length} segments`);
           return e;
@@ -253,7 +256,7 @@ REPORT.md (tables and pictures), report.json (every figure and sentence) and PNG
 
   speech encoder   CER/WER per language on the test voices
   translator       BLEU/chrF per direction, zero-shot directions, human test set, retrieval
-  voice            synthesizer + vocoder MCD and round-trip CER, spectrograms
+  voice            synthesizer + vocoder MCD and round-trip CER (WaveNet and Griffin-Lim), spectrograms
   end to end       test recordings through the streaming pipeline: ASR-BLEU (the translated
                    speech transcribed by the speech encoder) next to cascade BLEU (the
                    pipeline's text translation) and text-only BLEU (the translator on the
@@ -272,6 +275,7 @@ REPORT.md (tables and pictures), report.json (every figure and sentence) and PNG
   --voice-sentences N   voice sentences per language (default ${DEFAULTS.voiceSentences})
   --beam N              translator beam, as the pipeline (default ${DEFAULTS.beam})
   --voice N             synthesizer voice (default 0)
+  --vocoder KIND        end to end, the mel goes to audio through ${VOCODER_KINDS.join(' or ')} (default ${DEFAULT_STAGE_OPTIONS.vocoder}, as the pipeline)
   --directions a-b,...  only these end-to-end directions
   --sections a,b        only these of ${SECTIONS.join(', ')} (default all)
 
@@ -297,6 +301,7 @@ export function parseEvalAllArgs(argv: string[]): EvalAllOptions | null {
     'voice-sentences': { type: 'string' },
     beam: { type: 'string' },
     voice: { type: 'string' },
+    vocoder: { type: 'string' },
     directions: { type: 'string' },
     sections: { type: 'string' },
   });
@@ -319,6 +324,7 @@ export function parseEvalAllArgs(argv: string[]): EvalAllOptions | null {
     voiceSentences: intFlag(values['voice-sentences'], 'voice-sentences', DEFAULTS.voiceSentences, 1),
     beam: intFlag(values.beam, 'beam', DEFAULTS.beam, 1),
     voice: intFlag(values.voice, 'voice', 0, 0),
+    vocoder: vocoderKind(values.vocoder) ?? DEFAULT_STAGE_OPTIONS.vocoder,
     sections,
     directions,
     command: ['babelfish eval all', ...argv].join(' '),

@@ -240,6 +240,15 @@ describe('babelfish eval all (tiny untrained models, fixture corpus)', () => {
     expect(json.translator!.directions.map((d) => `${d.direction}:${d.zeroShot}`).sort()).toEqual(['en>es:false', 'en>fr:true', 'es>en:false', 'fr>en:true']);
     expect(json.voice!.perLanguage.map((l) => l.lang)).toEqual(['en', 'es']);
     expect(json.voice!.overall.synthesisMcd).toBeGreaterThan(0);
+    for (const l of [...json.voice!.perLanguage, json.voice!.overall]) {
+      expect(Number.isFinite(l.synthesisMcdGriffinLim)).toBe(true);
+      expect(l.synthesisMcdGriffinLim!).toBeGreaterThan(0);
+      expect(l.roundTripCerGriffinLim!).toBeGreaterThanOrEqual(0);
+      expect(Number.isFinite(l.roundTripCerGriffinLim)).toBe(true);
+    }
+    // the vocoder of the end-to-end stages: the pipeline's default when not given
+    expect(json.settings.vocoder).toBe('griffin-lim');
+    expect(json.endToEnd!.settings.vocoder).toBe('griffin-lim');
 
     const e = json.endToEnd!;
     // en-es: "The cat sleeps" and "Good night!" (the digit one and the unmatched one are out);
@@ -309,14 +318,23 @@ describe('babelfish eval all (tiny untrained models, fixture corpus)', () => {
     expect(md).toMatch(/^\| en-fr \| yes \| 1 of 1 \| /m);
     expect(md).toMatch(/^\| en>fr \| yes \| 2 \| /m); // translator table (en-fr.test has two rows)
     expect(md).toMatch(/^\| en \| 2 \| [\d.]+% \| /m); // speech encoder table
+    // voice table: the Griffin-Lim columns after the WaveNet ones, filled for every row
+    expect(md).toMatch(/^\| language \| sentences \| .* \| reference CER \| Griffin-Lim synthesis MCD \| Griffin-Lim round-trip CER \|$/m);
+    expect(md).toMatch(/^\| all \| 2 \|( [^|]+ \|){5} [\d.]+ \| [\d.]+% \|$/m);
+    expect(md).toContain('synthesizer, Griffin-Lim; `--vocoder griffin-lim`)');
+    expect(md).toMatch(/^\| vocoder \(Griffin-Lim\) \| [\d.]+ \|$/m);
     for (const p of report.plots) expect(md).toContain(`](${p.file})`);
     expect(md).toContain('fr-en (no fr test recording has a reference translation into en)');
   });
 
   it('a rerun replaces the report; a missing model fails before anything is written', async () => {
     await writeFile(path.join(out, 'stale.png'), 'old');
-    const r2 = await evaluateAll({ ...opts, sections: ['e2e'], directions: ['es-en'] });
+    const r2 = await evaluateAll({ ...opts, vocoder: parseEvalAllArgs(['--vocoder', 'wavenet'])!.vocoder, sections: ['e2e'], directions: ['es-en'] });
     expect(r2.endToEnd!.directions.map((d) => d.direction)).toEqual(['es-en']);
+    expect(r2.settings.vocoder).toBe('wavenet');
+    expect(r2.endToEnd!.settings.vocoder).toBe('wavenet');
+    expect(r2.endToEnd!.utterances.every((u) => u.errors.length === 0)).toBe(true);
+    expect(await readFile(path.join(out, 'REPORT.md'), 'utf8')).toContain('synthesizer, WaveNet; `--vocoder wavenet`)');
     expect(r2.speechEncoder).toBeNull();
     expect(existsSync(path.join(out, 'stale.png'))).toBe(false);
     expect(JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')).settings.sections).toEqual(['e2e']);
@@ -335,7 +353,7 @@ describe('babelfish eval all (tiny untrained models, fixture corpus)', () => {
   });
 
   it('flags: bad values are BAD_ARGUMENT; the verb prints its usage', async () => {
-    for (const argv of [['--limit', '0'], ['--sections', 'e2e,bogus'], ['--directions', 'english'], ['--bogus']]) {
+    for (const argv of [['--limit', '0'], ['--sections', 'e2e,bogus'], ['--directions', 'english'], ['--bogus'], ['--vocoder', 'bad']]) {
       let err: unknown;
       try {
         parseEvalAllArgs(argv);
@@ -344,6 +362,8 @@ describe('babelfish eval all (tiny untrained models, fixture corpus)', () => {
       }
       expect(isBabelfishError(err) && err.code, argv.join(' ')).toBe('BAD_ARGUMENT');
     }
+    expect(parseEvalAllArgs(['--vocoder', 'griffin-lim'])!.vocoder).toBe('griffin-lim');
+    expect(parseEvalAllArgs([])!.vocoder).toBe('griffin-lim');
     const printed: string[] = [];
     const spy = vi.spyOn(process.stdout, 'write').mockImplementation((c: string | Uint8Array) => (printed.push(String(c)), true));
     try {

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { PNG } from 'pngjs';
 import { pickSentences, runVoiceEval, stackPngs, formatVoiceReport } from '../../training/voice/eval.ts';
 import type { SpeechItem } from '../../training/readers/types.ts';
+import { editDistance } from '../../src/metrics/cer.ts';
 import { saveTinyModels, writeFixtureCorpus, FIXTURE_ROWS, type TinyModelDirs } from './fixtures.ts';
 
 let dir: string;
@@ -57,7 +58,7 @@ describe('runVoiceEval', () => {
     });
     expect(report.perLanguage.map((f) => [f.lang, f.sentences])).toEqual([['en', 2], ['es', 2]]);
     for (const f of [...report.perLanguage, report.overall]) {
-      for (const v of [f.resynthesisMcd, f.synthesisMcd, f.synthesizerMelMcd, f.roundTripCer, f.referenceCer]) {
+      for (const v of [f.resynthesisMcd, f.synthesisMcd, f.synthesizerMelMcd, f.roundTripCer, f.referenceCer, f.synthesisMcdGriffinLim, f.roundTripCerGriffinLim]) {
         expect(v).not.toBeNull();
         expect(Number.isFinite(v)).toBe(true);
         expect(v!).toBeGreaterThanOrEqual(0);
@@ -66,6 +67,17 @@ describe('runVoiceEval', () => {
       expect(f.synthesizedSeconds).toBeGreaterThan(0);
     }
     expect(report.overall.sentences).toBe(4);
+    // Griffin-Lim beside the WaveNet: its own audio, so its own MCD; CER is corpus-level over its transcripts.
+    for (const s of report.sentences) {
+      expect(Number.isFinite(s.synthesisMcdGriffinLim)).toBe(true);
+      expect(typeof s.transcriptGriffinLim).toBe('string');
+    }
+    expect(report.overall.synthesisMcdGriffinLim).not.toBe(report.overall.synthesisMcd);
+    const glEdits = report.sentences.reduce((n, s) => n + editDistance([...s.spoken], [...s.transcriptGriffinLim!]), 0);
+    const glChars = report.sentences.reduce((n, s) => n + [...s.spoken].length, 0);
+    expect(report.overall.roundTripCerGriffinLim).toBeCloseTo(glEdits / glChars, 12);
+    // An untrained encoder hears mostly nothing or noise: CER is at least 0 and at most about 1 (insertions aside).
+    expect(report.overall.roundTripCerGriffinLim!).toBeLessThanOrEqual(5);
     // Untrained models: synthesis is nothing like the tones, so the distortion is well above zero.
     expect(report.overall.synthesisMcd!).toBeGreaterThan(0.1);
     // The CER reference is what the synthesizer was asked to say, numbers spelled out.
@@ -77,6 +89,12 @@ describe('runVoiceEval', () => {
     const json = JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8'));
     expect(json.perLanguage).toHaveLength(2);
     expect(json.manifest).toBe(manifest);
+    for (const f of [...json.perLanguage, json.overall]) {
+      expect(Number.isFinite(f.synthesisMcdGriffinLim)).toBe(true);
+      expect(f.roundTripCerGriffinLim).toBeGreaterThanOrEqual(0);
+      // the fields that were there before stay
+      for (const k of ['resynthesisMcd', 'synthesisMcd', 'synthesizerMelMcd', 'roundTripCer', 'referenceCer']) expect(f).toHaveProperty(k);
+    }
     expect(report.pngs).toHaveLength(2);
     for (const p of report.pngs) {
       const png = PNG.sync.read(await readFile(p));
@@ -84,7 +102,9 @@ describe('runVoiceEval', () => {
       expect(png.height).toBe(3 * 240 + 2 * 6);
       expect(png.width).toBeGreaterThan(40);
     }
-    expect(formatVoiceReport(report)).toMatch(/^lang .*\nen .*\nes .*\nall /);
+    expect(formatVoiceReport(report)).toMatch(/^lang .*GL-MCD +GL-CER\nen .*\nes .*\nall /);
+    // Each row ends with the two Griffin-Lim figures: an MCD and a percentage.
+    for (const row of formatVoiceReport(report).split('\n').slice(1, 4)) expect(row).toMatch(/ \d+\.\d\d +\d+\.\d%$/);
   });
 
   it('without a speech encoder, leaves the CER out and still measures MCD (Griffin-Lim synthesis)', async () => {
@@ -106,6 +126,9 @@ describe('runVoiceEval', () => {
     expect(report.overall.roundTripCer).toBeNull();
     expect(report.overall.referenceCer).toBeNull();
     expect(Number.isFinite(report.overall.synthesisMcd)).toBe(true);
+    // Synthesis is Griffin-Lim already: its columns are the same figures; no encoder, no CER.
+    expect(report.overall.synthesisMcdGriffinLim).toBe(report.overall.synthesisMcd);
+    expect(report.overall.roundTripCerGriffinLim).toBeNull();
     expect(report.pngs).toEqual([]);
     expect(lines.some((l) => /intelligibility \(CER\) is left out/.test(l))).toBe(true);
   });

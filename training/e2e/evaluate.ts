@@ -6,7 +6,7 @@
  * factors and the latency from the end of speech to the first translated audio.
  */
 import { hasDigits } from '../../models/speech-encoder/vocab.ts';
-import type { LoadedModels } from '../../src/pipeline/load-stages.ts';
+import type { LoadedModels, VocoderKind } from '../../src/pipeline/load-stages.ts';
 import type { PipelineStages } from '../../src/pipeline/stages.ts';
 import { PIPELINE_SAMPLE_RATE } from '../../src/pipeline/session.ts';
 import { loadAudio } from '../../src/audio/decode.ts';
@@ -68,7 +68,8 @@ export interface E2eReport {
   latency: LatencySummary;
   /** Latency of every segment, seconds (the histogram's data). */
   latencies: number[];
-  settings: { perDirection: number; beam: number; voice: number; chunkMs: number };
+  /** `vocoder`: what the stages turned the mel into audio with (as passed to stagesFromModels; null when not told). */
+  settings: { perDirection: number; beam: number; voice: number; chunkMs: number; vocoder: VocoderKind | null };
   /** Directions skipped and why. */
   skipped: { direction: string; reason: string }[];
 }
@@ -87,6 +88,8 @@ export interface E2eOptions {
   perDirection: number;
   beam: number;
   voice?: number;
+  /** The vocoder kind the stages were built with, recorded in the report. */
+  vocoder?: VocoderKind;
   /** Only these directions (`en-es`); default every direction with a test file. */
   directions?: string[];
   /** Attention maps to draw (first sentence of the first trained and first zero-shot direction). */
@@ -258,7 +261,7 @@ export async function evaluateEndToEnd(models: LoadedModels, stages: PipelineSta
       },
       latency: summarizeLatency(latencies),
       latencies,
-      settings: { perDirection: o.perDirection, beam: o.beam, voice, chunkMs },
+      settings: { perDirection: o.perDirection, beam: o.beam, voice, chunkMs, vocoder: o.vocoder ?? null },
       skipped,
     },
     pngs,

@@ -5,6 +5,7 @@ import type { EvalReport as SpeechEncoderReport } from '../speech-encoder/eval.t
 import type { EvalReport as TranslatorReport } from '../translator/eval.ts';
 import type { VoiceEvalReport } from '../voice/eval.ts';
 import type { E2eReport } from '../e2e/evaluate.ts';
+import type { VocoderKind } from '../../src/pipeline/load-stages.ts';
 import type { TrainingCurve } from './training-curves.ts';
 
 export interface EvalAllReport {
@@ -17,7 +18,7 @@ export interface EvalAllReport {
   corpus: string;
   textDir: string;
   runs: string | null;
-  settings: { limit: number; asrLimit: number; mtLimit: number; voiceSentences: number; beam: number; voice: number; sections: string[] };
+  settings: { limit: number; asrLimit: number; mtLimit: number; voiceSentences: number; beam: number; voice: number; vocoder: VocoderKind; sections: string[] };
   speechEncoder: SpeechEncoderReport | null;
   translator: TranslatorReport | null;
   /** PNG paths relative to the report folder. */
@@ -38,6 +39,7 @@ const shown = (p: string) => {
 };
 const num = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? dash : v.toFixed(digits));
 const pct = (v: number | null | undefined) => (v === null || v === undefined || !Number.isFinite(v) ? dash : `${(100 * v).toFixed(1)}%`);
+const vocoderName = (k: VocoderKind | null | undefined) => (k === 'wavenet' ? 'WaveNet' : k === 'griffin-lim' ? 'Griffin-Lim' : 'vocoder');
 const cell = (s: string) => s.replace(/\|/g, '\\|').replace(/\n/g, ' ');
 
 function table(header: string[], rows: (string | number)[][], align?: ('l' | 'r')[]): string {
@@ -83,7 +85,8 @@ export function renderReport(r: EvalAllReport): string {
       ['translator BLEU, trained directions (mean)', num(trainedBleu)],
       ['translator BLEU, zero-shot directions (mean)', num(zeroBleu)],
       ['voice: synthesis MCD (dB) / round-trip CER', r.voice ? `${num(r.voice.overall.synthesisMcd)} / ${pct(r.voice.overall.roundTripCer)}` : dash],
-      ['end to end: ASR-BLEU (mean over directions)', e ? num(mean(e.directions.map((d) => d.asrBleu))) : dash],
+      ['voice through Griffin-Lim: synthesis MCD (dB) / round-trip CER', r.voice ? `${num(r.voice.overall.synthesisMcdGriffinLim)} / ${pct(r.voice.overall.roundTripCerGriffinLim)}` : dash],
+      [`end to end: ASR-BLEU (mean over directions; ${vocoderName(r.settings.vocoder)})`, e ? num(mean(e.directions.map((d) => d.asrBleu))) : dash],
       ['end to end: cascade / text-only BLEU (same sentences)', e ? `${num(mean(e.directions.map((d) => d.cascadeBleu)))} / ${num(mean(e.directions.map((d) => d.textBleu)))}` : dash],
       ['latency, end of speech -> first audio (median / p90)', e && e.latency.count ? `${num(e.latency.median)} s / ${num(e.latency.p90)} s` : dash],
       ['pipeline real-time factor (compute / input audio)', e ? num(e.rtf.total, 3) : dash],
@@ -117,8 +120,8 @@ export function renderReport(r: EvalAllReport): string {
     const v = r.voice;
     p(
       '## Voice (synthesizer + WaveNet vocoder)',
-      'MCD in dB (c1..c24 of the log-mel cepstrum, DTW aligned): resynthesis = reference mel -> vocoder; synthesis = text -> synthesizer -> vocoder against the reference recording; mel = the synthesizer\'s mel itself. Round-trip CER: the speech encoder on the synthesized speech against the text; reference CER: the speech encoder on the recordings (the ceiling of the round trip).',
-      table(['language', 'sentences', 'resynthesis MCD', 'synthesis MCD', 'mel MCD', 'round-trip CER', 'reference CER'], [...v.perLanguage, v.overall].map((f) => [f.lang, f.sentences, num(f.resynthesisMcd), num(f.synthesisMcd), num(f.synthesizerMelMcd), pct(f.roundTripCer), pct(f.referenceCer)])),
+      'MCD in dB (c1..c24 of the log-mel cepstrum, DTW aligned): resynthesis = reference mel -> vocoder; synthesis = text -> synthesizer -> vocoder against the reference recording; mel = the synthesizer\'s mel itself. Round-trip CER: the speech encoder on the synthesized speech against the text; reference CER: the speech encoder on the recordings (the ceiling of the round trip). The Griffin-Lim columns: the same synthesis MCD and round-trip CER with Griffin-Lim (no model) turning the synthesizer\'s mel into audio instead of the WaveNet, on the same sentences.',
+      table(['language', 'sentences', 'resynthesis MCD', 'synthesis MCD', 'mel MCD', 'round-trip CER', 'reference CER', 'Griffin-Lim synthesis MCD', 'Griffin-Lim round-trip CER'], [...v.perLanguage, v.overall].map((f) => [f.lang, f.sentences, num(f.resynthesisMcd), num(f.synthesisMcd), num(f.synthesizerMelMcd), pct(f.roundTripCer), pct(f.referenceCer), num(f.synthesisMcdGriffinLim), pct(f.roundTripCerGriffinLim)])),
       `Vocoder real-time factor: ${num(v.vocoderRtf, 3)}; synthesis through ${v.settings.synthesis}, voice ${v.settings.voice}.`,
     );
     for (const f of v.pngs) p(image(f, `${f}: reference (top), resynthesis (middle), synthesis (bottom)`));
@@ -127,7 +130,7 @@ export function renderReport(r: EvalAllReport): string {
   if (e) {
     p(
       '## End to end: speech -> speech',
-      'Each test recording whose sentence has a reference translation goes through the streaming pipeline (VAD, speech encoder, translator, synthesizer, WaveNet) exactly as the server runs it; the speech encoder then transcribes the translated speech. **ASR-BLEU** scores that transcript against the reference translation (as Translatotron and SeamlessM4T report); **cascade BLEU** scores the pipeline\'s own translation (the translator on the transcript of the source speech); **text-only BLEU** scores the translator on the reference source text: the ceiling of the other two. All three on the same sentences, hypotheses and references normalised as the speech encoder writes (lowercase, no punctuation), sacrebleu 13a corpus BLEU. Source WER: the speech encoder on the source speech.',
+      `Each test recording whose sentence has a reference translation goes through the streaming pipeline (VAD, speech encoder, translator, synthesizer, ${vocoderName(r.settings.vocoder)}; \`--vocoder ${r.settings.vocoder}\`) exactly as the server runs it; the speech encoder then transcribes the translated speech. **ASR-BLEU** scores that transcript against the reference translation (as Translatotron and SeamlessM4T report); **cascade BLEU** scores the pipeline\'s own translation (the translator on the transcript of the source speech); **text-only BLEU** scores the translator on the reference source text: the ceiling of the other two. All three on the same sentences, hypotheses and references normalised as the speech encoder writes (lowercase, no punctuation), sacrebleu 13a corpus BLEU. Source WER: the speech encoder on the source speech.`,
       table(['direction', 'zero-shot', 'recordings', 'ASR-BLEU', 'cascade BLEU', 'text-only BLEU', 'source WER'], e.directions.map((d) => [d.direction, d.zeroShot ? 'yes' : 'no', `${d.sentences} of ${d.available}`, num(d.asrBleu), num(d.cascadeBleu), num(d.textBleu), pct(d.sourceWer)])),
     );
     const failed = e.utterances.filter((u) => u.errors.length);
@@ -146,7 +149,7 @@ export function renderReport(r: EvalAllReport): string {
         ['speech encoder (streaming, 100 ms chunks, and the final decode)', num(e.rtf.asr, 3)],
         ['translator', num(e.rtf.mt, 3)],
         ['synthesizer', num(e.rtf.synthesizer, 3)],
-        ['vocoder (WaveNet)', num(e.rtf.vocoder, 3)],
+        [`vocoder (${vocoderName(r.settings.vocoder)})`, num(e.rtf.vocoder, 3)],
         ['pipeline', num(e.rtf.total, 3)],
       ], ['l', 'r']),
       `Latency from the end of speech (the VAD's end of the last voiced frame) to the first chunk of translated audio, with the recording fed at real-time pace in 100 ms chunks (recognition slower than real time adds the backlog a live stream would build). It includes the 500 ms endpointing hangover, the last recognition step, translation, synthesis of the whole sentence and the first vocoder block: ${e.latency.count} segments, mean ${num(e.latency.mean)} s, median ${num(e.latency.median)} s, p90 ${num(e.latency.p90)} s, max ${num(e.latency.max)} s.`,

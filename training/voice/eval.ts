@@ -11,7 +11,9 @@
  *      text the synthesizer was asked to say (numbers spelled out as it spelled them,
  *      normalised as the encoder's targets). The encoder's CER on the reference recordings is
  *      reported beside it: the round trip cannot be expected to beat it;
- *  (d) PNGs of reference / resynthesis / synthesis spectrograms for a few sentences.
+ *  (d) PNGs of reference / resynthesis / synthesis spectrograms for a few sentences;
+ *  (e) the same synthesis MCD and round-trip CER with Griffin-Lim (no model) in place of the
+ *      WaveNet on the synthesizer's mel, so the two can be compared on the same sentences.
  *
  * MCD is src/metrics/mcd.ts (formula there): c_1..c_24, DTW-aligned, mean over sentences.
  * CER is corpus-level (total edits / total reference characters).
@@ -37,6 +39,7 @@ import { collect, type SpeechItem } from '../readers/types.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { normalizeTranscript } from '../../models/speech-encoder/vocab.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
+import { synthesizerFeatureConfig } from '../../models/synthesizer/config.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
 
 export const EVAL_VOICE_USAGE = `usage: babelfish eval voice [--corpus dir | --manifest file] [--sentences N] [--out dir] [--json]
@@ -47,6 +50,7 @@ Per language, on the test split of the speech corpus (voices never heard in trai
   mel MCD           the synthesizer's mel itself against the reference (dB, DTW)
   round-trip CER    the speech encoder's transcript of the synthesized speech vs the text
   reference CER     the speech encoder on the reference recordings (the ceiling of the above)
+  GL synth MCD, GL trip CER   the same two with Griffin-Lim in place of the WaveNet
 MCD: c1..c24 of the log-mel's DCT, DTW aligned (src/metrics/mcd.ts states the formula).
 Writes <out>/report.json and spectrogram PNGs (reference / resynthesis / synthesis).
 
@@ -60,6 +64,7 @@ Writes <out>/report.json and spectrogram PNGs (reference / resynthesis / synthes
   --models DIR          folder with speech-encoder/, synthesizer/, vocoder/ (default models/)
   --synthesizer DIR, --vocoder DIR, --speech-encoder DIR   one model's folder
   --griffin-lim         synthesize through Griffin-Lim instead of the vocoder (resynthesis still uses it)
+                        (the GL columns then repeat the synthesis ones)
   --max-seconds S       skip references longer than S seconds (default 15)
   --seed N              vocoder sampler seed (default 1)
   --json                print the report as JSON instead of a table`;
@@ -90,6 +95,9 @@ export interface VoiceLanguageFigures {
   roundTripCer: number | null;
   /** Corpus-level CER of the transcribed reference recordings. */
   referenceCer: number | null;
+  /** Synthesis MCD and round-trip CER with Griffin-Lim on the synthesizer's mel instead of the WaveNet. */
+  synthesisMcdGriffinLim: number | null;
+  roundTripCerGriffinLim: number | null;
   /** Seconds of reference and of synthesized audio. */
   referenceSeconds: number;
   synthesizedSeconds: number;
@@ -106,6 +114,9 @@ export interface VoiceSentenceResult {
   synthesizerMelMcd: number | null;
   transcript: string | null;
   referenceTranscript: string | null;
+  /** Griffin-Lim on the synthesizer's mel: its MCD against the reference and its transcript. */
+  synthesisMcdGriffinLim: number | null;
+  transcriptGriffinLim: string | null;
   png?: string;
 }
 
@@ -214,6 +225,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
     throw new BabelfishError('MODEL_INVALID', 'the vocoder and the synthesizer disagree on the mel bins or the sample rate');
   }
   const features: FeatureConfig = vocoderFeatureConfig(vocoder.config);
+  const glFeatures: FeatureConfig = synthesizerFeatureConfig(synthesizer.config);
   const sr = features.sampleRate;
   const mel = (x: Float32Array): MelSpectrogram => logMelSpectrogram(x, features);
   const pngDir = options.outDir ? path.join(options.outDir, 'png') : null;
@@ -259,11 +271,15 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
     const plans = synthesizer.plan(item.text, item.lang);
     const spoken = normalizeTranscript(plans.map((p) => p.sentence).join(' '));
     const synMel = await synthesizer.synthesize(item.text, { lang: item.lang, voice });
+    const gl = synMel.frames > 0 ? melToAudio(synMel, glFeatures) : new Float32Array(0);
     let syn: Float32Array = new Float32Array(0);
-    if (synMel.frames > 0) syn = options.griffinLim ? melToAudio(synMel, features) : await vocode(synMel);
+    if (synMel.frames > 0) syn = options.griffinLim ? gl : await vocode(synMel);
     const synAudioMel = mel(syn);
+    const glMel = options.griffinLim ? synAudioMel : mel(gl);
     // (c) round trip
     const transcript = syn.length ? await transcribe(syn, item.lang) : encoder ? '' : null;
+    // (e) the same through Griffin-Lim (already done when it is the synthesis)
+    const transcriptGriffinLim = options.griffinLim ? transcript : gl.length ? await transcribe(gl, item.lang) : encoder ? '' : null;
     const referenceTranscript = await transcribe(ref, item.lang);
     const r: VoiceSentenceResult = {
       id: item.id,
@@ -276,6 +292,8 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
       synthesizerMelMcd: boundedMcd(refMel, synMel),
       transcript,
       referenceTranscript,
+      synthesisMcdGriffinLim: boundedMcd(refMel, glMel),
+      transcriptGriffinLim,
     };
     // (d) pictures
     const done = pngCount.get(item.lang) ?? 0;
@@ -314,6 +332,8 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
       synthesizerMelMcd: mean(rs.map((r) => r.synthesizerMelMcd)),
       roundTripCer: cerOf((r) => r.transcript),
       referenceCer: cerOf((r) => r.referenceTranscript),
+      synthesisMcdGriffinLim: mean(rs.map((r) => r.synthesisMcdGriffinLim)),
+      roundTripCerGriffinLim: cerOf((r) => r.transcriptGriffinLim),
       referenceSeconds: secs.ref,
       synthesizedSeconds: secs.syn,
     };
@@ -330,13 +350,13 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
 }
 
 export function formatVoiceReport(r: VoiceEvalReport): string {
-  const db = (v: number | null) => (v === null ? '-' : v.toFixed(2)).padStart(10);
-  const pct = (v: number | null) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`).padStart(10);
-  const lines = ['lang  sents  resyn-MCD  synth-MCD    mel-MCD  trip-CER   ref-CER'];
+  const db = (v: number | null, w = 10) => (v === null ? '-' : v.toFixed(2)).padStart(w);
+  const pct = (v: number | null, w = 10) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`).padStart(w);
+  const lines = ['lang  sents  resyn-MCD  synth-MCD    mel-MCD  trip-CER   ref-CER  GL-MCD   GL-CER'];
   for (const f of [...r.perLanguage, r.overall]) {
-    lines.push(`${f.lang.padEnd(4)} ${String(f.sentences).padStart(6)} ${db(f.resynthesisMcd)} ${db(f.synthesisMcd)} ${db(f.synthesizerMelMcd)}${pct(f.roundTripCer)}${pct(f.referenceCer)}`);
+    lines.push(`${f.lang.padEnd(4)} ${String(f.sentences).padStart(6)} ${db(f.resynthesisMcd)} ${db(f.synthesisMcd)} ${db(f.synthesizerMelMcd)}${pct(f.roundTripCer)}${pct(f.referenceCer)}${db(f.synthesisMcdGriffinLim, 8)}${pct(f.roundTripCerGriffinLim, 9)}`);
   }
-  lines.push(`MCD in dB (c1..c24, DTW); synthesis through ${r.settings.synthesis}, voice ${r.settings.voice}; vocoder real-time factor ${r.vocoderRtf.toFixed(3)}`);
+  lines.push(`MCD in dB (c1..c24, DTW); synthesis through ${r.settings.synthesis}, voice ${r.settings.voice}; GL = Griffin-Lim on the synthesizer's mel; vocoder real-time factor ${r.vocoderRtf.toFixed(3)}`);
   return lines.join('\n');
 }
 
