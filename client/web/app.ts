@@ -4,6 +4,7 @@
  */
 import { encodeWav, floatToPcm16, pcm16ToFloat } from './dsp.ts';
 import { PlaybackQueue } from './playback-queue.ts';
+import { concatFloat32 as concat } from '../../src/audio/concat.ts';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 const ui = {
@@ -116,16 +117,6 @@ function addActions(v: UtteranceView): void {
   link.textContent = 'Download WAV';
   actions.append(replay, link);
   v.li.append(actions);
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 let currentUtterance = -1;

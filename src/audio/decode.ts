@@ -14,6 +14,7 @@ import { BabelfishError } from '../errors.ts';
 import { resample, checkSampleRate } from './resample.ts';
 import { readWav } from './wav.ts';
 import type { AudioData } from './types.ts';
+import { concatFloat32 as concat } from './concat.ts';
 
 export const FFMPEG_PATH: string = ffmpegInstaller.path;
 
@@ -82,18 +83,6 @@ function runFfmpeg(source: string | Readable, inputOptions: string[], outputOpts
   });
   cmd.pipe(sink, { end: true });
   return { cmd, done: exited.then(() => flushed) };
-}
-
-function concat(parts: Float32Array[]): Float32Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Float32Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
 }
 
 async function checkFile(path: string): Promise<number> {

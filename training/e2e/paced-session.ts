@@ -12,7 +12,9 @@
  * vocoder block, as the user hears it.
  */
 import { FairScheduler } from '../../src/pipeline/scheduler.ts';
-import { DEFAULT_SESSION_OPTIONS, PIPELINE_SAMPLE_RATE, TranslationSession, type PipelineEvent, type StageTimings } from '../../src/pipeline/session.ts';
+import { UtteranceCollector, joinSpeech } from '../../src/pipeline/utterance-collector.ts';
+import { concatFloat32 } from '../../src/audio/concat.ts';
+import { DEFAULT_SESSION_OPTIONS, PIPELINE_SAMPLE_RATE, TranslationSession, type StageTimings } from '../../src/pipeline/session.ts';
 import type { PipelineStages, SpeechRecognizerStage } from '../../src/pipeline/stages.ts';
 
 /** A scheduler that knows how many jobs are queued or running, so a caller can wait for quiet. */
@@ -72,16 +74,6 @@ export interface PacedRunOptions {
   gapSeconds?: number;
 }
 
-function concat(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 export async function translatePaced(stages: PipelineStages, samples: Float32Array, options: PacedRunOptions): Promise<PacedRunResult> {
   const sr = PIPELINE_SAMPLE_RATE;
   const scheduler = new CountingScheduler(1);
@@ -104,36 +96,7 @@ export async function translatePaced(stages: PipelineStages, samples: Float32Arr
     },
   };
 
-  type Collecting = Omit<PacedUtterance, 'audio' | 'latency'> & { parts: Float32Array[]; firstAudioWall?: number };
-  const byIndex = new Map<number, Collecting>();
-  const errors: { code: string; message: string }[] = [];
-  const get = (i: number) => {
-    let u = byIndex.get(i);
-    if (!u) byIndex.set(i, (u = { transcript: '', lang: options.from, start: 0, end: 0, translation: '', parts: [] }));
-    return u;
-  };
-  const onEvent = (e: PipelineEvent) => {
-    switch (e.type) {
-      case 'transcript':
-        Object.assign(get(e.utterance), { transcript: e.text, lang: e.lang, start: e.start, end: e.end });
-        break;
-      case 'translation':
-        get(e.utterance).translation = e.text;
-        break;
-      case 'audio': {
-        const u = get(e.utterance);
-        u.firstAudioWall ??= performance.now();
-        u.parts.push(e.samples);
-        break;
-      }
-      case 'audio-end':
-        get(e.utterance).timings = e.timings;
-        break;
-      case 'error':
-        errors.push({ code: e.code, message: e.message });
-        break;
-    }
-  };
+  const collector = new UtteranceCollector(options.from);
   const session = new TranslationSession(
     { ...stages, recognizer },
     {
@@ -146,12 +109,12 @@ export async function translatePaced(stages: PipelineStages, samples: Float32Arr
       prerollMs: DEFAULT_SESSION_OPTIONS.prerollMs,
       scheduler,
     },
-    onEvent,
+    collector.onEvent,
   );
 
   const lead = new Float32Array(Math.round((options.leadSeconds ?? 0.3) * sr));
   const tail = new Float32Array(Math.round((options.tailSeconds ?? 1.0) * sr));
-  const stream = concat([lead, samples, tail]);
+  const stream = concatFloat32([lead, samples, tail]);
   const chunk = Math.max(1, Math.round(((options.chunkMs ?? 100) / 1000) * sr));
   // Wall-clock windows of model work and where each sits on the simulated live clock.
   const windows: { wall0: number; wall1: number; sim0: number }[] = [];
@@ -177,24 +140,20 @@ export async function translatePaced(stages: PipelineStages, samples: Float32Arr
     const w = windows.find((x) => wall >= x.wall0 && wall <= x.wall1);
     return w ? w.sim0 + (wall - w.wall0) / 1000 : null;
   };
-  const utterances: PacedUtterance[] = [...byIndex.entries()]
-    .sort(([a], [b]) => a - b)
-    .map(([, { parts, firstAudioWall, ...u }]) => {
-      const at = firstAudioWall === undefined ? null : simulated(firstAudioWall);
-      return { ...u, audio: concat(parts), latency: at === null ? null : Math.max(0, at - u.end) };
-    });
+  const utterances: PacedUtterance[] = collector.utterances().map(({ utterance: _, firstAudioAt, ...u }) => {
+    const at = firstAudioAt === undefined ? null : simulated(firstAudioAt);
+    return { ...u, latency: at === null ? null : Math.max(0, at - u.end) };
+  });
   const sampleRate = stages.vocoder.sampleRate;
-  const gap = new Float32Array(Math.round((options.gapSeconds ?? 0.3) * sampleRate));
-  const spoken = utterances.filter((u) => u.audio.length > 0).flatMap((u, i) => (i ? [gap, u.audio] : [u.audio]));
   const join = (xs: string[]) => xs.map((x) => x.trim()).filter(Boolean).join(' ');
   return {
     utterances,
     transcript: join(utterances.map((u) => u.transcript)),
     translation: join(utterances.map((u) => u.translation)),
-    audio: concat(spoken),
+    audio: joinSpeech(utterances, Math.round((options.gapSeconds ?? 0.3) * sampleRate)),
     sampleRate,
     inputSeconds: samples.length / sr,
     asrSeconds: asrMs / 1000,
-    errors,
+    errors: collector.errors,
   };
 }
