@@ -4,20 +4,11 @@
  * code as the server, fed in 100 ms chunks, so offline and live results agree.
  */
 import { FairScheduler } from './scheduler.ts';
-import { UtteranceCollector, joinSpeech } from './utterance-collector.ts';
+import { UtteranceCollector, joinSpeech, type CollectedUtterance } from './utterance-collector.ts';
 import { TranslationSession, DEFAULT_SESSION_OPTIONS, PIPELINE_SAMPLE_RATE, type StageTimings } from './session.ts';
 import type { PipelineStages } from './stages.ts';
 
-export interface UtteranceResult {
-  utterance: number;
-  transcript: string;
-  lang: string;
-  start: number;
-  end: number;
-  translation: string;
-  audio: Float32Array;
-  timings?: StageTimings;
-}
+export type UtteranceResult = Omit<CollectedUtterance, 'firstAudioAt'>;
 
 export interface TranslateAudioResult {
   utterances: UtteranceResult[];
