@@ -5,34 +5,19 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
-import { DEFAULT_TRAIN_CONFIG, batchLoss, devSubset, parseTrainArgs, runTrainSpeechEncoder, trainSpeechEncoder, type TrainConfig, type TrainData } from '../../training/speech-encoder/train.ts';
-import { assembleBatch, type Utterance } from '../../training/speech-encoder/data.ts';
+import { DEFAULT_TRAIN_CONFIG, batchLoss, devSubset, parseTrainArgs, runTrainSpeechEncoder, trainSpeechEncoder, type TrainConfig } from '../../training/speech-encoder/train.ts';
+import { assembleBatch } from '../../training/speech-encoder/data.ts';
 import { batchForStep, lengthBatches } from '../../training/common/length-batches.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { Vocab, defaultVocab } from '../../models/speech-encoder/vocab.ts';
-import { mulberry32 } from '../../src/random.ts';
+import { toyTrainData, TOY_BINS } from './toy-data.ts';
 
 beforeAll(async () => {
   await initBackend({ log: () => {} });
 });
 
-const BINS = 8;
+const BINS = TOY_BINS;
 
-function toyData(vocab = defaultVocab()): TrainData {
-  const r = mulberry32(7);
-  const pattern = new Map<string, number[]>();
-  const utt = (text: string, lang: string): Utterance => {
-    const frames: number[][] = [];
-    for (const ch of text) {
-      if (!pattern.has(ch)) pattern.set(ch, Array.from({ length: BINS }, () => 4 * r() - 2));
-      for (let i = 0; i < 8; i++) frames.push(pattern.get(ch)!.map((v) => v + 0.1 * (r() - 0.5)));
-      for (let i = 0; i < 4; i++) frames.push(new Array(BINS).fill(-3));
-    }
-    return { id: text, lang, text, labels: vocab.encode(text), frames: frames.length, features: { data: Float32Array.from(frames.flat()), frames: frames.length, bins: BINS } };
-  };
-  const train = ['abc', 'cab', 'bad', 'dab', 'cad', 'acdc'].map((t, i) => utt(t, i % 2 ? 'en' : 'fr'));
-  return { train, dev: train.slice(0, 2), vocab, bins: BINS };
-}
 
 const cfgFor = (runDir: string, over: Partial<TrainConfig> = {}): TrainConfig => ({
   ...DEFAULT_TRAIN_CONFIG,
@@ -57,7 +42,7 @@ describe('train speech-encoder --init', () => {
   it('starts from the exported model: first loss is the export\'s, config and vocabulary kept, fresh schedule', async () => {
     const root = await mkdtemp(join(tmpdir(), 'se-init-'));
     try {
-      const data = toyData();
+      const data = toyTrainData({ seed: 7, devCount: 2 });
       const first = await trainSpeechEncoder(cfgFor(join(root, 'a')), data, { log: () => {} });
       const exported = join(root, 'model');
       await first.encoder.save(exported);
@@ -94,7 +79,7 @@ describe('train speech-encoder --init', () => {
       resumed.encoder.dispose();
 
       // A corpus with another vocabulary is refused clearly.
-      const other = toyData(new Vocab([...defaultVocab().symbols, 'ø']));
+      const other = toyTrainData({ seed: 7, devCount: 2, vocab: new Vocab([...defaultVocab().symbols, 'ø']) });
       await expect(trainSpeechEncoder(cfgFor(join(root, 'c')), other, { init: exported, log: () => {} })).rejects.toMatchObject({
         code: 'BAD_ARGUMENT',
         message: expect.stringMatching(/vocabulary.*only the corpus has "ø"/),

@@ -4,37 +4,18 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
-import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig, type TrainData } from '../../training/speech-encoder/train.ts';
+import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig } from '../../training/speech-encoder/train.ts';
 import { learningRateAt } from '../../training/common/adam.ts';
-import { decodeNpy, encodeNpy, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
-import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
+import { decodeNpy, encodeNpy, specAugment } from '../../training/speech-encoder/data.ts';
 import { mulberry32 } from '../../src/random.ts';
+import { toyTrainData, TOY_BINS } from './toy-data.ts';
 
 beforeAll(async () => {
   await initBackend({ log: () => {} });
 });
 
-const BINS = 8;
+const BINS = TOY_BINS;
 
-/** A toy "language": each letter is a fixed 8-bin pattern held for 8 frames, with 4 quiet frames between letters. */
-function toyData(): TrainData {
-  const vocab = defaultVocab();
-  const r = mulberry32(99);
-  const pattern = new Map<string, number[]>();
-  const texts = ['abc', 'cab', 'bad', 'dab', 'cad', 'acdc'];
-  const utt = (text: string, lang: string): Utterance => {
-    const frames: number[][] = [];
-    for (const ch of text) {
-      if (!pattern.has(ch)) pattern.set(ch, Array.from({ length: BINS }, () => 4 * r() - 2));
-      for (let i = 0; i < 8; i++) frames.push(pattern.get(ch)!.map((v) => v + 0.1 * (r() - 0.5)));
-      for (let i = 0; i < 4; i++) frames.push(new Array(BINS).fill(-3));
-    }
-    const data = Float32Array.from(frames.flat());
-    return { id: text, lang, text, labels: vocab.encode(text), frames: frames.length, features: { data, frames: frames.length, bins: BINS } };
-  };
-  const train = texts.map((t, i) => utt(t, i % 2 ? 'en' : 'fr'));
-  return { train, dev: train.slice(0, 3), vocab, bins: BINS };
-}
 
 function tinyConfig(runDir: string, over: Partial<TrainConfig> = {}): TrainConfig {
   return {
@@ -95,7 +76,7 @@ describe('training helpers', () => {
 
 describe('trainSpeechEncoder', () => {
   it('resumes after a kill at the same step, bit-identical to an uninterrupted run, with checkpoints intact', async () => {
-    const data = toyData();
+    const data = toyTrainData({ seed: 99, devCount: 3 });
     const straightDir = await mkdtemp(join(tmpdir(), 'se-train-'));
     const straight = await trainSpeechEncoder(tinyConfig(straightDir), data, { log: quiet });
     expect(straight.step).toBe(6);
@@ -130,7 +111,7 @@ describe('trainSpeechEncoder', () => {
   });
 
   it('learns a trivially learnable toy task (loss falls, dev CER drops)', async () => {
-    const data = toyData();
+    const data = toyTrainData({ seed: 99, devCount: 3 });
     const dir = await mkdtemp(join(tmpdir(), 'se-train-'));
     const numTensors = tf.memory().numTensors;
     const r = await trainSpeechEncoder(

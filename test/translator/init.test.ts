@@ -5,22 +5,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainTranslator, runTrainTranslator, BatchSampler, directionsOf, TRAIN_USAGE, type TrainOptions } from '../../training/translator/train.ts';
 import { toyCorpus } from '../../training/translator/toy-corpus.ts';
+import { toyTrainOptions } from './toy-options.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { batchLoss, type Weights } from '../../models/translator/network.ts';
 
 const quiet = () => {};
-const base = (dir: string): Partial<TrainOptions> => ({
-  size: 'tiny',
-  tokenizer: 'word',
-  runDir: join(dir, 'run'),
-  out: join(dir, 'model'),
-  batch: 32,
-  lr: 1e-2,
-  warmup: 10,
-  logEvery: 10,
-  checkpointEvery: 1000,
-  evalEvery: 0,
-});
+const base = (dir: string) => toyTrainOptions(dir, { warmup: 10, checkpointEvery: 1000, evalEvery: 0 });
 
 describe('train translator --init', () => {
   it('starts from the export: first loss is the export\'s, config and vocabulary kept; --resume wins; bad folders are refused', async () => {

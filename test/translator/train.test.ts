@@ -4,22 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainTranslator, learningRate, BatchSampler, directionsOf, type TrainOptions } from '../../training/translator/train.ts';
 import { toyCorpus } from '../../training/translator/toy-corpus.ts';
+import { toyTrainOptions } from './toy-options.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { WordTokenizer } from '../../models/translator/tokenizer.ts';
 
 const quiet = () => {};
-const base = (dir: string): Partial<TrainOptions> => ({
-  size: 'tiny',
-  tokenizer: 'word',
-  runDir: join(dir, 'run'),
-  out: join(dir, 'model'),
-  batch: 32,
-  lr: 1e-2,
-  warmup: 20,
-  logEvery: 10,
-  checkpointEvery: 10,
-  devSentences: 30,
-});
+const base = (dir: string) => toyTrainOptions(dir, { warmup: 20, checkpointEvery: 10, devSentences: 30 });
 
 describe('trainTranslator on a toy corpus', () => {
   it('loss falls and translations go from wrong to right; the export loads', async () => {

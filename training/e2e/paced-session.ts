@@ -12,9 +12,9 @@
  * vocoder block, as the user hears it.
  */
 import { FairScheduler } from '../../src/pipeline/scheduler.ts';
-import { UtteranceCollector, joinSpeech } from '../../src/pipeline/utterance-collector.ts';
+import { UtteranceCollector, joinSpeech, type CollectedUtterance } from '../../src/pipeline/utterance-collector.ts';
 import { concatFloat32 } from '../../src/audio/concat.ts';
-import { DEFAULT_SESSION_OPTIONS, PIPELINE_SAMPLE_RATE, TranslationSession, type StageTimings } from '../../src/pipeline/session.ts';
+import { DEFAULT_SESSION_OPTIONS, PIPELINE_SAMPLE_RATE, TranslationSession } from '../../src/pipeline/session.ts';
 import type { PipelineStages, SpeechRecognizerStage } from '../../src/pipeline/stages.ts';
 
 /** A scheduler that knows how many jobs are queued or running, so a caller can wait for quiet. */
@@ -34,18 +34,11 @@ class CountingScheduler extends FairScheduler {
   }
 }
 
-export interface PacedUtterance {
-  transcript: string;
-  lang: string;
-  /** Seconds into the fed stream (which starts with `leadSeconds` of silence). */
-  start: number;
-  end: number;
-  translation: string;
-  audio: Float32Array;
-  timings?: StageTimings;
+/** Times (`start`, `end`) are seconds into the fed stream, which starts with `leadSeconds` of silence. */
+export type PacedUtterance = Omit<CollectedUtterance, 'utterance' | 'firstAudioAt'> & {
   /** Seconds from the end of speech to the first translated audio, on the simulated live clock. */
   latency: number | null;
-}
+};
 
 export interface PacedRunResult {
   utterances: PacedUtterance[];
