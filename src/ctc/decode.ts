@@ -29,6 +29,8 @@ export interface BeamSearchOptions {
   /** Log-probability bonus for appending `next` to `prefix` (e.g. a character n-gram). */
   lm?: (prefix: readonly number[], next: number) => number;
   lmWeight?: number;
+  /** Log-probability bonus for ending the text after `prefix` (an LM's end of sentence), added once at the end. */
+  lmEnd?: (prefix: readonly number[]) => number;
   /** Classes whose log-probability at a frame is below the frame's best minus this are skipped. */
   pruneLogProb?: number;
 }
@@ -104,7 +106,8 @@ export function prefixBeamSearch(rows: readonly LogProbRow[], options: BeamSearc
     const kept = [...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, beamWidth);
     beams = new Map(kept);
   }
+  const lmEnd = options.lmEnd;
   return [...beams.values()]
-    .map((b) => ({ labels: b.labels, logProb: total(b) }))
+    .map((b) => ({ labels: b.labels, logProb: total(b) + (lmEnd ? lmWeight * lmEnd(b.labels) : 0) }))
     .sort((a, b) => b.logProb - a.logProb);
 }

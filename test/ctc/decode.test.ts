@@ -83,6 +83,23 @@ describe('prefixBeamSearch', () => {
     expect(prefixBeamSearch(rows, { beamWidth: 4, lm, lmWeight: 1 })[0].labels).toEqual([2]);
   });
 
+  it('adds the end-of-text score once, to the final ranking', () => {
+    // "1" is acoustically a little likelier than "1 2", but the end score says texts end after 2
+    const rows = [
+      [Math.log(0.05), Math.log(0.9), Math.log(0.05)],
+      [Math.log(0.52), Math.log(0.0), Math.log(0.48)].map((v) => Math.max(v, -50)),
+    ];
+    const plain = prefixBeamSearch(rows, { beamWidth: 4 });
+    expect(plain[0].labels).toEqual([1]);
+    const lmEnd = (prefix: readonly number[]) => (prefix[prefix.length - 1] === 2 ? 0 : Math.log(0.5));
+    const biased = prefixBeamSearch(rows, { beamWidth: 4, lmEnd, lmWeight: 1 });
+    expect(biased[0].labels).toEqual([1, 2]);
+    // the scores are the plain ones plus the end term, nothing else
+    const score = (hs: { labels: number[]; logProb: number }[], key: string) => hs.find((h) => h.labels.join() === key)!.logProb;
+    expect(score(biased, '1')).toBeCloseTo(score(plain, '1') + Math.log(0.5), 12);
+    expect(score(biased, '1,2')).toBeCloseTo(score(plain, '1,2'), 12);
+  });
+
   it('returns the empty hypothesis for no frames', () => {
     expect(prefixBeamSearch([], {})[0]).toEqual({ labels: [], logProb: 0 });
   });
