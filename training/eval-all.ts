@@ -178,7 +178,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
             return n < o.asrLimit;
           });
           log(`[eval all] speech encoder: ${rows.length} utterances (${[...perLang.keys()].join(', ')})`);
-          return await evaluateSpeechEncoder(encoder, rows, front, { beamWidth: 1 });
+          return await evaluateSpeechEncoder(encoder, rows, front, {});
         } finally {
           encoder.dispose();
         }
@@ -202,7 +202,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
       report.endToEnd = await timed('end to end', async () => {
         const models = await loadModels(dirs);
         try {
-          const stages = stagesFromModels(models, { beam: o.beam, asrBeam: 1, vocoder });
+          const stages = stagesFromModels(models, { beam: o.beam, vocoder });
           const items = await collect(readManifest(manifest).items());
           const { report: e, pngs } = await evaluateEndToEnd(models, stages, { textDir: o.textDir, items, perDirection: o.limit, beam: o.beam, voice: o.voice, vocoder, directions: o.directions, log });
           for (const p of pngs) await savePng(p.name, p.data, p.caption);

@@ -15,10 +15,16 @@ import { forward, initialWeights, weightShapes, type Weights } from './network.t
 import type { FeatureSource, LogMelFrames } from './features.ts';
 import { StreamingRecognizer } from './streaming.ts';
 import { logMelFeatureSource } from './log-mel-source.ts';
+import { SpeechLanguageModels } from './language-model.ts';
 
 export interface TranscribeOptions {
-  /** Prefix beam width; 1 means greedy. */
+  /**
+   * Prefix beam width; 1 means greedy. Default: the language model's beam width when the
+   * model has language models (and `useLm` is not false), else 1.
+   */
   beamWidth?: number;
+  /** Fuse the language's character LM into the beam search when the model has one (default true). */
+  useLm?: boolean;
   /** Known language (skips detection); must be one of the model's languages when given. */
   lang?: string;
 }
@@ -45,6 +51,8 @@ export class SpeechEncoder {
   /** Trainable variables, by weight name. */
   readonly weights: Record<string, tf.Variable>;
   features: FeatureSource | null;
+  /** Character LMs for beam search, per language (from `<dir>/lm/`), or null. */
+  languageModels: SpeechLanguageModels | null = null;
 
   constructor(config: SpeechEncoderConfig, vocab: Vocab, weights: Record<string, tf.Variable>, features: FeatureSource | null = null) {
     if (config.vocabSize !== vocab.size) {
@@ -95,10 +103,28 @@ export class SpeechEncoder {
     return { rows, langProbs };
   }
 
-  /** Decodes per-frame log-probabilities to text. */
-  decodeRows(rows: readonly Float32Array[], beamWidth = 1): string {
-    const ids = beamWidth <= 1 ? greedyDecode(rows, 0) : prefixBeamSearch(rows, { beamWidth, blank: 0, pruneLogProb: 12 })[0].labels;
-    return this.vocab.decode(ids);
+  /** The beam width `options` asks for, the language models' default when it does not say. */
+  beamWidthFor(options: TranscribeOptions): number {
+    if (options.beamWidth !== undefined) return options.beamWidth;
+    return this.languageModels && options.useLm !== false ? this.languageModels.fusion.beamWidth : 1;
+  }
+
+  /** Attaches character LMs (null detaches); their vocabulary must be this model's. */
+  setLanguageModels(lms: SpeechLanguageModels | null): void {
+    for (const [lang, lm] of Object.entries(lms?.models ?? {})) {
+      if (lm.vocabSize !== this.vocab.size) throw new BabelfishError('MODEL_INVALID', `the ${lang} language model has ${lm.vocabSize} symbols, the speech encoder ${this.vocab.size}`);
+    }
+    this.languageModels = lms;
+  }
+
+  /**
+   * Decodes per-frame log-probabilities to text: greedy for beam width 1, else prefix beam
+   * search, fused with `lang`'s character LM when there is one and `useLm` is not false.
+   */
+  decodeRows(rows: readonly Float32Array[], beamWidth = 1, lang?: string, useLm = true): string {
+    if (beamWidth <= 1) return this.vocab.decode(greedyDecode(rows, 0));
+    const fusion = useLm ? this.languageModels?.beamOptions(lang) : undefined;
+    return this.vocab.decode(prefixBeamSearch(rows, { beamWidth, blank: 0, pruneLogProb: 12, ...fusion })[0].labels);
   }
 
   /** Turns language-head probabilities (or a given language) into the transcript's language fields. */
@@ -121,7 +147,9 @@ export class SpeechEncoder {
     this.checkLanguage(options.lang);
     const { rows, langProbs } = this.logProbs(feats);
     const given = options.lang === 'auto' ? undefined : options.lang;
-    return { text: this.decodeRows(rows, options.beamWidth), ...this.resolveLanguage(langProbs, given), frames: rows.length, frameSeconds: this.frameSeconds };
+    const language = this.resolveLanguage(langProbs, given);
+    const text = this.decodeRows(rows, this.beamWidthFor(options), language.lang, options.useLm !== false);
+    return { text, ...language, frames: rows.length, frameSeconds: this.frameSeconds };
   }
 
   /** 16 kHz mono samples to text. */
@@ -141,7 +169,11 @@ export class SpeechEncoder {
 
   async save(dir: string): Promise<void> {
     const { data, specs } = await encodeWeights(weightShapes(this.config), this.weights);
-    await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 1, companions: (d) => this.vocab.save(join(d, 'vocab.json')) });
+    const companions = async (d: string) => {
+      await this.vocab.save(join(d, 'vocab.json'));
+      if (this.languageModels) await this.languageModels.save(d);
+    };
+    await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 1, companions });
   }
 
   static build(overrides: Partial<SpeechEncoderConfig> = {}, vocab: Vocab = defaultVocab(), features: FeatureSource | null = null): SpeechEncoder {
@@ -154,7 +186,9 @@ export class SpeechEncoder {
     const folder = await readModelFolder<SpeechEncoderConfig>(dir, MODEL_FORMAT, 'speech encoder');
     const vocab = await Vocab.load(join(dir, 'vocab.json'));
     const config = speechEncoderConfig(folder.config);
-    return new SpeechEncoder(config, vocab, loadVariables(folder, weightShapes(config), uniqueName), features);
+    const encoder = new SpeechEncoder(config, vocab, loadVariables(folder, weightShapes(config), uniqueName), features);
+    encoder.setLanguageModels(await SpeechLanguageModels.load(dir));
+    return encoder;
   }
 
   dispose(): void {

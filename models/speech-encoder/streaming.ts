@@ -93,8 +93,6 @@ export class StreamingRecognizer {
   }
 
   finishSync(): StreamingResult {
-    const beam = this.options.beamWidth ?? 1;
-    const text = beam > 1 ? this.encoder.decodeRows(this.logProbRows, beam) : this.partial();
     let langProbs: Float32Array | null = null;
     if (this.langSum && this.logProbRows.length) {
       const sum = this.langSum;
@@ -104,9 +102,13 @@ export class StreamingRecognizer {
       p.dispose();
     }
     const given = this.options.lang && this.options.lang !== 'auto' ? this.options.lang : undefined;
+    // the language first: the beam search uses that language's LM
+    const language = this.encoder.resolveLanguage(langProbs, given);
+    const beam = this.encoder.beamWidthFor(this.options);
+    const text = beam > 1 ? this.encoder.decodeRows(this.logProbRows, beam, language.lang, this.options.useLm !== false) : this.partial();
     this.dispose();
     this.finished = true;
-    return { text, ...this.encoder.resolveLanguage(langProbs, given), frames: this.logProbRows.length };
+    return { text, ...language, frames: this.logProbRows.length };
   }
 
   /** Frees the carried tensors (finish does it too). */

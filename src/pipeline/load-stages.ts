@@ -39,8 +39,11 @@ export function defaultModelDirs(root = modelsDir): ModelDirs {
 export interface StageOptions {
   /** Translator beam width (1 = greedy, fastest). */
   beam: number;
-  /** CTC prefix beam width for the final transcript (partials are always greedy). */
-  asrBeam: number;
+  /**
+   * CTC prefix beam width for the final transcript (partials are always greedy); undefined:
+   * the speech encoder's own default (its LM beam when it ships character LMs, else greedy).
+   */
+  asrBeam?: number;
   /**
    * What turns the synthesizer's mel into audio: the WaveNet, or Griffin-Lim phase
    * reconstruction (no model; robotic but intelligible, for when the WaveNet is
@@ -65,7 +68,7 @@ export function vocoderKind(value: string | undefined): VocoderKind | undefined 
  * the same mel is robotic but intelligible (round-trip CER in models/vocoder/README.md).
  * Switch back when a WaveNet beats it on round-trip CER.
  */
-export const DEFAULT_STAGE_OPTIONS: StageOptions = { beam: 4, asrBeam: 1, vocoder: 'griffin-lim' };
+export const DEFAULT_STAGE_OPTIONS: StageOptions = { beam: 4, asrBeam: undefined, vocoder: 'griffin-lim' };
 
 export interface LoadedModels {
   speechEncoder: SpeechEncoder;

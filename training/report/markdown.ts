@@ -97,9 +97,9 @@ export function renderReport(r: EvalAllReport): string {
     const s = r.speechEncoder;
     p(
       '## Speech encoder',
-      'Corpus-level CER and WER on the test voices (never heard in training), references normalised as the training targets; greedy CTC decoding. Rows whose text has digits are left out.',
+      'Corpus-level CER and WER on the test voices (never heard in training), references normalised as the training targets. Rows whose text has digits are left out.',
       table(['language', 'utterances', 'CER', 'WER', 'language id'], [...s.perLanguage, s.overall].map((x) => [x.lang, x.utterances, pct(x.cer), pct(x.wer), pct(x.langAccuracy)])),
-      `Real-time factor (whole utterances, one thread): ${num(s.rtf, 4)}.`,
+      `Decoding: ${s.decoding ?? 'greedy'}. Real-time factor (whole utterances, one thread): ${num(s.rtf, 4)}.`,
     );
   }
 

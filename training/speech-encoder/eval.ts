@@ -14,7 +14,7 @@ import { readManifest, type ManifestRow } from './data.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
 import type { AudioFrontEnd } from './train.ts';
 
-export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--limit n] [--json]
+export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--json]
 
 Transcribes every row of the manifest and prints CER and WER per language
 (corpus-level: total edits / total reference length, references normalised as
@@ -23,7 +23,9 @@ training targets; rows whose text has digits are skipped).
   --model     model folder (default models/speech-encoder/default)
   --corpus    corpus folder; the manifest is <corpus>/manifest.test.jsonl (default data/corpus/speech/default)
   --manifest  a manifest JSONL file (overrides --corpus)
-  --beam      prefix beam width (default 1 = greedy)
+  --beam      prefix beam width (default: the model's LM beam, 8, when its folder has
+              lm/; else 1 = greedy)
+  --no-lm     decode without the character LMs
   --limit     only the first n rows
   --latency   also stream each utterance in 100 ms chunks and measure, against the
               corpus's word timings, how long after a word ends it appears in full in
@@ -54,6 +56,8 @@ export interface EvalReport {
   overall: LanguageScore;
   /** Seconds of compute per second of audio. */
   rtf: number;
+  /** How the text was decoded: "greedy", "beam 8" or "beam 8 + LM". */
+  decoding: string;
   latency?: LatencyReport;
 }
 
@@ -96,7 +100,7 @@ export async function evaluateSpeechEncoder(
   encoder: SpeechEncoder,
   rows: ManifestRow[],
   front: AudioFrontEnd,
-  options: { beamWidth?: number; latency?: boolean; onUtterance?: (row: ManifestRow, hyp: string, ref: string) => void } = {},
+  options: { beamWidth?: number; useLm?: boolean; latency?: boolean; onUtterance?: (row: ManifestRow, hyp: string, ref: string) => void } = {},
 ): Promise<EvalReport> {
   const tallies = new Map<string, Tally>();
   const latencies: number[] = [];
@@ -109,7 +113,7 @@ export async function evaluateSpeechEncoder(
     if (!ref) continue;
     const samples = await front.loadAudio(row.audio);
     const t0 = performance.now();
-    const r = await encoder.transcribe(samples, { beamWidth: options.beamWidth });
+    const r = await encoder.transcribe(samples, { beamWidth: options.beamWidth, useLm: options.useLm });
     computeMs += performance.now() - t0;
     audioSec += samples.length / front.features.sampleRate;
     options.onUtterance?.(row, r.text, ref);
@@ -144,7 +148,9 @@ export async function evaluateSpeechEncoder(
     (a, t) => ({ chars: a.chars + t.chars, charEdits: a.charEdits + t.charEdits, words: a.words + t.words, wordEdits: a.wordEdits + t.wordEdits, n: a.n + t.n, langRight: a.langRight + t.langRight }),
     { chars: 0, charEdits: 0, words: 0, wordEdits: 0, n: 0, langRight: 0 },
   );
-  const report: EvalReport = { perLanguage, overall: score('all', sum), rtf: audioSec ? computeMs / 1000 / audioSec : 0 };
+  const beam = encoder.beamWidthFor(options);
+  const decoding = beam <= 1 ? 'greedy' : `beam ${beam}${options.useLm !== false && encoder.languageModels ? ' + LM' : ''}`;
+  const report: EvalReport = { perLanguage, overall: score('all', sum), rtf: audioSec ? computeMs / 1000 / audioSec : 0, decoding };
   if (options.latency) {
     const sorted = [...latencies].sort((a, b) => a - b);
     report.latency = {
@@ -164,7 +170,7 @@ export function formatReport(r: EvalReport): string {
   for (const s of [...r.perLanguage, r.overall]) {
     lines.push(`${s.lang.padEnd(4)} ${String(s.utterances).padStart(5)}  ${pct(s.cer)}  ${pct(s.wer)}   ${pct(s.langAccuracy)}`);
   }
-  lines.push(`real-time factor ${r.rtf.toFixed(3)}`);
+  lines.push(`decoding ${r.decoding}, real-time factor ${r.rtf.toFixed(3)}`);
   if (r.latency) {
     const l = r.latency;
     lines.push(`word latency (end of word -> shown in partial, 100 ms chunks): median ${l.median.toFixed(2)} s, p90 ${l.p90.toFixed(2)} s over ${l.words} words of ${l.utterances} utterances`);
@@ -182,14 +188,15 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
     limit: { type: 'string' },
     json: { type: 'boolean' },
     latency: { type: 'boolean' },
+    'no-lm': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(EVAL_USAGE + '\n');
     return 0;
   }
-  const beam = Number(values.beam ?? 1);
+  const beam = values.beam === undefined ? undefined : Number(values.beam);
   const limit = Number(values.limit ?? 0);
-  if (!Number.isInteger(beam) || beam < 1) throw new BabelfishError('BAD_ARGUMENT', '--beam needs a positive integer');
+  if (beam !== undefined && (!Number.isInteger(beam) || beam < 1)) throw new BabelfishError('BAD_ARGUMENT', '--beam needs a positive integer');
   if (!Number.isInteger(limit) || limit < 0) throw new BabelfishError('BAD_ARGUMENT', '--limit needs a non-negative integer');
   await initBackend();
   const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd();
@@ -197,7 +204,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   const manifest = values.manifest ?? join(values.corpus ?? join(projectRoot, 'data/corpus/speech/default'), 'manifest.test.jsonl');
   let rows = await readManifest(manifest);
   if (limit) rows = rows.slice(0, limit);
-  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, latency: values.latency === true });
+  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, useLm: values['no-lm'] !== true, latency: values.latency === true });
   encoder.dispose();
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatReport(report)) + '\n');
   return 0;

@@ -33,12 +33,12 @@ export interface FileTranscript {
 export async function transcribeFile(
   encoder: SpeechEncoder,
   file: string,
-  options: { lang?: string; beamWidth?: number; chunkSeconds?: number } = {},
+  options: { lang?: string; beamWidth?: number; useLm?: boolean; chunkSeconds?: number } = {},
 ): Promise<FileTranscript> {
   const t0 = performance.now();
   const audio = await loadAudio(file, encoder.sampleRate);
   const t1 = performance.now();
-  const recogniser = encoder.stream({ lang: options.lang, beamWidth: options.beamWidth });
+  const recogniser = encoder.stream({ lang: options.lang, beamWidth: options.beamWidth, useLm: options.useLm });
   const features = encoder.requireFeatures().stream();
   const chunk = Math.max(1, Math.round((options.chunkSeconds ?? DEFAULT_CHUNK_SECONDS) * audio.sampleRate));
   let featureMs = 0;
@@ -96,7 +96,9 @@ Prints the transcript of each file (any format ffmpeg decodes; resampled to
 16 kHz mono). With several files each line is "<file><TAB><text>".
   --lang XX          the spoken language (en, es, fr, de) or auto (default: detected by
                      the model's language head)
-  --beam N           CTC prefix beam width (default 1: greedy)
+  --beam N           CTC prefix beam width (default: 8 with the model's character LMs
+                     when its folder has lm/, else 1 = greedy)
+  --no-lm            decode without the character LMs
   --list FILE        also transcribe the files listed in FILE, one path a line
                      (relative to the current folder; # starts a comment)
   --json             one JSON object per file and line: text, lang, langProbs, duration (s),
@@ -109,14 +111,15 @@ error code and the others still run; the exit code is then 1.`,
   async run(argv) {
     const { values, positionals } = parseCommandArgs(argv, {
       lang: { type: 'string' },
-      beam: { type: 'string', default: '1' },
+      beam: { type: 'string' },
+      'no-lm': { type: 'boolean', default: false },
       list: { type: 'string' },
       json: { type: 'boolean', default: false },
       model: { type: 'string' },
       'chunk-seconds': { type: 'string', default: String(DEFAULT_CHUNK_SECONDS) },
     });
-    const beam = Number(values.beam);
-    if (!Number.isInteger(beam) || beam < 1 || beam > 64) throw new BabelfishError('BAD_ARGUMENT', '--beam must be an integer from 1 to 64');
+    const beam = values.beam === undefined ? undefined : Number(values.beam);
+    if (beam !== undefined && (!Number.isInteger(beam) || beam < 1 || beam > 64)) throw new BabelfishError('BAD_ARGUMENT', '--beam must be an integer from 1 to 64');
     const chunkSeconds = Number(values['chunk-seconds']);
     if (!(chunkSeconds >= 0.1 && chunkSeconds <= 600)) throw new BabelfishError('BAD_ARGUMENT', '--chunk-seconds must be within 0.1..600');
     const files = [...positionals, ...(values.list ? await readFileList(values.list) : [])];
@@ -132,7 +135,7 @@ error code and the others still run; the exit code is then 1.`,
       for (const file of files) {
         let r: FileTranscript;
         try {
-          r = await transcribeFile(encoder, file, { lang: values.lang, beamWidth: beam, chunkSeconds });
+          r = await transcribeFile(encoder, file, { lang: values.lang, beamWidth: beam, useLm: !values['no-lm'], chunkSeconds });
         } catch (e) {
           if (!isBabelfishError(e) || files.length === 1) throw e;
           failures++;

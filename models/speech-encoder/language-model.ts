@@ -1,0 +1,108 @@
+/**
+ * The speech encoder's optional language models: one character n-gram per language over the
+ * encoder's own vocabulary, and the weights that mix them into the CTC prefix beam search
+ * (shallow fusion):
+ *
+ *   score(text) = log P_ctc(text | audio) + weight * log P_lm(text </s>) + bonus * |text|
+ *
+ * The per-character bonus offsets the LM's preference for short texts. weight and bonus are
+ * chosen on the dev voices by `babelfish train speech-lm`, never on the test voices.
+ *
+ * Saved as `<model>/lm/config.json` plus `<model>/lm/<lang>.json`; a model folder without
+ * `lm/` decodes without a language model.
+ */
+import { mkdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { BabelfishError } from '../../src/errors.ts';
+import { CharNgramLM, type CharNgramJson } from '../../src/text/char-ngram.ts';
+import { writeAtomic } from '../../src/write-atomic.ts';
+import type { BeamSearchOptions } from '../../src/ctc/decode.ts';
+
+export interface FusionConfig {
+  /** LM log-probability weight. */
+  weight: number;
+  /** Log-score added per emitted character. */
+  bonus: number;
+  /** Prefix beam width to use with the LM when the caller asks for the default. */
+  beamWidth: number;
+}
+
+export const DEFAULT_FUSION: FusionConfig = { weight: 0.5, bonus: 1, beamWidth: 8 };
+
+export const LM_FORMAT = 'babelfish-speech-lm/1';
+
+interface LmConfigJson {
+  format: string;
+  fusion: FusionConfig;
+  languages: string[];
+  /** How the LMs were made (order, pruning, data), for the model card. */
+  trainedOn?: Record<string, unknown>;
+}
+
+export class SpeechLanguageModels {
+  constructor(
+    readonly models: Readonly<Record<string, CharNgramLM>>,
+    readonly fusion: FusionConfig = DEFAULT_FUSION,
+    readonly trainedOn: Record<string, unknown> = {},
+  ) {}
+
+  get languages(): string[] {
+    return Object.keys(this.models);
+  }
+
+  /** A copy with other fusion weights (for tuning). */
+  withFusion(fusion: Partial<FusionConfig>): SpeechLanguageModels {
+    return new SpeechLanguageModels(this.models, { ...this.fusion, ...fusion }, this.trainedOn);
+  }
+
+  /** Beam-search hooks for `lang`, or undefined when there is no LM for it. */
+  beamOptions(lang: string | undefined): Pick<BeamSearchOptions, 'lm' | 'lmEnd' | 'lmWeight'> | undefined {
+    const lm = lang === undefined ? undefined : this.models[lang];
+    if (!lm) return undefined;
+    const { weight, bonus } = this.fusion;
+    return {
+      lmWeight: 1,
+      lm: (prefix, next) => weight * lm.logProb(prefix, next) + bonus,
+      lmEnd: (prefix) => weight * lm.logProbEnd(prefix),
+    };
+  }
+
+  async save(modelDir: string): Promise<void> {
+    const dir = join(modelDir, 'lm');
+    await mkdir(dir, { recursive: true });
+    for (const [lang, lm] of Object.entries(this.models)) await writeAtomic(join(dir, `${lang}.json`), JSON.stringify(lm.toJSON()));
+    const config: LmConfigJson = { format: LM_FORMAT, fusion: this.fusion, languages: this.languages, trainedOn: this.trainedOn };
+    // config.json last: a folder that has it is whole
+    await writeAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 1) + '\n');
+  }
+
+  /** The LMs saved beside a speech encoder, or null when the folder has none. */
+  static async load(modelDir: string): Promise<SpeechLanguageModels | null> {
+    const dir = join(modelDir, 'lm');
+    const configPath = join(dir, 'config.json');
+    if (!(await stat(configPath).then(() => true, () => false))) return null;
+    let config: LmConfigJson;
+    try {
+      config = JSON.parse(await readFile(configPath, 'utf8'));
+    } catch (e) {
+      throw new BabelfishError('MODEL_INVALID', `cannot parse ${configPath}`, { cause: e });
+    }
+    if (config.format !== LM_FORMAT) throw new BabelfishError('MODEL_INVALID', `${configPath} is not ${LM_FORMAT}`);
+    const models: Record<string, CharNgramLM> = {};
+    for (const lang of config.languages) {
+      const path = join(dir, `${lang}.json`);
+      let json: CharNgramJson;
+      try {
+        json = JSON.parse(await readFile(path, 'utf8'));
+      } catch (e) {
+        throw new BabelfishError('MODEL_NOT_FOUND', `the speech LM config names ${lang} but ${path} is missing or unreadable`, { cause: e });
+      }
+      try {
+        models[lang] = CharNgramLM.fromJSON(json);
+      } catch (e) {
+        throw new BabelfishError('MODEL_INVALID', `${path}: ${(e as Error).message}`, { cause: e });
+      }
+    }
+    return new SpeechLanguageModels(models, { ...DEFAULT_FUSION, ...config.fusion }, config.trainedOn ?? {});
+  }
+}

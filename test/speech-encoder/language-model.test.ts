@@ -1,0 +1,138 @@
+/** The speech encoder's character LMs: fusion in the beam search, saving with the model, training and tuning. */
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { CharNgramLM } from '../../src/text/char-ngram.ts';
+import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import { SpeechLanguageModels } from '../../models/speech-encoder/language-model.ts';
+import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
+import { heldOutSentences, lmSentences, tuneFusion, type DevItem } from '../../training/speech-encoder/train-lm.ts';
+import { writeTsv } from '../../training/corpus/text/tsv.ts';
+
+const vocab = defaultVocab();
+const enText = ['the cat sat', 'the cat ran', 'a cat sat on the mat', 'the hat', 'that cat'];
+
+/**
+ * Log-probability rows that spell `text` one character per frame with a blank between, except
+ * that at `confusable` positions the acoustics prefer `wrong` a little over the right letter.
+ */
+function rowsFor(text: string, confusable: Map<number, string>): Float32Array[] {
+  const V = vocab.size;
+  const rows: Float32Array[] = [];
+  const row = (probs: Map<number, number>) => {
+    const r = new Float32Array(V).fill(Math.log(1e-4));
+    for (const [id, p] of probs) r[id] = Math.log(p);
+    return r;
+  };
+  [...text].forEach((ch, i) => {
+    const right = vocab.encode(ch === ' ' ? 'a b' : ch)[ch === ' ' ? 1 : 0];
+    const wrong = confusable.get(i);
+    rows.push(wrong ? row(new Map([[vocab.encode(wrong)[0], 0.5], [right, 0.45]])) : row(new Map([[right, 0.95]])));
+    rows.push(row(new Map([[0, 0.95]])));
+  });
+  return rows;
+}
+
+describe('speech encoder + character LM', () => {
+  let encoder: SpeechEncoder;
+  let lms: SpeechLanguageModels;
+  let dir: string;
+
+  beforeAll(async () => {
+    await initBackend();
+    encoder = SpeechEncoder.build({ hidden: 16, frontEndChannels: 16, dilations: [1], numMels: 8, languages: ['en', 'es'] });
+    const en = CharNgramLM.train(enText.map((s) => vocab.encode(s)), vocab.size, { order: 4, minCount: 1 });
+    const es = CharNgramLM.train(['el gato', 'la casa'].map((s) => vocab.encode(s)), vocab.size, { order: 4, minCount: 1 });
+    lms = new SpeechLanguageModels({ en, es }, { weight: 1, bonus: 0.5, beamWidth: 6 });
+    dir = await mkdtemp(join(tmpdir(), 'bf-speech-lm-'));
+  });
+  afterAll(async () => {
+    encoder.dispose();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('lets the LM correct an acoustically ambiguous letter, only for the LM language and only when asked', () => {
+    // "the cat" with the acoustics preferring "the cet"
+    const rows = rowsFor('the cat', new Map([[5, 'e']]));
+    encoder.setLanguageModels(null);
+    expect(encoder.decodeRows(rows, 6, 'en')).toBe('the cet');
+    encoder.setLanguageModels(lms);
+    expect(encoder.decodeRows(rows, 6, 'en')).toBe('the cat');
+    expect(encoder.decodeRows(rows, 6, 'en', false)).toBe('the cet');
+    // no LM for fr; greedy never uses one
+    expect(encoder.decodeRows(rows, 6, 'fr')).toBe('the cet');
+    expect(encoder.decodeRows(rows, 1, 'en')).toBe('the cet');
+    // the model's default beam is the LM's
+    expect(encoder.beamWidthFor({})).toBe(6);
+    expect(encoder.beamWidthFor({ useLm: false })).toBe(1);
+    expect(encoder.beamWidthFor({ beamWidth: 3 })).toBe(3);
+  });
+
+  it('saves the LMs with the model and loads them back; a folder without lm/ has none', async () => {
+    encoder.setLanguageModels(lms);
+    await encoder.save(join(dir, 'with'));
+    const back = await SpeechEncoder.load(join(dir, 'with'));
+    try {
+      expect(back.languageModels?.languages.sort()).toEqual(['en', 'es']);
+      expect(back.languageModels?.fusion).toEqual({ weight: 1, bonus: 0.5, beamWidth: 6 });
+      const ctx = vocab.encode('the c');
+      expect(Array.from(back.languageModels!.models.en.distribution(ctx))).toEqual(Array.from(lms.models.en.distribution(ctx)));
+    } finally {
+      back.dispose();
+    }
+    encoder.setLanguageModels(null);
+    await encoder.save(join(dir, 'without'));
+    const plain = await SpeechEncoder.load(join(dir, 'without'));
+    expect(plain.languageModels).toBeNull();
+    plain.dispose();
+  });
+
+  it('says clearly what is wrong with a broken lm/ folder', async () => {
+    encoder.setLanguageModels(lms);
+    await encoder.save(join(dir, 'broken'));
+    await rm(join(dir, 'broken', 'lm', 'es.json'));
+    await expect(SpeechEncoder.load(join(dir, 'broken'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/es\.json/) });
+    await writeFile(join(dir, 'broken', 'lm', 'config.json'), '{ not json');
+    await expect(SpeechEncoder.load(join(dir, 'broken'))).rejects.toMatchObject({ code: 'MODEL_INVALID' });
+    // an LM over another vocabulary
+    const other = CharNgramLM.train([[1, 2, 3]], 10, { order: 2 });
+    expect(() => encoder.setLanguageModels(new SpeechLanguageModels({ en: other }))).toThrow(/10 symbols/);
+  });
+
+  it('tuning keeps the grid point with the lowest dev CER and reports the no-LM baseline', () => {
+    const items: DevItem[] = [
+      { lang: 'en', ref: 'the cat', rows: rowsFor('the cat', new Map([[5, 'e']])) },
+      { lang: 'en', ref: 'the hat', rows: rowsFor('the hat', new Map([[4, 'c']])) },
+      { lang: 'en', ref: 'that cat', rows: rowsFor('that cat', new Map()) },
+    ];
+    const r = tuneFusion(encoder, lms, items, { beamWidth: 6, weights: [0, 0.5, 1], bonuses: [0, 1] }, () => {});
+    expect(r.grid).toHaveLength(5); // weight 0 needs no bonus sweep
+    expect(r.cer).toBe(Math.min(...r.grid.map((g) => g.cer)));
+    expect(r.cerNoLm).toBe(r.grid.find((g) => g.weight === 0)!.cer);
+    expect(r.cerNoLm).toBeGreaterThan(0); // the acoustics alone get two letters wrong
+    expect(r.cer).toBeLessThan(r.cerNoLm);
+    expect(r.grid.find((g) => g.weight === r.fusion.weight && g.bonus === r.fusion.bonus)!.cer).toBe(r.cer);
+  });
+
+  it('trains on the train split only: dev/test sentences and the speech corpus dev/test texts are left out', async () => {
+    const text = join(dir, 'text');
+    const corpus = join(dir, 'corpus');
+    await mkdir(text, { recursive: true });
+    await mkdir(corpus, { recursive: true });
+    await writeTsv(join(text, 'en-es.train.tsv.gz'), [
+      ['The cat sat.', 'El gato.'],
+      ['A held-out line.', 'Una.'],
+      ['Spoken in the dev voices.', 'Dos.'],
+      ['It has 3 digits.', 'Tres.'],
+    ]);
+    await writeTsv(join(text, 'en-es.test.tsv.gz'), [['A held out line!', 'Una.']]);
+    await writeFile(join(corpus, 'manifest.dev.jsonl'), JSON.stringify({ audio: 'a.wav', lang: 'en', text: 'Spoken in the dev voices' }) + '\n');
+    const held = await heldOutSentences({ textDir: text, corpus }, 'en');
+    expect(held.has('a held out line')).toBe(true);
+    expect(held.has('spoken in the dev voices')).toBe(true);
+    const got = (await lmSentences(text, 'en', vocab, held)).map((ids) => vocab.decode(ids));
+    expect(got).toEqual(['the cat sat']);
+  });
+});

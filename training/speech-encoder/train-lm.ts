@@ -1,0 +1,267 @@
+/**
+ * `babelfish train speech-lm`: the speech encoder's character language models.
+ *
+ *   config -> text (the text corpus's train split, per language, minus every sentence of the
+ *   dev and test splits and of the speech corpus's dev/test manifests) -> one Kneser-Ney
+ *   character n-gram per language (checkpointed per language) -> fusion weights chosen on the
+ *   speech corpus's dev utterances (never the test voices) -> `<model>/lm/`.
+ *
+ * Counting takes about a minute per language on one core; tuning decodes the dev utterances
+ * once per grid point from log-probabilities computed once.
+ */
+import { existsSync } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { initBackend } from '../../src/backend.ts';
+import { parseCommandArgs } from '../../src/cli/args.ts';
+import { BabelfishError } from '../../src/errors.ts';
+import { projectRoot } from '../../src/paths.ts';
+import { editDistance } from '../../src/metrics/cer.ts';
+import { CharNgramLM, type CharNgramJson } from '../../src/text/char-ngram.ts';
+import { writeAtomic } from '../../src/write-atomic.ts';
+import { sentencesFor, listParallelFiles } from '../corpus/text/parallel.ts';
+import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import { DEFAULT_FUSION, SpeechLanguageModels, type FusionConfig } from '../../models/speech-encoder/language-model.ts';
+import { hasDigits, normalizeTranscript, type Vocab } from '../../models/speech-encoder/vocab.ts';
+import { readManifest, type ManifestRow } from './data.ts';
+import { devSubset } from './train.ts';
+import type { AudioFrontEnd } from './train.ts';
+
+// ---------------------------------------------------------------- config
+
+export interface SpeechLmOptions {
+  /** Speech encoder folder: its vocabulary and languages; the LMs are written to `<model>/lm/`. */
+  model: string;
+  /** Parallel text corpus (training/data/text). */
+  textDir: string;
+  /** Speech corpus: its dev manifest tunes the fusion; its dev/test texts are kept out of the LM. */
+  corpus: string;
+  /** Per-language checkpoints. */
+  runDir: string;
+  order: number;
+  minCount: number;
+  /** At most this many training sentences per language (0 = all; small values for toy runs). */
+  maxSentences: number;
+  /** Dev utterances for tuning (balanced across languages); 0 skips tuning (default weights). */
+  tuneUtterances: number;
+  beamWidth: number;
+  weights: number[];
+  bonuses: number[];
+  /** Recount languages whose checkpoint exists. */
+  force: boolean;
+}
+
+export const DEFAULT_SPEECH_LM_OPTIONS: SpeechLmOptions = {
+  model: join(projectRoot, 'models', 'speech-encoder', 'default'),
+  textDir: join(projectRoot, 'training', 'data', 'text'),
+  corpus: join(projectRoot, 'data', 'corpus', 'speech', 'default'),
+  runDir: join(projectRoot, 'runs', 'speech-lm'),
+  order: 5,
+  minCount: 2,
+  maxSentences: 0,
+  tuneUtterances: 160,
+  beamWidth: 8,
+  // measured on the dev voices: the best bonus grows with the weight, CER is flat near the ridge
+  weights: [0, 0.25, 0.5, 0.75],
+  bonuses: [0.5, 1, 1.5, 2, 2.5],
+  force: false,
+};
+
+// ---------------------------------------------------------------- data
+
+/** Normalised sentences that must not reach the LM: every dev/test sentence we score on. */
+export async function heldOutSentences(o: Pick<SpeechLmOptions, 'textDir' | 'corpus'>, lang: string): Promise<Set<string>> {
+  const out = new Set<string>();
+  const splits = new Set((await listParallelFiles(o.textDir)).map((f) => f.split).filter((s) => s !== 'train'));
+  for (const split of splits) for (const s of await sentencesFor(lang, split, o.textDir)) out.add(normalizeTranscript(s));
+  for (const split of ['dev', 'test', 'test-noisy']) {
+    const path = join(o.corpus, `manifest.${split}.jsonl`);
+    if (!existsSync(path)) continue;
+    for (const r of await readManifest(path)) if (r.lang === lang) out.add(normalizeTranscript(r.text));
+  }
+  return out;
+}
+
+/** The LM's training text for `lang`: train-split sentences, normalised as transcripts, minus `heldOut`. */
+export async function lmSentences(textDir: string, lang: string, vocab: Vocab, heldOut: Set<string>): Promise<number[][]> {
+  const out: number[][] = [];
+  for (const s of await sentencesFor(lang, 'train', textDir)) {
+    if (hasDigits(s)) continue; // transcripts never have digits (see vocab.ts)
+    const norm = normalizeTranscript(s);
+    if (!norm || heldOut.has(norm)) continue;
+    out.push(vocab.encode(norm));
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- tuning
+
+export interface DevItem {
+  lang: string;
+  ref: string;
+  rows: Float32Array[];
+}
+
+/** Corpus CER of decoding `items` with `lms` fused at `fusion` (each with its own language's LM). */
+export function fusionCer(encoder: SpeechEncoder, lms: SpeechLanguageModels, items: DevItem[], beamWidth: number): number {
+  encoder.setLanguageModels(lms);
+  let edits = 0;
+  let chars = 0;
+  for (const it of items) {
+    const hyp = encoder.decodeRows(it.rows, beamWidth, it.lang);
+    edits += editDistance([...it.ref], [...hyp]);
+    chars += [...it.ref].length;
+  }
+  return chars ? edits / chars : 0;
+}
+
+export interface TuneResult {
+  fusion: FusionConfig;
+  /** Dev CER without the LM (same beam) and with the chosen fusion. */
+  cerNoLm: number;
+  cerGreedy: number;
+  cer: number;
+  grid: { weight: number; bonus: number; cer: number }[];
+}
+
+export function tuneFusion(encoder: SpeechEncoder, lms: SpeechLanguageModels, items: DevItem[], o: Pick<SpeechLmOptions, 'beamWidth' | 'weights' | 'bonuses'>, log: (s: string) => void): TuneResult {
+  const greedy = items.reduce(
+    (a, it) => {
+      const hyp = encoder.decodeRows(it.rows, 1);
+      return { e: a.e + editDistance([...it.ref], [...hyp]), n: a.n + [...it.ref].length };
+    },
+    { e: 0, n: 0 },
+  );
+  const grid: TuneResult['grid'] = [];
+  let best = { weight: 0, bonus: 0, cer: Infinity };
+  let cerNoLm = NaN;
+  const points = o.weights.flatMap((weight) => (weight === 0 ? [0] : o.bonuses).map((bonus) => ({ weight, bonus })));
+  const t0 = Date.now();
+  points.forEach(({ weight, bonus }, i) => {
+    const cer = fusionCer(encoder, lms.withFusion({ weight, bonus, beamWidth: o.beamWidth }), items, o.beamWidth);
+    if (weight === 0 && bonus === 0) cerNoLm = cer;
+    grid.push({ weight, bonus, cer });
+    if (cer < best.cer) best = { weight, bonus, cer };
+    const eta = ((Date.now() - t0) / (i + 1)) * (points.length - i - 1);
+    log(`[speech-lm] tune ${i + 1}/${points.length}: weight ${weight} bonus ${bonus} -> dev CER ${(100 * cer).toFixed(2)}% (best ${(100 * best.cer).toFixed(2)}%) ETA ${Math.round(eta / 1000)} s`);
+  });
+  return { fusion: { weight: best.weight, bonus: best.bonus, beamWidth: o.beamWidth }, cerNoLm, cerGreedy: greedy.n ? greedy.e / greedy.n : 0, cer: best.cer, grid };
+}
+
+// ---------------------------------------------------------------- main
+
+export async function trainSpeechLm(o: SpeechLmOptions, front: AudioFrontEnd, log: (s: string) => void): Promise<{ lms: SpeechLanguageModels; tune: TuneResult | null }> {
+  const encoder = await SpeechEncoder.load(o.model, front.features);
+  try {
+    const langs = encoder.languages.length ? [...encoder.languages] : (await listParallelFiles(o.textDir)).flatMap((f) => [f.src, f.tgt]).filter((l, i, a) => a.indexOf(l) === i);
+    await mkdir(o.runDir, { recursive: true });
+    const models: Record<string, CharNgramLM> = {};
+    const stats: Record<string, { sentences: number; chars: number; ngrams: number; heldOutRemoved: number }> = {};
+    for (const lang of langs) {
+      const ckpt = join(o.runDir, `${lang}.o${o.order}.m${o.minCount}${o.maxSentences ? `.n${o.maxSentences}` : ''}.json`);
+      if (!o.force && existsSync(ckpt)) {
+        const saved = JSON.parse(await readFile(ckpt, 'utf8')) as { lm: CharNgramJson; stats: (typeof stats)[string] };
+        models[lang] = CharNgramLM.fromJSON(saved.lm);
+        stats[lang] = saved.stats;
+        log(`[speech-lm] ${lang}: from checkpoint ${ckpt}`);
+        continue;
+      }
+      const t0 = Date.now();
+      const heldOut = await heldOutSentences(o, lang);
+      const all = (await sentencesFor(lang, 'train', o.textDir)).length;
+      let sentences = await lmSentences(o.textDir, lang, encoder.vocab, heldOut);
+      if (o.maxSentences > 0) sentences = sentences.slice(0, o.maxSentences);
+      if (!sentences.length) throw new BabelfishError('FILE_NOT_FOUND', `no ${lang} training sentences in ${o.textDir}`);
+      log(`[speech-lm] ${lang}: counting ${o.order}-grams over ${sentences.length} sentences (${all - sentences.length} left out: digits or dev/test text)`);
+      const lm = CharNgramLM.train(sentences, encoder.vocab.size, { order: o.order, minCount: o.minCount });
+      models[lang] = lm;
+      stats[lang] = { sentences: sentences.length, chars: sentences.reduce((a, s) => a + s.length, 0), ngrams: lm.size, heldOutRemoved: all - sentences.length };
+      await writeAtomic(ckpt, JSON.stringify({ lm: lm.toJSON(), stats: stats[lang] }));
+      log(`[speech-lm] ${lang}: ${lm.size} n-grams in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+    }
+    let lms = new SpeechLanguageModels(models, DEFAULT_FUSION, { order: o.order, minCount: o.minCount, textDir: 'training/data/text (train split)', stats });
+    let tune: TuneResult | null = null;
+    if (o.tuneUtterances > 0) {
+      const devRows = devSubset(
+        (await readManifest(join(o.corpus, 'manifest.dev.jsonl'))).filter((r: ManifestRow) => !hasDigits(r.text) && langs.includes(r.lang)),
+        o.tuneUtterances,
+      );
+      log(`[speech-lm] tuning on ${devRows.length} dev utterances: computing log-probabilities`);
+      const items: DevItem[] = [];
+      for (const r of devRows) {
+        const ref = normalizeTranscript(r.text);
+        if (!ref) continue;
+        items.push({ lang: r.lang, ref, rows: encoder.logProbs(front.features.compute(await front.loadAudio(r.audio))).rows });
+      }
+      tune = tuneFusion(encoder, lms, items, o, log);
+      lms = lms.withFusion(tune.fusion);
+      log(`[speech-lm] dev CER: greedy ${(100 * tune.cerGreedy).toFixed(2)}%, beam ${o.beamWidth} without LM ${(100 * tune.cerNoLm).toFixed(2)}%, with LM ${(100 * tune.cer).toFixed(2)}% (weight ${tune.fusion.weight}, bonus ${tune.fusion.bonus})`);
+      lms = new SpeechLanguageModels(lms.models, lms.fusion, { ...lms.trainedOn, tuning: { devUtterances: items.length, cerGreedy: tune.cerGreedy, cerNoLm: tune.cerNoLm, cer: tune.cer } });
+    }
+    await lms.save(o.model);
+    log(`[speech-lm] wrote ${join(o.model, 'lm')}`);
+    return { lms, tune };
+  } finally {
+    encoder.dispose();
+  }
+}
+
+export const SPEECH_LM_USAGE = `babelfish train speech-lm [flags]
+
+Trains one character n-gram LM (interpolated Kneser-Ney) per language of the speech encoder
+on the text corpus's train split (dev/test sentences left out), chooses the beam-search fusion
+weights on the speech corpus's dev utterances, and writes <model>/lm/.
+
+  --model DIR            speech encoder folder (${DEFAULT_SPEECH_LM_OPTIONS.model})
+  --text DIR             parallel text corpus (${DEFAULT_SPEECH_LM_OPTIONS.textDir})
+  --corpus DIR           speech corpus for tuning (${DEFAULT_SPEECH_LM_OPTIONS.corpus})
+  --run-dir DIR          per-language checkpoints (${DEFAULT_SPEECH_LM_OPTIONS.runDir})
+  --order N              n-gram order (${DEFAULT_SPEECH_LM_OPTIONS.order})
+  --min-count N          prune n-grams of order >= 3 seen fewer times (${DEFAULT_SPEECH_LM_OPTIONS.minCount})
+  --max-sentences N      at most N training sentences per language, 0 = all (${DEFAULT_SPEECH_LM_OPTIONS.maxSentences})
+  --tune-utterances N    dev utterances for tuning, 0 = keep default weights (${DEFAULT_SPEECH_LM_OPTIONS.tuneUtterances})
+  --beam N               beam width used with the LM (${DEFAULT_SPEECH_LM_OPTIONS.beamWidth})
+  --force                recount languages that have a checkpoint`;
+
+export async function runTrainSpeechLm(argv: string[], front?: AudioFrontEnd): Promise<number> {
+  const { values } = parseCommandArgs(argv, {
+    model: { type: 'string' },
+    text: { type: 'string' },
+    corpus: { type: 'string' },
+    'run-dir': { type: 'string' },
+    order: { type: 'string' },
+    'min-count': { type: 'string' },
+    'tune-utterances': { type: 'string' },
+    'max-sentences': { type: 'string' },
+    beam: { type: 'string' },
+    force: { type: 'boolean' },
+  });
+  if (values.help) {
+    process.stdout.write(SPEECH_LM_USAGE + '\n');
+    return 0;
+  }
+  const int = (name: string, v: string | undefined, dflt: number, min: number) => {
+    if (v === undefined) return dflt;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < min) throw new BabelfishError('BAD_ARGUMENT', `--${name} needs an integer >= ${min}, got '${v}'`);
+    return n;
+  };
+  const d = DEFAULT_SPEECH_LM_OPTIONS;
+  const o: SpeechLmOptions = {
+    ...d,
+    model: values.model ?? d.model,
+    textDir: values.text ?? d.textDir,
+    corpus: values.corpus ?? d.corpus,
+    runDir: values['run-dir'] ?? d.runDir,
+    order: int('order', values.order, d.order, 1),
+    minCount: int('min-count', values['min-count'], d.minCount, 1),
+    maxSentences: int('max-sentences', values['max-sentences'], d.maxSentences, 0),
+    tuneUtterances: int('tune-utterances', values['tune-utterances'], d.tuneUtterances, 0),
+    beamWidth: int('beam', values.beam, d.beamWidth, 2),
+    force: values.force === true,
+  };
+  await initBackend();
+  const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd();
+  await trainSpeechLm(o, audio, (s) => process.stderr.write(s + '\n'));
+  return 0;
+}
