@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { projectRoot } from '../../src/paths.ts';
 import { LANGUAGE_CODES } from '../../training/corpus/languages.ts';
 import { acceptSentence, hasApertiumMarks, normalizeSentence, sentenceKey, wordCount } from '../../training/corpus/text/clean.ts';
-import type { Manifest } from '../../training/corpus/text/corpusDoc.ts';
+import { PLANNED_TRAIN_PAIRS, type Manifest } from '../../training/corpus/text/corpusDoc.ts';
 import { listParallelFiles } from '../../training/corpus/text/parallel.ts';
 import { readTsv } from '../../training/corpus/text/tsv.ts';
 
@@ -57,6 +57,10 @@ describe('committed text corpus', () => {
     }
     expect(doc).toContain('## Speech');
     expect(doc).toContain('apt-get install');
+    // every trained pair short of the plan says so, and no other
+    for (const f of manifest.files.filter((x) => x.split === 'train')) {
+      expect(doc.includes(`**${f.pair} is below the planned ${PLANNED_TRAIN_PAIRS} train pairs** (${f.count})`), f.pair).toBe(f.count < PLANNED_TRAIN_PAIRS);
+    }
   });
 
   it('every line is two clean sentences (test-human: plus two apertium columns)', () => {

@@ -38,6 +38,14 @@ export interface Manifest {
 export const CORPUS_DOC = path.join(projectRoot, 'training', 'CORPUS.md');
 export const SPEECH_HEADING = '## Speech';
 
+/** Train pairs each trained pair should reach (the text corpus's plan). */
+export const PLANNED_TRAIN_PAIRS = 30_000;
+
+/** Why a pair can fall short of the plan: what Debian has for it. */
+const SHORTFALL_REASON: Record<string, string> = {
+  'en-de': 'Debian has no apertium pair with German, so there is no synthetic en-de text; these are every freedict example and gettext translation it offers',
+};
+
 export function renderTextSection(m: Manifest, cfg: TextCorpusConfig): string {
   const L: string[] = [];
   L.push('# babelfish corpus');
@@ -67,6 +75,10 @@ export function renderTextSection(m: Manifest, cfg: TextCorpusConfig): string {
   const trainTotals = m.files.filter((f) => f.split === 'train');
   L.push('Train pairs per trained direction (each file serves both directions): ' +
     trainTotals.map((f) => `${f.pair} ${f.count}`).join(', ') + '.');
+  for (const f of trainTotals.filter((t) => t.count < PLANNED_TRAIN_PAIRS)) {
+    L.push('');
+    L.push(`**${f.pair} is below the planned ${PLANNED_TRAIN_PAIRS} train pairs** (${f.count})` + (SHORTFALL_REASON[f.pair] ? `: ${SHORTFALL_REASON[f.pair]}.` : '.'));
+  }
   L.push('');
   L.push('### Sources and licences');
   L.push('');
