@@ -13,7 +13,7 @@ import { Translator } from '../../models/translator/model.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
 import { synthesizerFeatureConfig } from '../../models/synthesizer/config.ts';
-import { melToAudio } from '../audio/griffin-lim.ts';
+import { GriffinLimThread } from '../audio/griffin-lim-thread.ts';
 import type { PipelineStages, VocoderStage } from './stages.ts';
 
 export interface ModelDirs {
@@ -126,12 +126,17 @@ export function stagesFromModels(m: LoadedModels, options: Partial<StageOptions>
 /** Chunk size of Griffin-Lim output: it is computed per utterance, sent in pieces like the WaveNet's. */
 const GRIFFIN_LIM_CHUNK = 4000;
 
+/** One Griffin-Lim thread per process, shared by every session (requests run in turn). */
+let griffinLimThread: GriffinLimThread | null = null;
+
 function griffinLimStage(synthesizer: Synthesizer): VocoderStage {
   const features = synthesizerFeatureConfig(synthesizer.config);
   return {
     sampleRate: features.sampleRate,
     async *stream(mel) {
-      const audio = melToAudio(mel, features);
+      // off the event loop: other sessions keep streaming while this utterance is vocoded
+      griffinLimThread ??= new GriffinLimThread();
+      const audio = await griffinLimThread.melToAudio(mel, features);
       for (let i = 0; i < audio.length; i += GRIFFIN_LIM_CHUNK) yield audio.subarray(i, i + GRIFFIN_LIM_CHUNK);
     },
   };
