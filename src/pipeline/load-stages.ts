@@ -13,7 +13,7 @@ import { Translator } from '../../models/translator/model.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
 import { synthesizerFeatureConfig } from '../../models/synthesizer/config.ts';
-import { GriffinLimThread } from '../audio/griffin-lim-thread.ts';
+import { GriffinLimThread } from './griffin-lim-thread.ts';
 import type { PipelineStages, VocoderStage } from './stages.ts';
 
 export interface ModelDirs {

@@ -4,9 +4,9 @@
  * registers tsx first: worker threads do not inherit the parent's TypeScript loader.
  */
 import { parentPort } from 'node:worker_threads';
-import { melToAudio } from './griffin-lim.ts';
-import type { FeatureConfig } from './config.ts';
-import type { MelSpectrogram } from './types.ts';
+import { melToAudio } from '../audio/griffin-lim.ts';
+import type { FeatureConfig } from '../audio/config.ts';
+import type { MelSpectrogram } from '../audio/types.ts';
 
 export interface GriffinLimRequest {
   id: number;

@@ -9,8 +9,8 @@
  */
 import { Worker } from 'node:worker_threads';
 import { BabelfishError, type ErrorCode } from '../errors.ts';
-import type { FeatureConfig } from './config.ts';
-import type { MelSpectrogram } from './types.ts';
+import type { FeatureConfig } from '../audio/config.ts';
+import type { MelSpectrogram } from '../audio/types.ts';
 import type { GriffinLimReply, GriffinLimRequest } from './griffin-lim-worker.ts';
 
 interface Pending {

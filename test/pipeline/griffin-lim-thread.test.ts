@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { GriffinLimThread } from '../../src/audio/griffin-lim-thread.ts';
+import { GriffinLimThread } from '../../src/pipeline/griffin-lim-thread.ts';
 import { melToAudio } from '../../src/audio/griffin-lim.ts';
 import { logMelSpectrogram } from '../../src/audio/features.ts';
 import { DEFAULT_FEATURE_CONFIG } from '../../src/audio/config.ts';
