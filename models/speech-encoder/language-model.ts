@@ -27,7 +27,7 @@ export interface FusionConfig {
   beamWidth: number;
 }
 
-export const DEFAULT_FUSION: FusionConfig = { weight: 0.5, bonus: 1, beamWidth: 8 };
+export const DEFAULT_FUSION: FusionConfig = { weight: 0.5, bonus: 2, beamWidth: 16 };
 
 export const LM_FORMAT = 'babelfish-speech-lm/1';
 

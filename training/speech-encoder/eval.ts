@@ -23,7 +23,7 @@ training targets; rows whose text has digits are skipped).
   --model     model folder (default models/speech-encoder/default)
   --corpus    corpus folder; the manifest is <corpus>/manifest.test.jsonl (default data/corpus/speech/default)
   --manifest  a manifest JSONL file (overrides --corpus)
-  --beam      prefix beam width (default: the model's LM beam, 8, when its folder has
+  --beam      prefix beam width (default: the model's LM beam, 16, when its folder has
               lm/; else 1 = greedy)
   --no-lm     decode without the character LMs
   --limit     only the first n rows

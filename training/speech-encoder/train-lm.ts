@@ -60,7 +60,8 @@ export const DEFAULT_SPEECH_LM_OPTIONS: SpeechLmOptions = {
   minCount: 2,
   maxSentences: 0,
   tuneUtterances: 160,
-  beamWidth: 8,
+  // 16 measured 0.9 points of dev CER better than 8 at about 1.5x the decode time
+  beamWidth: 16,
   // measured on the dev voices: the best bonus grows with the weight, CER is flat near the ridge
   weights: [0, 0.25, 0.5, 0.75],
   bonuses: [0.5, 1, 1.5, 2, 2.5],

@@ -96,7 +96,7 @@ Prints the transcript of each file (any format ffmpeg decodes; resampled to
 16 kHz mono). With several files each line is "<file><TAB><text>".
   --lang XX          the spoken language (en, es, fr, de) or auto (default: detected by
                      the model's language head)
-  --beam N           CTC prefix beam width (default: 8 with the model's character LMs
+  --beam N           CTC prefix beam width (default: 16 with the model's character LMs
                      when its folder has lm/, else 1 = greedy)
   --no-lm            decode without the character LMs
   --list FILE        also transcribe the files listed in FILE, one path a line
