@@ -103,17 +103,22 @@ export interface DevItem {
   rows: Float32Array[];
 }
 
-/** Corpus CER of decoding `items` with `lms` fused at `fusion` (each with its own language's LM). */
+/** Corpus CER of decoding `items` with `lms` fused (each with its own language's LM); the encoder's own LMs are left as they were. */
 export function fusionCer(encoder: SpeechEncoder, lms: SpeechLanguageModels, items: DevItem[], beamWidth: number): number {
+  const own = encoder.languageModels;
   encoder.setLanguageModels(lms);
-  let edits = 0;
-  let chars = 0;
-  for (const it of items) {
-    const hyp = encoder.decodeRows(it.rows, beamWidth, it.lang);
-    edits += editDistance([...it.ref], [...hyp]);
-    chars += [...it.ref].length;
+  try {
+    let edits = 0;
+    let chars = 0;
+    for (const it of items) {
+      const hyp = encoder.decodeRows(it.rows, beamWidth, it.lang);
+      edits += editDistance([...it.ref], [...hyp]);
+      chars += [...it.ref].length;
+    }
+    return chars ? edits / chars : 0;
+  } finally {
+    encoder.setLanguageModels(own);
   }
-  return chars ? edits / chars : 0;
 }
 
 export interface TuneResult {
