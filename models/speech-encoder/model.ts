@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
-import { greedyDecode, prefixBeamSearch } from '../../src/ctc/decode.ts';
+import { greedyDecode, prefixBeamSearch, type BeamSearchOptions } from '../../src/ctc/decode.ts';
 import { speechEncoderConfig, type SpeechEncoderConfig } from './config.ts';
 import { Vocab, defaultVocab } from './vocab.ts';
 import { forward, initialWeights, weightShapes, type Weights } from './network.ts';
@@ -123,8 +123,18 @@ export class SpeechEncoder {
    */
   decodeRows(rows: readonly Float32Array[], beamWidth = 1, lang?: string, useLm = true): string {
     if (beamWidth <= 1) return this.vocab.decode(greedyDecode(rows, 0));
+    return this.vocab.decode(prefixBeamSearch(rows, this.beamSearchOptions(beamWidth, lang, useLm))[0].labels);
+  }
+
+  /** The prefix beam search settings `decodeRows` uses (the streaming recogniser shares them). */
+  beamSearchOptions(beamWidth: number, lang?: string, useLm = true): BeamSearchOptions {
     const fusion = useLm ? this.languageModels?.beamOptions(lang) : undefined;
-    return this.vocab.decode(prefixBeamSearch(rows, { beamWidth, blank: 0, pruneLogProb: 12, ...fusion })[0].labels);
+    return { beamWidth, blank: 0, pruneLogProb: 12, ...fusion };
+  }
+
+  /** Whether `decodeRows` would use a language model for `lang`. */
+  hasLanguageModel(lang: string | undefined, useLm = true): boolean {
+    return useLm && lang !== undefined && this.languageModels?.models[lang] !== undefined;
   }
 
   /** Turns language-head probabilities (or a given language) into the transcript's language fields. */

@@ -3,9 +3,15 @@
  *
  * State carried between chunks: the feature extractor's sample buffer, each strided
  * front-end convolution's not-yet-consumed input frames, each dilated block's last
- * (k - 1) * d normalised frames, the language head's running sum, and the greedy
- * decoder's last symbol. Because every layer is causal and the first state is the
- * zero padding the batch path uses, the logits equal the whole-signal ones.
+ * (k - 1) * d normalised frames, the language head's running sum, and the decoder's
+ * state. Because every layer is causal and the first state is the zero padding the batch
+ * path uses, the logits equal the whole-signal ones.
+ *
+ * Decoding is greedy, or (beam width > 1) a prefix beam search fed frame by frame, fused
+ * with the language's character LM, so partials already get the LM's corrections and the
+ * final text costs nothing extra at the end. With the language not given, one search runs
+ * per language LM and the partial shows the one the language head currently prefers; the
+ * final text is the detected language's, the same as decoding the whole signal.
  *
  * Per chunk every layer is one matMul over all new frames of the chunk, so the tfjs
  * op count per chunk is fixed (about 25 per block), not per frame.
@@ -26,6 +32,7 @@ import {
   type Weights,
 } from './network.ts';
 import { layerNorm } from '../common/layer-norm.ts';
+import { PrefixBeamSearch } from '../../src/ctc/decode.ts';
 
 export interface StreamingResult {
   text: string;
@@ -48,6 +55,9 @@ export class StreamingRecognizer {
   private readonly logitRows: Float32Array[] = [];
   private greedyIds: number[] = [];
   private greedyPrev = -1;
+  /** Beam searches by the language whose LM they use ('' for none); null when greedy. */
+  private readonly searches: Map<string, PrefixBeamSearch> | null = null;
+  private readonly givenLang: string | undefined;
   private finished = false;
 
   constructor(encoder: SpeechEncoder, options: TranscribeOptions = {}) {
@@ -62,6 +72,21 @@ export class StreamingRecognizer {
       tf.zeros([1, contextFrames(this.frontSpecs[1]), c.frontEndChannels]),
     ];
     this.blockContext = c.dilations.map((_, i) => tf.zeros([1, contextFrames(blockSpec(c, i)), c.hidden]));
+    this.givenLang = options.lang && options.lang !== 'auto' ? options.lang : undefined;
+    const beam = encoder.beamWidthFor(options);
+    if (beam > 1) {
+      const candidates = this.givenLang !== undefined ? [this.givenLang] : c.languages.length ? c.languages : [undefined];
+      this.searches = new Map();
+      for (const lang of candidates) {
+        const key = this.searchKey(lang);
+        if (!this.searches.has(key)) this.searches.set(key, new PrefixBeamSearch(encoder.beamSearchOptions(beam, key || undefined, options.useLm !== false)));
+      }
+    }
+  }
+
+  /** Languages without an LM share one plain beam search. */
+  private searchKey(lang: string | undefined): string {
+    return lang !== undefined && this.encoder.hasLanguageModel(lang, this.options.useLm !== false) ? lang : '';
   }
 
   /** Audio samples in (any count, the model's sample rate); the current partial hypothesis out. */
@@ -77,9 +102,25 @@ export class StreamingRecognizer {
     return this.partial();
   }
 
-  /** The greedy transcript of everything heard so far. */
+  /** The transcript of everything heard so far: the leading beam, or the greedy path. */
   partial(): string {
-    return this.encoder.vocab.decode(this.greedyIds);
+    if (!this.searches) return this.encoder.vocab.decode(this.greedyIds);
+    return this.encoder.vocab.decode(this.searchFor(this.givenLang ?? this.leadingLanguage()).best());
+  }
+
+  private searchFor(lang: string | undefined): PrefixBeamSearch {
+    const searches = this.searches!;
+    return searches.get(this.searchKey(lang)) ?? searches.values().next().value!;
+  }
+
+  /** The language the language head prefers so far (argmax of the summed logits). */
+  private leadingLanguage(): string | undefined {
+    const langs = this.encoder.config.languages;
+    if (!this.langSum || !langs.length) return undefined;
+    const sum = this.langSum.dataSync();
+    let best = 0;
+    for (let i = 1; i < langs.length; i++) if (sum[i] > sum[best]) best = i;
+    return langs[best];
   }
 
   /** Per-frame logits produced so far, [frames][V] (mainly for tests and diagnostics). */
@@ -104,8 +145,7 @@ export class StreamingRecognizer {
     const given = this.options.lang && this.options.lang !== 'auto' ? this.options.lang : undefined;
     // the language first: the beam search uses that language's LM
     const language = this.encoder.resolveLanguage(langProbs, given);
-    const beam = this.encoder.beamWidthFor(this.options);
-    const text = beam > 1 ? this.encoder.decodeRows(this.logProbRows, beam, language.lang, this.options.useLm !== false) : this.partial();
+    const text = this.searches ? this.encoder.vocab.decode(this.searchFor(language.lang).hypotheses()[0].labels) : this.partial();
     this.dispose();
     this.finished = true;
     return { text, ...language, frames: this.logProbRows.length };
@@ -165,6 +205,7 @@ export class StreamingRecognizer {
     const [T, V] = newState.logits.shape;
     const flat = newState.logits.dataSync() as Float32Array;
     newState.logits.dispose();
+    const first = this.logProbRows.length;
     for (let t = 0; t < T; t++) {
       const row = flat.slice(t * V, (t + 1) * V);
       // log-softmax in JS: V is small and this saves a tfjs round trip per chunk.
@@ -183,6 +224,10 @@ export class StreamingRecognizer {
       this.logProbRows.push(lp);
       if (best !== this.greedyPrev && best !== 0) this.greedyIds.push(best);
       this.greedyPrev = best;
+    }
+    if (this.searches) {
+      const rows = this.logProbRows.slice(first);
+      for (const search of this.searches.values()) search.push(rows);
     }
   }
 }

@@ -4,7 +4,8 @@
  * `greedyDecode` takes the best class per frame and collapses repeats and blanks.
  * `prefixBeamSearch` keeps, for each candidate label prefix, the probability of
  * all alignments ending in blank and ending in non-blank (Hannun et al. 2014), so
- * alignments that collapse to the same text are summed rather than competing.
+ * alignments that collapse to the same text are summed rather than competing;
+ * `PrefixBeamSearch` is the same search fed frame by frame, for streaming.
  */
 
 /** One frame's log-probabilities, C values. */
@@ -57,16 +58,48 @@ function logAdd(a: number, b: number): number {
 
 const total = (b: Beam) => logAdd(b.blank, b.nonBlank);
 
-/** Hypotheses, best first; at most `beamWidth`. */
-export function prefixBeamSearch(rows: readonly LogProbRow[], options: BeamSearchOptions = {}): BeamHypothesis[] {
-  const beamWidth = options.beamWidth ?? 8;
-  const blank = options.blank ?? 0;
-  const lm = options.lm;
-  const lmWeight = options.lmWeight ?? 1;
-  const prune = options.pruneLogProb ?? Infinity;
+/**
+ * Prefix beam search that takes frames as they arrive: `push` any number of rows at a time,
+ * `best` is the leading prefix so far (a streaming partial), `hypotheses` the final ranking
+ * with the end-of-text term. Pushing the rows in chunks gives exactly what pushing them at
+ * once gives, since each frame only updates the beams left by the frame before.
+ */
+export class PrefixBeamSearch {
+  private readonly beamWidth: number;
+  private readonly blank: number;
+  private readonly lmWeight: number;
+  private readonly prune: number;
+  private beams = new Map<string, Beam>([['', { labels: [], blank: 0, nonBlank: -Infinity }]]);
 
-  let beams = new Map<string, Beam>([['', { labels: [], blank: 0, nonBlank: -Infinity }]]);
-  for (const row of rows) {
+  constructor(private readonly options: BeamSearchOptions = {}) {
+    this.beamWidth = options.beamWidth ?? 8;
+    this.blank = options.blank ?? 0;
+    this.lmWeight = options.lmWeight ?? 1;
+    this.prune = options.pruneLogProb ?? Infinity;
+  }
+
+  push(rows: readonly LogProbRow[]): void {
+    for (const row of rows) this.step(row);
+  }
+
+  /** The most probable prefix so far (no end-of-text term: the speaker may go on). */
+  best(): number[] {
+    let top: Beam | null = null;
+    for (const b of this.beams.values()) if (!top || total(b) > total(top)) top = b;
+    return top ? top.labels : [];
+  }
+
+  /** Hypotheses, best first; at most `beamWidth`, ranked with the end-of-text term. */
+  hypotheses(): BeamHypothesis[] {
+    const lmEnd = this.options.lmEnd;
+    return [...this.beams.values()]
+      .map((b) => ({ labels: b.labels, logProb: total(b) + (lmEnd ? this.lmWeight * lmEnd(b.labels) : 0) }))
+      .sort((a, b) => b.logProb - a.logProb);
+  }
+
+  private step(row: LogProbRow): void {
+    const { blank, prune, lmWeight } = this;
+    const lm = this.options.lm;
     const next = new Map<string, Beam>();
     const at = (labels: number[], key: string): Beam => {
       let b = next.get(key);
@@ -78,7 +111,7 @@ export function prefixBeamSearch(rows: readonly LogProbRow[], options: BeamSearc
     };
     let rowMax = -Infinity;
     for (let c = 0; c < row.length; c++) if (row[c] > rowMax) rowMax = row[c];
-    for (const [key, beam] of beams) {
+    for (const [key, beam] of this.beams) {
       const all = total(beam);
       const last = beam.labels.length ? beam.labels[beam.labels.length - 1] : -1;
       for (let c = 0; c < row.length; c++) {
@@ -103,11 +136,14 @@ export function prefixBeamSearch(rows: readonly LogProbRow[], options: BeamSearc
         }
       }
     }
-    const kept = [...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, beamWidth);
-    beams = new Map(kept);
+    const kept = [...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, this.beamWidth);
+    this.beams = new Map(kept);
   }
-  const lmEnd = options.lmEnd;
-  return [...beams.values()]
-    .map((b) => ({ labels: b.labels, logProb: total(b) + (lmEnd ? lmWeight * lmEnd(b.labels) : 0) }))
-    .sort((a, b) => b.logProb - a.logProb);
+}
+
+/** Hypotheses, best first; at most `beamWidth`. */
+export function prefixBeamSearch(rows: readonly LogProbRow[], options: BeamSearchOptions = {}): BeamHypothesis[] {
+  const search = new PrefixBeamSearch(options);
+  search.push(rows);
+  return search.hypotheses();
 }

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { greedyDecode, prefixBeamSearch } from '../../src/ctc/decode.ts';
+import { greedyDecode, prefixBeamSearch, PrefixBeamSearch } from '../../src/ctc/decode.ts';
 import { mulberry32 as rng } from '../../src/random.ts';
 
 
@@ -102,5 +102,30 @@ describe('prefixBeamSearch', () => {
 
   it('returns the empty hypothesis for no frames', () => {
     expect(prefixBeamSearch([], {})[0]).toEqual({ labels: [], logProb: 0 });
+  });
+
+  it('fed frame by frame in chunks of any size, gives the whole-input result; best() is the leader so far', () => {
+    const r = rng(7);
+    const rows = randomLogProbs(40, 6, r, 3);
+    // a toy bigram-ish LM and end term, so that the fusion paths run too
+    const lm = (prefix: readonly number[], next: number) => (prefix.length && prefix[prefix.length - 1] === next ? -2 : -0.5);
+    const lmEnd = (prefix: readonly number[]) => -0.3 * prefix.length;
+    const options = { beamWidth: 5, lm, lmEnd, lmWeight: 0.7, pruneLogProb: 8 };
+    const whole = prefixBeamSearch(rows, options);
+    for (const sizes of [[1], [3, 1, 7], [40]]) {
+      const search = new PrefixBeamSearch(options);
+      let at = 0;
+      let k = 0;
+      while (at < rows.length) {
+        const n = Math.min(sizes[k++ % sizes.length], rows.length - at);
+        search.push(rows.slice(at, at + n));
+        at += n;
+        // the partial: the top of a whole search over the frames so far, ranked without the end term
+        expect(search.best()).toEqual(prefixBeamSearch(rows.slice(0, at), { ...options, lmEnd: undefined })[0].labels);
+      }
+      expect(search.hypotheses()).toEqual(whole);
+    }
+    // the end term can make the final text differ from the last partial, which is why finish re-ranks
+    expect(new PrefixBeamSearch(options).best()).toEqual([]);
   });
 });

@@ -10,6 +10,8 @@ import { SpeechLanguageModels } from '../../models/speech-encoder/language-model
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
 import { heldOutSentences, lmSentences, tuneFusion, type DevItem } from '../../training/speech-encoder/train-lm.ts';
 import { writeTsv } from '../../training/corpus/text/tsv.ts';
+import { mulberry32 } from '../../src/random.ts';
+import { prefixBeamSearch } from '../../src/ctc/decode.ts';
 
 const vocab = defaultVocab();
 const enText = ['the cat sat', 'the cat ran', 'a cat sat on the mat', 'the hat', 'that cat'];
@@ -68,6 +70,28 @@ describe('speech encoder + character LM', () => {
     expect(encoder.beamWidthFor({})).toBe(6);
     expect(encoder.beamWidthFor({ useLm: false })).toBe(1);
     expect(encoder.beamWidthFor({ beamWidth: 3 })).toBe(3);
+  });
+
+  it('streams with the LM: chunked decoding gives the whole-signal text, for a given language and for auto', () => {
+    encoder.setLanguageModels(lms);
+    const r = mulberry32(5);
+    const frames = 160;
+    const feats = { data: new Float32Array(frames * 8).map(() => 4 * r() - 2), frames, bins: 8 };
+    for (const lang of ['en', 'es', undefined]) {
+      const whole = encoder.transcribeFeatures(feats, { lang });
+      const s = encoder.stream({ lang });
+      let partial = '';
+      for (let at = 0; at < frames; at += 7) partial = s.pushFeatures({ data: feats.data.slice(at * 8, Math.min(frames, at + 7) * 8), frames: Math.min(7, frames - at), bins: 8 });
+      // the last partial is the leading beam of the language in use, fused with its LM
+      const rows = encoder.logProbs(feats).rows;
+      const used = lang ?? whole.lang!;
+      const options = { ...encoder.beamSearchOptions(6, used), lmEnd: undefined };
+      if (lang) expect(partial).toBe(vocab.decode(prefixBeamSearch(rows, options)[0].labels));
+      const done = s.finishSync();
+      expect(done.text).toBe(whole.text);
+      expect(done.lang).toBe(whole.lang);
+      expect(done.text).toBe(encoder.decodeRows(rows, 6, used));
+    }
   });
 
   it('saves the LMs with the model and loads them back; a folder without lm/ has none', async () => {

@@ -8,6 +8,7 @@ import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { outputFrames, receptiveFieldFrames, DEFAULT_SPEECH_ENCODER_CONFIG } from '../../models/speech-encoder/config.ts';
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
 import { mulberry32 } from '../../src/random.ts';
+import { prefixBeamSearch } from '../../src/ctc/decode.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 
 beforeAll(async () => {
@@ -21,6 +22,12 @@ function randomFeatures(frames: number, bins: number, seed: number): LogMelFrame
   const data = new Float32Array(frames * bins);
   for (let i = 0; i < data.length; i++) data[i] = 4 * r() - 2;
   return { data, frames, bins };
+}
+
+function logSoftmax(r: Float32Array): Float32Array {
+  const m = Math.max(...r);
+  const z = m + Math.log(r.reduce((a, v) => a + Math.exp(v - m), 0));
+  return r.map((v) => v - z);
 }
 
 function slice(f: LogMelFrames, from: number, to: number): LogMelFrames {
@@ -171,17 +178,33 @@ describe('StreamingRecognizer', () => {
     const enc = SpeechEncoder.build({ ...tiny, seed: 8 }, defaultVocab(), toyFeatures());
     const r = mulberry32(4);
     const audio = new Float32Array(16000 * 2 + 123).map(() => r() - 0.5);
-    const whole = await enc.transcribe(audio, { beamWidth: 4 });
-    const s = enc.stream({ beamWidth: 4 });
-    const partials: string[] = [];
-    for (let i = 0; i < audio.length; i += 1600) partials.push(await s.push(audio.subarray(i, i + 1600)));
-    const done = await s.finish();
-    expect(done.text).toBe(whole.text);
-    expect(done.lang).toBe(whole.lang);
-    expect(partials.length).toBe(21);
-    // An untrained model emits something; partials only ever grow by appending.
-    expect(partials.at(-1)!.length).toBeGreaterThan(0);
-    for (let i = 1; i < partials.length; i++) expect(partials[i].startsWith(partials[i - 1].trimEnd())).toBe(true);
+    for (const beamWidth of [1, 4]) {
+      const whole = await enc.transcribe(audio, { beamWidth });
+      const s = enc.stream({ beamWidth });
+      const partials: { text: string; frames: number }[] = [];
+      for (let i = 0; i < audio.length; i += 1600) {
+        const text = await s.push(audio.subarray(i, i + 1600));
+        partials.push({ text, frames: s.logits().length });
+      }
+      const rows = s.logits().map(logSoftmax);
+      const done = await s.finish();
+      expect(done.text).toBe(whole.text);
+      expect(done.lang).toBe(whole.lang);
+      expect(partials.length).toBe(21);
+      // An untrained model emits something.
+      expect(partials.at(-1)!.text.length).toBeGreaterThan(0);
+      for (let i = 1; i < partials.length; i++) {
+        const seen = rows.slice(0, partials[i].frames);
+        if (beamWidth === 1) {
+          // greedy partials only ever grow by appending
+          expect(partials[i].text.startsWith(partials[i - 1].text.trimEnd())).toBe(true);
+          expect(partials[i].text).toBe(enc.decodeRows(seen, 1));
+        } else {
+          // a beam partial is the leading prefix of the search over the frames heard so far
+          expect(partials[i].text).toBe(enc.vocab.decode(prefixBeamSearch(seen, enc.beamSearchOptions(beamWidth))[0].labels));
+        }
+      }
+    }
     enc.dispose();
   });
 
