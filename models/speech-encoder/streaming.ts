@@ -9,9 +9,11 @@
  *
  * Decoding is greedy, or (beam width > 1) a prefix beam search fed frame by frame, fused
  * with the language's character LM, so partials already get the LM's corrections and the
- * final text costs nothing extra at the end. With the language not given, one search runs
- * per language LM and the partial shows the one the language head currently prefers; the
- * final text is the detected language's, the same as decoding the whole signal.
+ * final text costs little at the end. With the language not given, the search that runs is
+ * the one with the LM of the language the head currently prefers; when the preference
+ * changes, that language's search catches up on the frames it has not seen (once), so every
+ * search has always seen every frame with one LM, and the final text is exactly what
+ * decoding the whole signal with the detected language's LM gives.
  *
  * Per chunk every layer is one matMul over all new frames of the chunk, so the tfjs
  * op count per chunk is fixed (about 25 per block), not per frame.
@@ -55,8 +57,9 @@ export class StreamingRecognizer {
   private readonly logitRows: Float32Array[] = [];
   private greedyIds: number[] = [];
   private greedyPrev = -1;
-  /** Beam searches by the language whose LM they use ('' for none); null when greedy. */
-  private readonly searches: Map<string, PrefixBeamSearch> | null = null;
+  /** Beam searches by the language whose LM they use ('' for none), with the frames each has seen; null when greedy. */
+  private readonly searches: Map<string, { search: PrefixBeamSearch; fed: number }> | null = null;
+  private readonly beamWidth: number;
   private readonly givenLang: string | undefined;
   private finished = false;
 
@@ -73,15 +76,8 @@ export class StreamingRecognizer {
     ];
     this.blockContext = c.dilations.map((_, i) => tf.zeros([1, contextFrames(blockSpec(c, i)), c.hidden]));
     this.givenLang = options.lang && options.lang !== 'auto' ? options.lang : undefined;
-    const beam = encoder.beamWidthFor(options);
-    if (beam > 1) {
-      const candidates = this.givenLang !== undefined ? [this.givenLang] : c.languages.length ? c.languages : [undefined];
-      this.searches = new Map();
-      for (const lang of candidates) {
-        const key = this.searchKey(lang);
-        if (!this.searches.has(key)) this.searches.set(key, new PrefixBeamSearch(encoder.beamSearchOptions(beam, key || undefined, options.useLm !== false)));
-      }
-    }
+    this.beamWidth = encoder.beamWidthFor(options);
+    if (this.beamWidth > 1) this.searches = new Map();
   }
 
   /** Languages without an LM share one plain beam search. */
@@ -108,9 +104,19 @@ export class StreamingRecognizer {
     return this.encoder.vocab.decode(this.searchFor(this.givenLang ?? this.leadingLanguage()).best());
   }
 
+  /** The beam search with `lang`'s LM, brought up to date with every frame heard. */
   private searchFor(lang: string | undefined): PrefixBeamSearch {
-    const searches = this.searches!;
-    return searches.get(this.searchKey(lang)) ?? searches.values().next().value!;
+    const key = this.searchKey(lang);
+    let entry = this.searches!.get(key);
+    if (!entry) {
+      entry = { search: new PrefixBeamSearch(this.encoder.beamSearchOptions(this.beamWidth, key || undefined, this.options.useLm !== false)), fed: 0 };
+      this.searches!.set(key, entry);
+    }
+    if (entry.fed < this.logProbRows.length) {
+      entry.search.push(this.logProbRows.slice(entry.fed));
+      entry.fed = this.logProbRows.length;
+    }
+    return entry.search;
   }
 
   /** The language the language head prefers so far (argmax of the summed logits). */
@@ -205,7 +211,6 @@ export class StreamingRecognizer {
     const [T, V] = newState.logits.shape;
     const flat = newState.logits.dataSync() as Float32Array;
     newState.logits.dispose();
-    const first = this.logProbRows.length;
     for (let t = 0; t < T; t++) {
       const row = flat.slice(t * V, (t + 1) * V);
       // log-softmax in JS: V is small and this saves a tfjs round trip per chunk.
@@ -225,9 +230,7 @@ export class StreamingRecognizer {
       if (best !== this.greedyPrev && best !== 0) this.greedyIds.push(best);
       this.greedyPrev = best;
     }
-    if (this.searches) {
-      const rows = this.logProbRows.slice(first);
-      for (const search of this.searches.values()) search.push(rows);
-    }
+    // decode as the frames arrive, so the partial is ready and the end has little left to do
+    if (this.searches) this.searchFor(this.givenLang ?? this.leadingLanguage());
   }
 }
