@@ -7,7 +7,7 @@ import { initBackend } from '../../src/backend.ts';
 import { projectRoot } from '../../src/paths.ts';
 import { parseCommandArgs } from '../../src/cli/args.ts';
 import { BabelfishError } from '../../src/errors.ts';
-import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import { SpeechEncoder, type TranscribeOptions } from '../../models/speech-encoder/model.ts';
 import { hasDigits, normalizeTranscript } from '../../models/speech-encoder/vocab.ts';
 import { readFile } from 'node:fs/promises';
 import { readManifest, type ManifestRow } from './data.ts';
@@ -49,6 +49,10 @@ export interface LatencyReport {
   median: number;
   p90: number;
   mean: number;
+  /** Seconds of streaming compute (pushes and finish) per second of audio, over the streamed utterances. */
+  streamingRtf: number;
+  /** Median milliseconds `finish()` takes after the last chunk: what the final text adds once the audio ends. */
+  finishMs: number;
 }
 
 export interface EvalReport {
@@ -65,20 +69,28 @@ export interface EvalReport {
  * Streams `samples` in `chunkSeconds` pushes and returns, for each final word, the time
  * (end of the chunk) at which the partial hypothesis first shows it in full.
  */
-export async function wordAppearanceTimes(encoder: SpeechEncoder, samples: Float32Array, chunkSeconds = 0.1): Promise<{ words: string[]; times: number[] }> {
+export async function wordAppearanceTimes(
+  encoder: SpeechEncoder,
+  samples: Float32Array,
+  chunkSeconds = 0.1,
+  options: TranscribeOptions = {},
+): Promise<{ words: string[]; times: number[]; computeMs: number; finishMs: number }> {
   const sr = encoder.sampleRate;
   const chunk = Math.round(chunkSeconds * sr);
-  const s = encoder.stream();
+  const t0 = performance.now();
+  const s = encoder.stream(options);
   const partials: { t: number; words: string[] }[] = [];
   for (let i = 0; i < samples.length; i += chunk) {
     const p = await s.push(samples.subarray(i, i + chunk));
     partials.push({ t: Math.min(samples.length, i + chunk) / sr, words: p ? p.split(' ') : [] });
   }
+  const t1 = performance.now();
   const final = await s.finish();
+  const t2 = performance.now();
   const words = final.text ? final.text.split(' ') : [];
   const end = samples.length / sr;
   const times = words.map((w, i) => partials.find((p) => p.words[i] === w)?.t ?? end);
-  return { words, times };
+  return { words, times, computeMs: t2 - t0, finishMs: t2 - t1 };
 }
 
 function quantile(sorted: number[], q: number): number {
@@ -105,6 +117,9 @@ export async function evaluateSpeechEncoder(
   const tallies = new Map<string, Tally>();
   const latencies: number[] = [];
   let latencyUtterances = 0;
+  const finishMs: number[] = [];
+  let streamMs = 0;
+  let streamSec = 0;
   let computeMs = 0;
   let audioSec = 0;
   for (const row of rows) {
@@ -128,7 +143,10 @@ export async function evaluateSpeechEncoder(
     tallies.set(row.lang, t);
     if (options.latency && row.align) {
       const align = JSON.parse(await readFile(row.align, 'utf8')) as { words?: { end: number }[] };
-      const { times } = await wordAppearanceTimes(encoder, samples);
+      const { times, computeMs: ms, finishMs: fin } = await wordAppearanceTimes(encoder, samples, 0.1, { beamWidth: options.beamWidth, useLm: options.useLm });
+      streamMs += ms;
+      streamSec += samples.length / front.features.sampleRate;
+      finishMs.push(fin);
       if (align.words && times.length === refWords.length && align.words.length === refWords.length) {
         times.forEach((t, i) => latencies.push(t - align.words![i].end));
         latencyUtterances++;
@@ -159,6 +177,8 @@ export async function evaluateSpeechEncoder(
       median: quantile(sorted, 0.5),
       p90: quantile(sorted, 0.9),
       mean: sorted.length ? sorted.reduce((a, b) => a + b, 0) / sorted.length : NaN,
+      streamingRtf: streamSec ? streamMs / 1000 / streamSec : NaN,
+      finishMs: quantile([...finishMs].sort((a, b) => a - b), 0.5),
     };
   }
   return report;
@@ -174,6 +194,7 @@ export function formatReport(r: EvalReport): string {
   if (r.latency) {
     const l = r.latency;
     lines.push(`word latency (end of word -> shown in partial, 100 ms chunks): median ${l.median.toFixed(2)} s, p90 ${l.p90.toFixed(2)} s over ${l.words} words of ${l.utterances} utterances`);
+    lines.push(`streaming real-time factor ${l.streamingRtf.toFixed(3)}; final text ${l.finishMs.toFixed(0)} ms (median) after the last chunk`);
   }
   return lines.join('\n');
 }
