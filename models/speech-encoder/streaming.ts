@@ -119,14 +119,20 @@ export class StreamingRecognizer {
     return entry.search;
   }
 
-  /** The language the language head prefers so far (argmax of the summed logits). */
+  /** The language the language head prefers on what it has heard so far. */
   private leadingLanguage(): string | undefined {
-    const langs = this.encoder.config.languages;
-    if (!this.langSum || !langs.length) return undefined;
-    const sum = this.langSum.dataSync();
-    let best = 0;
-    for (let i = 1; i < langs.length; i++) if (sum[i] > sum[best]) best = i;
-    return langs[best];
+    return this.encoder.resolveLanguage(this.languageProbs()).lang;
+  }
+
+  /** The language head's probabilities over the frames so far (its pooled input is a running sum). */
+  private languageProbs(): Float32Array | null {
+    if (!this.langSum || !this.logProbRows.length || !this.encoder.config.languages.length) return null;
+    const sum = this.langSum;
+    const n = this.logProbRows.length;
+    const p = tf.tidy(() => tf.softmax(tf.add(tf.matMul(tf.div(sum, n).reshape([1, -1]), this.w['lang/w'] as tf.Tensor2D), this.w['lang/b'])));
+    const probs = p.dataSync() as Float32Array;
+    p.dispose();
+    return probs;
   }
 
   /** Per-frame logits produced so far, [frames][V] (mainly for tests and diagnostics). */
@@ -140,14 +146,7 @@ export class StreamingRecognizer {
   }
 
   finishSync(): StreamingResult {
-    let langProbs: Float32Array | null = null;
-    if (this.langSum && this.logProbRows.length) {
-      const sum = this.langSum;
-      const n = this.logProbRows.length;
-      const p = tf.tidy(() => tf.softmax(tf.add(tf.matMul(tf.div(sum, n).reshape([1, -1]), this.w['lang/w'] as tf.Tensor2D), this.w['lang/b'])));
-      langProbs = p.dataSync() as Float32Array;
-      p.dispose();
-    }
+    const langProbs = this.languageProbs();
     const given = this.options.lang && this.options.lang !== 'auto' ? this.options.lang : undefined;
     // the language first: the beam search uses that language's LM
     const language = this.encoder.resolveLanguage(langProbs, given);

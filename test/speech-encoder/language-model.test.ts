@@ -1,5 +1,6 @@
 /** The speech encoder's character LMs: fusion in the beam search, saving with the model, training and tuning. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,24 +75,50 @@ describe('speech encoder + character LM', () => {
 
   it('streams with the LM: chunked decoding gives the whole-signal text, for a given language and for auto', () => {
     encoder.setLanguageModels(lms);
-    const r = mulberry32(5);
     const frames = 160;
-    const feats = { data: new Float32Array(frames * 8).map(() => 4 * r() - 2), frames, bins: 8 };
+    // features whose two halves sound different enough that the (untrained) language head
+    // changes its mind midway: the first seed that does so, judged by whole-prefix decoding
+    const make = (seed: number) => {
+      const r = mulberry32(seed);
+      const [a, b] = [4 * r() - 2, 4 * r() - 2];
+      return { data: new Float32Array(frames * 8).map((_, i) => (i < frames * 4 ? a : b) + 2 * r() - 1), frames, bins: 8 };
+    };
+    const leadAfter = (f: { data: Float32Array }, n: number) =>
+      encoder.resolveLanguage(encoder.logProbs({ data: f.data.slice(0, n * 8), frames: n, bins: 8 }).langProbs).lang;
+    // a random head (the untrained one is zero: always the first language), sharp enough to flip
+    const headW = encoder.weights['lang/w'];
+    const savedW = headW.clone();
+    headW.assign(tf.randomNormal(headW.shape, 0, 3, 'float32', 7));
+    let feats = make(1);
+    for (let seed = 1; seed < 40; seed++) {
+      feats = make(seed);
+      if (leadAfter(feats, 48) !== leadAfter(feats, frames)) break;
+    }
+    const prefix = (n: number) => ({ data: feats.data.slice(0, n * 8), frames: n, bins: 8 });
+    const leads = new Set<string>(); // languages the head preferred along the auto stream
     for (const lang of ['en', 'es', undefined]) {
       const whole = encoder.transcribeFeatures(feats, { lang });
       const s = encoder.stream({ lang });
-      let partial = '';
-      for (let at = 0; at < frames; at += 7) partial = s.pushFeatures({ data: feats.data.slice(at * 8, Math.min(frames, at + 7) * 8), frames: Math.min(7, frames - at), bins: 8 });
-      // the last partial is the leading beam of the language in use, fused with its LM
-      const rows = encoder.logProbs(feats).rows;
-      const used = lang ?? whole.lang!;
-      const options = { ...encoder.beamSearchOptions(6, used), lmEnd: undefined };
-      if (lang) expect(partial).toBe(vocab.decode(prefixBeamSearch(rows, options)[0].labels));
+      for (let at = 0; at < frames; at += 8) {
+        const partial = s.pushFeatures({ data: feats.data.slice(at * 8, (at + 8) * 8), frames: 8, bins: 8 });
+        // the partial is the leading beam (no end term) of the LM of the language given, or
+        // of the one the head prefers on the frames so far, over all frames so far
+        const heard = encoder.logProbs(prefix(at + 8));
+        if (!heard.rows.length) continue;
+        const lead = lang ?? encoder.resolveLanguage(heard.langProbs).lang!;
+        if (!lang) leads.add(lead);
+        const options = { ...encoder.beamSearchOptions(6, lead), lmEnd: undefined };
+        expect(partial).toBe(vocab.decode(prefixBeamSearch(heard.rows, options)[0].labels));
+      }
       const done = s.finishSync();
       expect(done.text).toBe(whole.text);
       expect(done.lang).toBe(whole.lang);
-      expect(done.text).toBe(encoder.decodeRows(rows, 6, used));
+      expect(done.text).toBe(encoder.decodeRows(encoder.logProbs(feats).rows, 6, lang ?? whole.lang));
     }
+    headW.assign(savedW);
+    savedW.dispose();
+    // the head did change its mind, so a search caught up on frames it had not seen
+    expect(leads.size).toBeGreaterThan(1);
   });
 
   it('saves the LMs with the model and loads them back; a folder without lm/ has none', async () => {
