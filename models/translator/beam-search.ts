@@ -42,6 +42,8 @@ export interface BeamSearchOptions {
   maxLen: number | number[];
   /** GNMT alpha; 0 = none. */
   lengthPenalty?: number;
+  /** Never repeat an n-gram of this many tokens within a hypothesis (0 = off). */
+  noRepeatNgram?: number;
 }
 
 export interface Hypothesis {
@@ -64,6 +66,24 @@ interface Node {
 
 export function gnmtPenalty(length: number, alpha: number): number {
   return alpha === 0 ? 1 : Math.pow((5 + length) / 6, alpha);
+}
+
+/**
+ * Tokens that would complete an n-gram already in `tokens` (n = `n`): the token after each
+ * earlier occurrence of the last n-1 tokens (as fairseq's no-repeat-ngram rule).
+ */
+export function repeatedNgramTokens(tokens: readonly number[], n: number): Set<number> {
+  if (n < 1) return new Set();
+  if (n === 1) return new Set(tokens);
+  const banned = new Set<number>();
+  const L = tokens.length;
+  // every complete n-gram tokens[i .. i+n-1] whose first n-1 tokens equal the last n-1
+  for (let i = 0; i + n - 1 < L; i++) {
+    let same = true;
+    for (let j = 0; j < n - 1 && same; j++) same = tokens[i + j] === tokens[L - n + 1 + j];
+    if (same) banned.add(tokens[i + n - 1]);
+  }
+  return banned;
 }
 
 function trace(node: Node | null): { tokens: number[]; extras: (Float32Array | undefined)[] } {
@@ -89,6 +109,7 @@ interface Live {
 export async function beamSearch<S>(model: BeamModel<S>, initial: S, count: number, options: BeamSearchOptions): Promise<Hypothesis[][]> {
   const K = Math.max(1, Math.floor(options.beam));
   const alpha = options.lengthPenalty ?? 0.6;
+  const noRepeat = options.noRepeatNgram ?? 0;
   const V = model.vocabSize;
   const maxLen = (s: number) => Math.max(1, Array.isArray(options.maxLen) ? options.maxLen[s] : options.maxLen);
   const finished: Hypothesis[][] = Array.from({ length: count }, () => []);
@@ -131,7 +152,9 @@ export async function beamSearch<S>(model: BeamModel<S>, initial: S, count: numb
         for (let k = 0; k < hyps.length; k++) {
           const base = hyps[k].logProb;
           const off = hyps[k].row * V;
+          const banned = noRepeat > 0 ? repeatedNgramTokens(trace(hyps[k].node).tokens, noRepeat) : null;
           for (let v = 0; v < V; v++) {
+            if (banned?.has(v)) continue;
             const sc = base + lp[off + v];
             if (!(sc > -Infinity)) continue;
             if (cScore.length === limit && sc <= cScore[limit - 1]) continue;

@@ -38,6 +38,8 @@ export interface TranslateOptions {
   maxLenRatio?: number;
   /** GNMT length-penalty alpha. */
   lengthPenalty?: number;
+  /** Never repeat an n-gram of this many pieces in one output (0 = off). */
+  noRepeatNgram?: number;
   /** Return the attention matrix [target token][source token]. */
   attention?: boolean;
   /** Sentences per batch (the beam multiplies the rows). */
@@ -205,7 +207,7 @@ export class Translator {
         return initialDecoderState(c, enc) as unknown as tf.TensorContainer;
       }) as unknown as DecoderState;
       const maxLen = batch.map((s) => Math.min(c.maxTargetLen, Math.ceil(ratio * s.length) + 4));
-      const hyps = await beamSearch(model, state, batch.length, { beam, bos: c.bosId, eos: c.eosId, maxLen, lengthPenalty: options.lengthPenalty ?? 0.6 });
+      const hyps = await beamSearch(model, state, batch.length, { beam, bos: c.bosId, eos: c.eosId, maxLen, lengthPenalty: options.lengthPenalty ?? 0.6, noRepeatNgram: options.noRepeatNgram ?? 0 });
       idx.forEach((j, k) => (out[j] = hyps[k][0] ?? { tokens: [], finished: true, logProb: 0, score: 0 }));
     }
     return out;

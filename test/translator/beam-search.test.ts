@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { beamSearch, gnmtPenalty, greedySearch, type BeamModel } from '../../models/translator/beam-search.ts';
+import { beamSearch, gnmtPenalty, greedySearch, repeatedNgramTokens, type BeamModel } from '../../models/translator/beam-search.ts';
 
 /** A toy autoregressive model: next-token log-probs are a pseudo-random function of (sentence seed, prefix). */
 type Prefixes = { seed: number; prefix: number[] }[];
@@ -46,11 +46,21 @@ function toyModel(V: number, eos: number, eosBias = 0, log?: number[]): BeamMode
 const BOS = 99;
 
 /** Every sequence the search may return: </s> only at the end, or cut at length L. */
-function bruteForce(seed: number, V: number, eos: number, L: number, alpha: number, eosBias = 0) {
+function bruteForce(seed: number, V: number, eos: number, L: number, alpha: number, eosBias = 0, noRepeat = 0) {
   let best = { tokens: [] as number[], score: -Infinity, logProb: -Infinity };
+  /** Whether appending v repeats an n-gram of the prefix (checked by scanning every n-gram). */
+  const repeats = (prefix: number[], v: number) => {
+    if (!noRepeat) return false;
+    const seq = [...prefix, v];
+    const last = seq.slice(-noRepeat).join();
+    if (seq.length < noRepeat) return false;
+    for (let i = 0; i + noRepeat < seq.length; i++) if (seq.slice(i, i + noRepeat).join() === last) return true;
+    return false;
+  };
   const visit = (prefix: number[], lp: number) => {
     const probs = toyLogProbs(seed, [BOS, ...prefix], V, eos, eosBias);
     for (let v = 0; v < V; v++) {
+      if (repeats(prefix, v)) continue;
       const total = lp + probs[v];
       const len = prefix.length + 1;
       if (v === eos || len === L) {
@@ -148,4 +158,32 @@ describe('beamSearch', () => {
     expect(gnmtPenalty(7, 1)).toBeCloseTo(2, 12);
     expect(gnmtPenalty(10, 0)).toBe(1);
   });
+
+  it('repeatedNgramTokens: the tokens that would complete an n-gram seen before', () => {
+    expect([...repeatedNgramTokens([1, 2, 3, 1, 2], 3)]).toEqual([3]);
+    expect([...repeatedNgramTokens([1, 2, 3, 1, 2], 2)]).toEqual([3]);
+    expect([...repeatedNgramTokens([1, 2, 3, 1, 2], 1)].sort()).toEqual([1, 2, 3]);
+    expect([...repeatedNgramTokens([5, 5, 5], 2)]).toEqual([5]);
+    expect([...repeatedNgramTokens([1, 2, 4, 1, 2, 6], 3)]).toEqual([]);
+    expect([...repeatedNgramTokens([1, 2, 4, 1, 2], 3)]).toEqual([4]);
+    expect(repeatedNgramTokens([], 2).size).toBe(0);
+    expect(repeatedNgramTokens([1, 1], 0).size).toBe(0);
+  });
+
+  for (const n of [1, 2]) {
+    it(`with no-repeat-ngram ${n} and a full beam, finds the exact best sequence without a repeated ${n}-gram`, async () => {
+      const V = 4;
+      const L = 5;
+      for (const seed of [1, 2, 3, 4, 5, 6]) {
+        const want = bruteForce(seed, V, 0, L, 0.6, -2, n);
+        const [hyps] = await beamSearch(toyModel(V, 0, -2), [{ seed, prefix: [] }], 1, { beam: V ** L, bos: BOS, eos: 0, maxLen: L, noRepeatNgram: n });
+        expect(hyps[0].tokens).toEqual(want.tokens);
+        expect(hyps[0].score).toBeCloseTo(want.score, 5);
+        for (const h of hyps) {
+          const grams = h.tokens.map((_, i) => h.tokens.slice(i, i + n).join()).slice(0, Math.max(0, h.tokens.length - n + 1));
+          expect(new Set(grams).size).toBe(grams.length);
+        }
+      }
+    });
+  }
 });
