@@ -66,6 +66,21 @@ export const DEFAULT_TRANSLATOR_CONFIG: TranslatorConfig = {
 };
 
 /** A few-minute model for tests and smoke runs. */
+/** Decoding settings used when a caller does not give them. */
+export const DEFAULT_DECODING = {
+  beam: 4,
+  /** Output bound: ceil(ratio * source pieces) + 4. */
+  maxLenRatio: 1.5,
+  /** GNMT alpha. */
+  lengthPenalty: 0.6,
+  /**
+   * No 4-piece n-gram twice in one output: a weak model's commonest failure is looping on a
+   * phrase, and four pieces rarely repeat in a real sentence (dev, greedy, 250 sentences per
+   * trained direction: chrF 14.6 -> 15.4, BLEU 1.68 -> 1.79 with the 4,200-step model).
+   */
+  noRepeatNgram: 4,
+} as const;
+
 export const TINY_TRANSLATOR_CONFIG: Partial<TranslatorConfig> = {
   embedDim: 32,
   encoderUnits: 32,

@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
-import { translatorConfig, type TranslatorConfig } from './config.ts';
+import { DEFAULT_DECODING, translatorConfig, type TranslatorConfig } from './config.ts';
 import {
   decoderStep,
   disposeDecoderState,
@@ -38,7 +38,7 @@ export interface TranslateOptions {
   maxLenRatio?: number;
   /** GNMT length-penalty alpha. */
   lengthPenalty?: number;
-  /** Never repeat an n-gram of this many pieces in one output (0 = off). */
+  /** Never repeat an n-gram of this many pieces in one output (0 = off; default DEFAULT_DECODING's). */
   noRepeatNgram?: number;
   /** Return the attention matrix [target token][source token]. */
   attention?: boolean;
@@ -174,8 +174,8 @@ export class Translator {
 
   /** Beam search on already-encoded sources (tag and </s> included). */
   async translateIds(sources: number[][], options: Omit<TranslateOptions, 'from' | 'to'> = {}): Promise<Hypothesis[]> {
-    const beam = Math.max(1, Math.floor(options.beam ?? 4));
-    const ratio = options.maxLenRatio ?? 1.5;
+    const beam = Math.max(1, Math.floor(options.beam ?? DEFAULT_DECODING.beam));
+    const ratio = options.maxLenRatio ?? DEFAULT_DECODING.maxLenRatio;
     const batchSize = Math.max(1, options.batchSize ?? Math.max(1, Math.floor(64 / beam)));
     const order = sources.map((_, i) => i).sort((a, b) => sources[a].length - sources[b].length);
     const out: Hypothesis[] = new Array(sources.length);
@@ -207,7 +207,7 @@ export class Translator {
         return initialDecoderState(c, enc) as unknown as tf.TensorContainer;
       }) as unknown as DecoderState;
       const maxLen = batch.map((s) => Math.min(c.maxTargetLen, Math.ceil(ratio * s.length) + 4));
-      const hyps = await beamSearch(model, state, batch.length, { beam, bos: c.bosId, eos: c.eosId, maxLen, lengthPenalty: options.lengthPenalty ?? 0.6, noRepeatNgram: options.noRepeatNgram ?? 0 });
+      const hyps = await beamSearch(model, state, batch.length, { beam, bos: c.bosId, eos: c.eosId, maxLen, lengthPenalty: options.lengthPenalty ?? DEFAULT_DECODING.lengthPenalty, noRepeatNgram: options.noRepeatNgram ?? DEFAULT_DECODING.noRepeatNgram });
       idx.forEach((j, k) => (out[j] = hyps[k][0] ?? { tokens: [], finished: true, logProb: 0, score: 0 }));
     }
     return out;

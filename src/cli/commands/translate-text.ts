@@ -7,6 +7,7 @@ import { initBackend } from '../../backend.ts';
 import { modelsDir } from '../../paths.ts';
 import { heatmapPng } from '../../plot/heatmap.ts';
 import { Translator } from '../../../models/translator/model.ts';
+import { DEFAULT_DECODING } from '../../../models/translator/config.ts';
 
 const MAX_STDIN_BYTES = 64 * 1024 * 1024;
 
@@ -33,6 +34,7 @@ With no text arguments, reads stdin, one sentence a line, and writes one transla
   --from LANG        source language (checked; the model reads any of its languages)
   --to LANG          target language (required)
   --beam N           beam width (default 4; 1 = greedy)
+  --no-repeat N      never repeat an N-piece n-gram in one output (default 4; 0 = off)
   --json             one JSON object per input: {text, tokens, score}
   --model DIR        model folder (default models/translator/default)
   --attention FILE   draw the first sentence's attention (target rows x source columns) as a PNG`,
@@ -41,20 +43,23 @@ With no text arguments, reads stdin, one sentence a line, and writes one transla
       from: { type: 'string' },
       to: { type: 'string' },
       beam: { type: 'string' },
+      'no-repeat': { type: 'string' },
       json: { type: 'boolean' },
       model: { type: 'string' },
       attention: { type: 'string' },
     });
     if (!values.to) throw new BabelfishError('BAD_ARGUMENT', 'say which language to translate into: --to es');
-    const beam = values.beam === undefined ? 4 : Number(values.beam);
+    const beam = values.beam === undefined ? DEFAULT_DECODING.beam : Number(values.beam);
     if (!Number.isInteger(beam) || beam < 1 || beam > 64) throw new BabelfishError('BAD_ARGUMENT', `--beam must be an integer from 1 to 64, got ${values.beam}`);
+    const noRepeatNgram = values['no-repeat'] === undefined ? DEFAULT_DECODING.noRepeatNgram : Number(values['no-repeat']);
+    if (!Number.isInteger(noRepeatNgram) || noRepeatNgram < 0) throw new BabelfishError('BAD_ARGUMENT', `--no-repeat must be an integer >= 0, got ${values['no-repeat']}`);
     const dir = values.model ?? join(modelsDir, 'translator', 'default');
     await initBackend({ log: () => {} });
     const model = await Translator.load(dir);
     model.checkLanguage(values.from, 'source');
     model.checkLanguage(values.to, 'target');
     const lines = positionals.length ? [positionals.join(' ')] : await readStdinLines();
-    const out = await model.translate(lines, { from: values.from, to: values.to, beam, attention: Boolean(values.attention) });
+    const out = await model.translate(lines, { from: values.from, to: values.to, beam, noRepeatNgram, attention: Boolean(values.attention) });
     for (const t of out) {
       process.stdout.write((values.json ? JSON.stringify({ text: t.text, tokens: t.tokens.map((id) => model.tokenizer.piece(id)), score: t.score }) : t.text) + '\n');
     }
