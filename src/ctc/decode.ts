@@ -42,8 +42,17 @@ export interface BeamHypothesis {
   logProb: number;
 }
 
-interface Beam {
+/**
+ * A label prefix, shared by every frame's beams: its extensions (and their LM bonus) are
+ * made once, not again at each frame the prefix survives, and the prefix itself is the map key.
+ */
+interface PrefixNode {
   labels: number[];
+  children: Map<number, { node: PrefixNode; bonus: number }>;
+}
+
+interface Beam {
+  node: PrefixNode;
   /** Alignments ending in blank, and ending in the last label. */
   blank: number;
   nonBlank: number;
@@ -69,13 +78,15 @@ export class PrefixBeamSearch {
   private readonly blank: number;
   private readonly lmWeight: number;
   private readonly prune: number;
-  private beams = new Map<string, Beam>([['', { labels: [], blank: 0, nonBlank: -Infinity }]]);
+  private beams: Map<PrefixNode, Beam>;
 
   constructor(private readonly options: BeamSearchOptions = {}) {
     this.beamWidth = options.beamWidth ?? 8;
     this.blank = options.blank ?? 0;
     this.lmWeight = options.lmWeight ?? 1;
     this.prune = options.pruneLogProb ?? Infinity;
+    const root: PrefixNode = { labels: [], children: new Map() };
+    this.beams = new Map([[root, { node: root, blank: 0, nonBlank: -Infinity }]]);
   }
 
   push(rows: readonly LogProbRow[]): void {
@@ -86,58 +97,67 @@ export class PrefixBeamSearch {
   best(): number[] {
     let top: Beam | null = null;
     for (const b of this.beams.values()) if (!top || total(b) > total(top)) top = b;
-    return top ? top.labels : [];
+    return top ? top.node.labels : [];
   }
 
   /** Hypotheses, best first; at most `beamWidth`, ranked with the end-of-text term. */
   hypotheses(): BeamHypothesis[] {
     const lmEnd = this.options.lmEnd;
     return [...this.beams.values()]
-      .map((b) => ({ labels: b.labels, logProb: total(b) + (lmEnd ? this.lmWeight * lmEnd(b.labels) : 0) }))
+      .map((b) => ({ labels: b.node.labels, logProb: total(b) + (lmEnd ? this.lmWeight * lmEnd(b.node.labels) : 0) }))
       .sort((a, b) => b.logProb - a.logProb);
   }
 
+  /** `node` extended by label c, made (with its LM bonus) the first time it is asked for. */
+  private child(node: PrefixNode, c: number): { node: PrefixNode; bonus: number } {
+    let ext = node.children.get(c);
+    if (!ext) {
+      const lm = this.options.lm;
+      ext = { node: { labels: node.labels.concat(c), children: new Map() }, bonus: lm ? this.lmWeight * lm(node.labels, c) : 0 };
+      node.children.set(c, ext);
+    }
+    return ext;
+  }
+
   private step(row: LogProbRow): void {
-    const { blank, prune, lmWeight } = this;
-    const lm = this.options.lm;
-    const next = new Map<string, Beam>();
-    const at = (labels: number[], key: string): Beam => {
-      let b = next.get(key);
+    const { blank, prune } = this;
+    const next = new Map<PrefixNode, Beam>();
+    const at = (node: PrefixNode): Beam => {
+      let b = next.get(node);
       if (!b) {
-        b = { labels, blank: -Infinity, nonBlank: -Infinity };
-        next.set(key, b);
+        b = { node, blank: -Infinity, nonBlank: -Infinity };
+        next.set(node, b);
       }
       return b;
     };
     let rowMax = -Infinity;
     for (let c = 0; c < row.length; c++) if (row[c] > rowMax) rowMax = row[c];
-    for (const [key, beam] of this.beams) {
+    for (const beam of this.beams.values()) {
+      const node = beam.node;
       const all = total(beam);
-      const last = beam.labels.length ? beam.labels[beam.labels.length - 1] : -1;
+      const last = node.labels.length ? node.labels[node.labels.length - 1] : -1;
       for (let c = 0; c < row.length; c++) {
         const p = row[c];
         if (p < rowMax - prune) continue;
         if (c === blank) {
-          const same = at(beam.labels, key);
+          const same = at(node);
           same.blank = logAdd(same.blank, all + p);
           continue;
         }
-        const extended = beam.labels.concat(c);
-        const extKey = key === '' ? String(c) : key + ',' + c;
-        const bonus = lm ? lmWeight * lm(beam.labels, c) : 0;
-        const ext = at(extended, extKey);
+        const { node: extNode, bonus } = this.child(node, c);
+        const ext = at(extNode);
         if (c === last) {
           // A repeat only extends the text after a blank; otherwise it merges into the same label.
           ext.nonBlank = logAdd(ext.nonBlank, beam.blank + p + bonus);
-          const same = at(beam.labels, key);
+          const same = at(node);
           same.nonBlank = logAdd(same.nonBlank, beam.nonBlank + p);
         } else {
           ext.nonBlank = logAdd(ext.nonBlank, all + p + bonus);
         }
       }
     }
-    const kept = [...next.entries()].sort((a, b) => total(b[1]) - total(a[1])).slice(0, this.beamWidth);
-    this.beams = new Map(kept);
+    const kept = [...next.values()].sort((a, b) => total(b) - total(a)).slice(0, this.beamWidth);
+    this.beams = new Map(kept.map((b) => [b.node, b]));
   }
 }
 
