@@ -18,7 +18,7 @@ export interface ServerConfig {
   allowedOrigins: string[];
   /** When set, clients must send `Authorization: Bearer <token>` or `?token=`. */
   token?: string;
-  /** Messages per second per connection (audio frames and JSON together), averaged over 1 s windows. */
+  /** Messages per second per connection (audio frames and JSON together), with bursts of up to 5 s of them (a token bucket). */
   maxMessagesPerSecond: number;
   /** Output not yet read by a slow client; past this the session ends with `SLOW_CONSUMER`. */
   maxBufferedBytes: number;

@@ -3,6 +3,7 @@
  * 16 kHz samples for a `TranslationSession`, and sends the session's events back as JSON
  * text frames and PCM16 binary frames. It moves bytes and events; the pipeline does the work.
  */
+import { TokenBucket } from './rate-limit.ts';
 import { randomUUID } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { BabelfishError, type ErrorCode } from '../src/errors.ts';
@@ -49,8 +50,7 @@ export class Connection {
   private decoder: StreamingDecoder | null = null;
   private receivedSamples = 0; // at the client's rate, for the session length limit
   private idleTimer: NodeJS.Timeout | null = null;
-  private windowStart = 0;
-  private windowCount = 0;
+  private rateBucket: TokenBucket | null = null;
   private rateErrorSent = false;
   /** Everything sent, for `resume`: seq = index + 1. Trimmed to a byte budget. */
   private readonly log: Outgoing[] = [];
@@ -88,19 +88,20 @@ export class Connection {
 
   private overRate(): boolean {
     const now = Date.now();
-    if (now - this.windowStart >= 1000) {
-      this.windowStart = now;
-      this.windowCount = 0;
+    // up to 5 s of messages may arrive at once (after a stall of this process's event loop)
+    this.rateBucket ??= new TokenBucket(this.ctx.config.maxMessagesPerSecond, 5, now);
+    if (this.rateBucket.take(now)) {
       this.rateErrorSent = false;
+      return false;
     }
-    return ++this.windowCount > this.ctx.config.maxMessagesPerSecond;
+    return true;
   }
 
   private onMessage(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     this.touch();
     const data = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
     if (this.overRate()) {
-      if (!this.rateErrorSent) this.fail(new BabelfishError('RATE_LIMITED', `more than ${this.ctx.config.maxMessagesPerSecond} messages in one second; extra messages are dropped`), false);
+      if (!this.rateErrorSent) this.fail(new BabelfishError('RATE_LIMITED', `more than ${this.ctx.config.maxMessagesPerSecond} messages a second; extra messages are dropped`), false);
       this.rateErrorSent = true;
       return;
     }
