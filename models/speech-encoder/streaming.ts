@@ -61,6 +61,8 @@ export class StreamingRecognizer {
   private readonly searches: Map<string, { search: PrefixBeamSearch; fed: number }> | null = null;
   private readonly beamWidth: number;
   private readonly givenLang: string | undefined;
+  /** The language whose search the partial shows, set once per chunk. */
+  private partialLang: string | undefined;
   private finished = false;
 
   constructor(encoder: SpeechEncoder, options: TranscribeOptions = {}) {
@@ -101,7 +103,7 @@ export class StreamingRecognizer {
   /** The transcript of everything heard so far: the leading beam, or the greedy path. */
   partial(): string {
     if (!this.searches) return this.encoder.vocab.decode(this.greedyIds);
-    return this.encoder.vocab.decode(this.searchFor(this.givenLang ?? this.leadingLanguage()).best());
+    return this.encoder.vocab.decode(this.searchFor(this.partialLang).best());
   }
 
   /** The beam search with `lang`'s LM, brought up to date with every frame heard. */
@@ -147,9 +149,8 @@ export class StreamingRecognizer {
 
   finishSync(): StreamingResult {
     const langProbs = this.languageProbs();
-    const given = this.options.lang && this.options.lang !== 'auto' ? this.options.lang : undefined;
     // the language first: the beam search uses that language's LM
-    const language = this.encoder.resolveLanguage(langProbs, given);
+    const language = this.encoder.resolveLanguage(langProbs, this.givenLang);
     const text = this.searches ? this.encoder.vocab.decode(this.searchFor(language.lang).hypotheses()[0].labels) : this.partial();
     this.dispose();
     this.finished = true;
@@ -230,6 +231,9 @@ export class StreamingRecognizer {
       this.greedyPrev = best;
     }
     // decode as the frames arrive, so the partial is ready and the end has little left to do
-    if (this.searches) this.searchFor(this.givenLang ?? this.leadingLanguage());
+    if (this.searches) {
+      this.partialLang = this.givenLang ?? this.leadingLanguage();
+      this.searchFor(this.partialLang);
+    }
   }
 }

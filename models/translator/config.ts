@@ -65,7 +65,6 @@ export const DEFAULT_TRANSLATOR_CONFIG: TranslatorConfig = {
   seed: 1,
 };
 
-/** A few-minute model for tests and smoke runs. */
 /** Decoding settings used when a caller does not give them. */
 export const DEFAULT_DECODING = {
   beam: 4,
@@ -81,6 +80,7 @@ export const DEFAULT_DECODING = {
   noRepeatNgram: 4,
 } as const;
 
+/** A few-minute model for tests and smoke runs. */
 export const TINY_TRANSLATOR_CONFIG: Partial<TranslatorConfig> = {
   embedDim: 32,
   encoderUnits: 32,
