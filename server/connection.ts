@@ -51,7 +51,8 @@ export class Connection {
   private receivedSamples = 0; // at the client's rate, for the session length limit
   private idleTimer: NodeJS.Timeout | null = null;
   private rateBucket: TokenBucket | null = null;
-  private rateErrorSent = false;
+  /** When RATE_LIMITED was last sent: at most one a second, however long a flood lasts. */
+  private rateErrorAt = -Infinity;
   /** Everything sent, for `resume`: seq = index + 1. Trimmed to a byte budget. */
   private readonly log: Outgoing[] = [];
   private logOffset = 0; // seq of log[0] - 1
@@ -90,19 +91,18 @@ export class Connection {
     const now = Date.now();
     // up to 5 s of messages may arrive at once (after a stall of this process's event loop)
     this.rateBucket ??= new TokenBucket(this.ctx.config.maxMessagesPerSecond, 5, now);
-    if (this.rateBucket.take(now)) {
-      this.rateErrorSent = false;
-      return false;
-    }
-    return true;
+    return !this.rateBucket.take(now);
   }
 
   private onMessage(raw: Buffer | ArrayBuffer | Buffer[], isBinary: boolean): void {
     this.touch();
     const data = Buffer.isBuffer(raw) ? raw : Array.isArray(raw) ? Buffer.concat(raw) : Buffer.from(raw);
     if (this.overRate()) {
-      if (!this.rateErrorSent) this.fail(new BabelfishError('RATE_LIMITED', `more than ${this.ctx.config.maxMessagesPerSecond} messages a second; extra messages are dropped`), false);
-      this.rateErrorSent = true;
+      const now = Date.now();
+      if (now - this.rateErrorAt >= 1000) {
+        this.rateErrorAt = now;
+        this.fail(new BabelfishError('RATE_LIMITED', `more than ${this.ctx.config.maxMessagesPerSecond} messages a second; extra messages are dropped`), false);
+      }
       return;
     }
     if (data.length > this.ctx.config.maxFrameBytes) {
