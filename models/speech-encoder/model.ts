@@ -17,6 +17,14 @@ import { StreamingRecognizer } from './streaming.ts';
 import { logMelFeatureSource } from './log-mel-source.ts';
 import { SpeechLanguageModels } from './language-model.ts';
 
+/**
+ * The beam search skips characters whose log-probability at a frame is more than this below
+ * the frame's best. CTC posteriors are peaky, so a wide margin only adds work: on 200 dev
+ * utterances (beam 16 with the LM) margins of 12, 10, 8 and 6 nats gave the same CER and 6
+ * took about a third of the time of 12; 4 lost 0.2 points.
+ */
+export const BEAM_PRUNE_LOG_PROB = 6;
+
 export interface TranscribeOptions {
   /**
    * Prefix beam width; 1 means greedy. Default: the language model's beam width when the
@@ -129,7 +137,7 @@ export class SpeechEncoder {
   /** The prefix beam search settings `decodeRows` uses (the streaming recogniser shares them). */
   beamSearchOptions(beamWidth: number, lang?: string, useLm = true): BeamSearchOptions {
     const fusion = useLm ? this.languageModels?.beamOptions(lang) : undefined;
-    return { beamWidth, blank: 0, pruneLogProb: 12, ...fusion };
+    return { beamWidth, blank: 0, pruneLogProb: BEAM_PRUNE_LOG_PROB, ...fusion };
   }
 
   /** Whether `decodeRows` would use a language model for `lang`. */
