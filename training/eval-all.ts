@@ -72,8 +72,8 @@ export const DEFAULTS = {
   runs: path.join(projectRoot, 'runs'),
   limit: 5,
   asrLimit: 200,
-  mtLimit: 25,
-  voiceSentences: 2,
+  mtLimit: 100,
+  voiceSentences: 10,
   beam: 4,
 } as const;
 
