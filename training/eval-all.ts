@@ -166,9 +166,9 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
     await initBackend({ log });
     if (sections.has('speech-encoder')) {
       report.speechEncoder = await timed('speech encoder', async () => {
-        const front = defaultAudioFrontEnd();
         const { SpeechEncoder } = await import('../models/speech-encoder/model.ts');
-        const encoder = await SpeechEncoder.load(dirs.speechEncoder, front.features);
+        const encoder = await SpeechEncoder.load(dirs.speechEncoder);
+        const front = defaultAudioFrontEnd(encoder.config.features, encoder.config.inputLevel);
         try {
           const perLang = new Map<string, number>();
           const rows = (await readEncoderManifest(manifest)).filter((r) => {

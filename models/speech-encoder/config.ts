@@ -2,7 +2,7 @@
  * Speech encoder configuration: every architectural default in one place.
  *
  * Architecture (chosen for training speed on 2 CPU cores with tfjs WASM, see README):
- *   log-mel [T, 80], globally normalised
+ *   audio brought to the training level (`inputLevel`) -> log-mel [T, 80], globally normalised
  *   -> 2 causal 1-D convolutions over time, stride 2 each (4x subsampling: 40 ms frames)
  *   -> `dilations.length` residual blocks: LayerNorm, causal dilated conv (kernel `kernel`), ReLU, 1x1 projection
  *   -> LayerNorm -> linear to the character vocabulary (blank = 0)
@@ -12,6 +12,7 @@
  * layer, in training and in streaming, where a recurrence costs a dozen tfjs op calls per frame.
  */
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../src/audio/config.ts';
+import { DEFAULT_LEVEL_CONFIG, type LevelConfig } from '../../src/audio/level.ts';
 
 export interface SpeechEncoderConfig {
   /** The log-mel front end the model was trained with (sample rate, window, hop, mels). */
@@ -32,6 +33,11 @@ export interface SpeechEncoderConfig {
   vocabSize: number;
   /** Languages of the language-id head; empty disables the head. */
   languages: string[];
+  /**
+   * Input level normalisation before the features (null: none, as models trained before it).
+   * Part of the model because the network learns the level of the audio it was trained on.
+   */
+  inputLevel: LevelConfig | null;
   /** Per-bin global mean and standard deviation of the training features (null: identity). */
   featureMean: number[] | null;
   featureStd: number[] | null;
@@ -49,6 +55,7 @@ export const DEFAULT_SPEECH_ENCODER_CONFIG: SpeechEncoderConfig = {
   dilations: [1, 2, 4, 8, 1, 2, 4, 8],
   vocabSize: 52,
   languages: ['en', 'es', 'fr', 'de'],
+  inputLevel: { ...DEFAULT_LEVEL_CONFIG },
   featureMean: null,
   featureStd: null,
   seed: 1,

@@ -15,6 +15,7 @@ import { forward, initialWeights, weightShapes, type Weights } from './network.t
 import type { FeatureSource, LogMelFrames } from './features.ts';
 import { StreamingRecognizer } from './streaming.ts';
 import { logMelFeatureSource } from './log-mel-source.ts';
+import type { LevelConfig } from '../../src/audio/level.ts';
 import { SpeechLanguageModels } from './language-model.ts';
 
 /**
@@ -59,6 +60,8 @@ export class SpeechEncoder {
   /** Trainable variables, by weight name. */
   readonly weights: Record<string, tf.Variable>;
   features: FeatureSource | null;
+  /** Whether `features` is the default front end made from the config (rebuilt when it changes). */
+  private ownFeatures: boolean;
   /** Character LMs for beam search, per language (from `<dir>/lm/`), or null. */
   languageModels: SpeechLanguageModels | null = null;
 
@@ -69,8 +72,23 @@ export class SpeechEncoder {
     this.config = config;
     this.vocab = vocab;
     this.weights = weights;
-    // The real front end by default, when the network's input width matches it.
-    this.features = features ?? (config.features.nMels === config.numMels ? logMelFeatureSource(config.features) : null);
+    this.ownFeatures = features === null;
+    this.features = features ?? this.defaultFeatures();
+  }
+
+  /** The real front end (with the config's input level normalisation), when the network's input width matches it. */
+  private defaultFeatures(): FeatureSource | null {
+    const c = this.config;
+    return c.features.nMels === c.numMels ? logMelFeatureSource(c.features, c.inputLevel) : null;
+  }
+
+  /**
+   * Sets the input level normalisation (training does, to that of the features it trains on,
+   * so the saved config says what the weights expect).
+   */
+  setInputLevel(level: LevelConfig | null): void {
+    this.config.inputLevel = level ? { ...level } : null;
+    if (this.ownFeatures) this.features = this.defaultFeatures();
   }
 
   get languages(): readonly string[] {
@@ -203,7 +221,8 @@ export class SpeechEncoder {
   static async load(dir: string, features: FeatureSource | null = null): Promise<SpeechEncoder> {
     const folder = await readModelFolder<SpeechEncoderConfig>(dir, MODEL_FORMAT, 'speech encoder');
     const vocab = await Vocab.load(join(dir, 'vocab.json'));
-    const config = speechEncoderConfig(folder.config);
+    // A model saved before input level normalisation existed was trained without it.
+    const config = speechEncoderConfig({ inputLevel: null, ...(folder.config as Partial<SpeechEncoderConfig>) });
     const encoder = new SpeechEncoder(config, vocab, loadVariables(folder, weightShapes(config), uniqueName), features);
     encoder.setLanguageModels(await SpeechLanguageModels.load(dir));
     return encoder;

@@ -8,7 +8,6 @@ import { modelsDir } from '../paths.ts';
 import { BabelfishError } from '../errors.ts';
 import { initBackend } from '../backend.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
-import { logMelFeatureSource } from '../../models/speech-encoder/log-mel-source.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
@@ -80,7 +79,7 @@ export interface LoadedModels {
 export async function loadModels(dirs: ModelDirs = defaultModelDirs()): Promise<LoadedModels> {
   await initBackend();
   const [speechEncoder, translator, synthesizer, vocoder] = await Promise.all([
-    SpeechEncoder.load(dirs.speechEncoder, logMelFeatureSource()),
+    SpeechEncoder.load(dirs.speechEncoder),
     Translator.load(dirs.translator),
     Synthesizer.load(dirs.synthesizer),
     Vocoder.load(dirs.vocoder),

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -10,6 +10,7 @@ import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { prefixBeamSearch } from '../../src/ctc/decode.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
+import { DEFAULT_LEVEL_CONFIG } from '../../src/audio/level.ts';
 
 beforeAll(async () => {
   await initBackend({ log: () => {} });
@@ -229,5 +230,43 @@ describe('StreamingRecognizer', () => {
     expect(done.text).toBe(whole.text);
     expect(done.lang).toBe(whole.lang);
     enc.dispose();
+  });
+  it('brings the input to its training level: 20 dB quieter speech gives the same logits after the onset', async () => {
+    const enc = SpeechEncoder.build({ frontEndChannels: 16, hidden: 24, dilations: [1, 2, 4], seed: 5 });
+    expect(enc.config.inputLevel).toEqual(DEFAULT_LEVEL_CONFIG);
+    const r = mulberry32(4);
+    const audio = new Float32Array(16000 * 4);
+    for (let i = 1600; i < audio.length; i++) audio[i] = 0.2 * (r() - 0.5) * (1 + Math.sin(i / 800));
+    const quiet = audio.map((v) => v * 0.1);
+    // Samples before 1600 + 2 blocks differ (the first speech block sets the level); feature
+    // frames up to 12 see them; output frames that see no such input frame must agree.
+    const firstClean = Math.ceil((receptiveFieldFrames(enc.config) + 12) / 4);
+    const maxDiff = (a: Float32Array[], b: Float32Array[]) => {
+      let worst = 0;
+      for (let t = firstClean; t < a.length; t++) for (let v = 0; v < a[t].length; v++) worst = Math.max(worst, Math.abs(a[t][v] - b[t][v]));
+      return worst;
+    };
+    const rows = (x: Float32Array) => enc.logProbs(enc.requireFeatures().compute(x)).rows;
+    expect(rows(audio).length).toBeGreaterThan(firstClean + 50);
+    expect(maxDiff(rows(audio), rows(quiet))).toBeLessThan(1e-3);
+    enc.setInputLevel(null);
+    expect(maxDiff(rows(audio), rows(quiet))).toBeGreaterThan(0.1);
+    // A model saved without the field (trained before it existed) loads without normalisation.
+    const dir = await mkdtemp(join(tmpdir(), 'se-level-'));
+    await enc.save(dir);
+    const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+    expect(json.config.inputLevel).toBeNull();
+    delete json.config.inputLevel;
+    await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+    const old = await SpeechEncoder.load(dir);
+    expect(old.config.inputLevel).toBeNull();
+    enc.setInputLevel(DEFAULT_LEVEL_CONFIG);
+    await enc.save(dir);
+    const back = await SpeechEncoder.load(dir);
+    expect(back.config.inputLevel).toEqual(DEFAULT_LEVEL_CONFIG);
+    expect(maxDiff(back.logProbs(back.requireFeatures().compute(audio)).rows, rows(quiet))).toBeLessThan(1e-3);
+    enc.dispose();
+    old.dispose();
+    back.dispose();
   });
 });

@@ -220,8 +220,9 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   if (beam !== undefined && (!Number.isInteger(beam) || beam < 1)) throw new BabelfishError('BAD_ARGUMENT', '--beam needs a positive integer');
   if (!Number.isInteger(limit) || limit < 0) throw new BabelfishError('BAD_ARGUMENT', '--limit needs a non-negative integer');
   await initBackend();
-  const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd();
-  const encoder = await SpeechEncoder.load(values.model ?? join(projectRoot, 'models/speech-encoder/default'), audio.features);
+  // The model's own front end (its level normalisation included) unless a caller supplies one.
+  const encoder = await SpeechEncoder.load(values.model ?? join(projectRoot, 'models/speech-encoder/default'), front?.features ?? null);
+  const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd(encoder.config.features, encoder.config.inputLevel);
   const manifest = values.manifest ?? join(values.corpus ?? join(projectRoot, 'data/corpus/speech/default'), 'manifest.test.jsonl');
   let rows = await readManifest(manifest);
   if (limit) rows = rows.slice(0, limit);

@@ -23,6 +23,7 @@ import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import type { SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
 import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
 import type { FeatureSource } from '../../models/speech-encoder/features.ts';
+import type { LevelConfig } from '../../src/audio/level.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
@@ -182,6 +183,8 @@ export interface TrainData {
   dev: Utterance[];
   vocab: Vocab;
   bins: number;
+  /** The input level normalisation in the features (the trained model's config gets it); absent: none. */
+  inputLevel?: LevelConfig | null;
 }
 
 export interface AudioFrontEnd {
@@ -189,6 +192,8 @@ export interface AudioFrontEnd {
   loadAudio: (path: string) => Promise<Float32Array>;
   /** Identifies the feature configuration (cache key). */
   featureKey: string;
+  /** The level normalisation `features` applies (absent: none). */
+  inputLevel?: LevelConfig | null;
 }
 
 export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log: (s: string) => void): Promise<TrainData> {
@@ -200,7 +205,7 @@ export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log:
   // The dev manifest is sorted by language: take a language-balanced spread, not its first rows.
   const dev = await loadUtterances(devSubset(devRows, cfg.devUtterances), common);
   if (!train.length) throw new BabelfishError('BAD_ARGUMENT', `no usable training utterances in ${cfg.trainManifest}`);
-  return { train, dev, vocab, bins: front.features.bins };
+  return { train, dev, vocab, bins: front.features.bins, inputLevel: front.inputLevel ?? null };
 }
 
 /** The dev items evaluated during training: `n` of them (0 = all), balanced across languages. */
@@ -322,10 +327,16 @@ export async function trainSpeechEncoder(
     const every = Math.max(1, Math.floor(data.train.length / 2000));
     const stats = featureStats(data.train.filter((_, i) => i % every === 0), data.bins);
     encoder = SpeechEncoder.build(
-      { ...modelOverrides(cfg), numMels: data.bins, featureMean: stats.mean, featureStd: stats.std },
+      { ...modelOverrides(cfg), numMels: data.bins, featureMean: stats.mean, featureStd: stats.std, inputLevel: data.inputLevel ?? null },
       data.vocab,
     );
     await writeFile(join(cfg.runDir, 'config.json'), JSON.stringify({ train: cfg, model: encoder.config }, null, 1) + '\n');
+  }
+  const inputLevel = data.inputLevel ?? null;
+  if (JSON.stringify(encoder.config.inputLevel) !== JSON.stringify(inputLevel)) {
+    // E.g. --init from a model trained before level normalisation: from now on it learns normalised input.
+    log(`input level normalisation: ${JSON.stringify(encoder.config.inputLevel)} -> ${JSON.stringify(inputLevel)} (that of the training features)`);
+    encoder.setInputLevel(inputLevel);
   }
   const params = Object.values(encoder.weights).reduce((s, v) => s + v.size, 0);
   log(`speech encoder: ${(params / 1e6).toFixed(2)}M parameters, ${data.train.length} train / ${data.dev.length} dev utterances`);
