@@ -9,6 +9,8 @@ import { learningRateAt } from '../../training/common/adam.ts';
 import { decodeNpy, encodeNpy, specAugment } from '../../training/speech-encoder/data.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { toyTrainData, TOY_BINS } from './toy-data.ts';
+import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import { DEFAULT_LEVEL_CONFIG } from '../../src/audio/level.ts';
 
 beforeAll(async () => {
   await initBackend({ log: () => {} });
@@ -125,5 +127,23 @@ describe('trainSpeechEncoder', () => {
     expect(r.dev!.cer).toBeLessThan(0.35);
     r.encoder.dispose();
     expect(tf.memory().numTensors).toBe(numTensors);
+  });
+  it("gives the model the input level normalisation of its training features, taking it on over an --init model's", async () => {
+    const data = { ...toyTrainData({ seed: 5, devCount: 1 }), inputLevel: DEFAULT_LEVEL_CONFIG };
+    const modelDir = await mkdtemp(join(tmpdir(), 'se-level-model-'));
+    const old = SpeechEncoder.build({ numMels: BINS, hidden: 24, frontEndChannels: 16, dilations: [1, 2], inputLevel: null }, data.vocab);
+    await old.save(modelDir);
+    old.dispose();
+    const dir = await mkdtemp(join(tmpdir(), 'se-level-run-'));
+    const lines: string[] = [];
+    const r = await trainSpeechEncoder(tinyConfig(dir, { steps: 2 }), data, { init: modelDir, log: (l) => lines.push(l) });
+    expect(r.encoder.config.inputLevel).toEqual(DEFAULT_LEVEL_CONFIG);
+    expect(lines.join('\n')).toMatch(/input level normalisation: null -> \{"targetDb":-18/);
+    expect(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')).model.inputLevel).toEqual(DEFAULT_LEVEL_CONFIG);
+    r.encoder.dispose();
+    // Features without normalisation (as the toy data has): a fresh model gets none.
+    const fresh = await trainSpeechEncoder(tinyConfig(await mkdtemp(join(tmpdir(), 'se-level-fresh-')), { steps: 1 }), toyTrainData({ seed: 5, devCount: 1 }), { log: quiet });
+    expect(fresh.encoder.config.inputLevel).toBeNull();
+    fresh.encoder.dispose();
   });
 });

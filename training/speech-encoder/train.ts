@@ -320,7 +320,6 @@ export async function trainSpeechEncoder(
       throw new BabelfishError('BAD_ARGUMENT', `--init ${opts.init}: the model takes ${n} feature bins, the corpus gives ${data.bins}`);
     }
     log(`initialised from ${opts.init} (its config wins over the model-shape flags; fresh optimizer, step 0)`);
-    await writeFile(join(cfg.runDir, 'config.json'), JSON.stringify({ train: cfg, init: opts.init, model: encoder.config }, null, 1) + '\n');
   } else {
     if (opts.resume) log(`no checkpoint in ${cfg.runDir}; starting fresh`);
     // A spread-out sample of 2000 utterances pins the per-bin statistics well enough.
@@ -330,7 +329,6 @@ export async function trainSpeechEncoder(
       { ...modelOverrides(cfg), numMels: data.bins, featureMean: stats.mean, featureStd: stats.std, inputLevel: data.inputLevel ?? null },
       data.vocab,
     );
-    await writeFile(join(cfg.runDir, 'config.json'), JSON.stringify({ train: cfg, model: encoder.config }, null, 1) + '\n');
   }
   const inputLevel = data.inputLevel ?? null;
   if (JSON.stringify(encoder.config.inputLevel) !== JSON.stringify(inputLevel)) {
@@ -338,6 +336,7 @@ export async function trainSpeechEncoder(
     log(`input level normalisation: ${JSON.stringify(encoder.config.inputLevel)} -> ${JSON.stringify(inputLevel)} (that of the training features)`);
     encoder.setInputLevel(inputLevel);
   }
+  if (!ckpt) await writeFile(join(cfg.runDir, 'config.json'), JSON.stringify({ train: cfg, ...(opts.init ? { init: opts.init } : {}), model: encoder.config }, null, 1) + '\n');
   const params = Object.values(encoder.weights).reduce((s, v) => s + v.size, 0);
   log(`speech encoder: ${(params / 1e6).toFixed(2)}M parameters, ${data.train.length} train / ${data.dev.length} dev utterances`);
 
