@@ -13,6 +13,7 @@ import { SymbolTable, utteranceIds } from './symbols.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { decode, decoderBookkeeping, encode, initialWeights, weightShapes, FRAME_FEATURES, type Weights } from './network.ts';
 import { durationsFromLog } from './alignment.ts';
+import { sharpenMel } from './postfilter.ts';
 
 export type { MelSpectrogram };
 
@@ -150,7 +151,7 @@ export class Synthesizer {
         break;
       }
       if (pause) pieces.push(new Float32Array(pause * numMels).fill(silenceLogMel));
-      pieces.push(this.denormalize(this.melForDurations(p.ids, lang, voice, durations)));
+      pieces.push(sharpenMel(this.denormalize(this.melForDurations(p.ids, lang, voice, durations)), frames, numMels, this.config.melSharpening));
       total += pause + frames;
     }
     const data = new Float32Array(total * numMels);
