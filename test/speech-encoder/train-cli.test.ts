@@ -87,5 +87,21 @@ describe('runTrainSpeechEncoder', () => {
     expect(stdout.join('')).toMatch(/^en\s+1\s/m);
     expect(stdout.join('')).toMatch(/^es\s+1\s/m);
     expect(stdout.join('')).toMatch(/real-time factor/);
+
+    // --gain-db scales each recording before it reaches the model's front end.
+    const peaks: number[] = [];
+    const inner = logMelFeatureSource();
+    const spy: AudioFrontEnd = { ...front, features: { ...inner, compute: (x) => (peaks.push(x.reduce((m, v) => Math.max(m, Math.abs(v)), 0)), inner.compute(x)) } };
+    process.stdout.write = ((s: string) => (stdout.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir], spy)).toBe(0);
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--gain-db=-20'], spy)).toBe(0);
+      await expect(runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--gain-db', 'loud'], spy)).rejects.toThrow(/--gain-db/);
+    } finally {
+      process.stdout.write = writeOut;
+    }
+    expect(peaks.length).toBe(4); // two test rows, twice
+    expect(peaks[2] / peaks[0]).toBeCloseTo(0.1, 5);
+    expect(peaks[3] / peaks[1]).toBeCloseTo(0.1, 5);
   });
 });
