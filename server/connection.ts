@@ -28,6 +28,9 @@ const FATAL: Partial<Record<ErrorCode, number>> = {
   DECODE_FAILED: 1007,
 };
 
+/** How long after a session ends its late audio frames are dropped without an error. */
+const LATE_AUDIO_GRACE_MS = 2000;
+
 export interface ConnectionContext {
   config: ServerConfig;
   metrics: ServerMetrics;
@@ -59,6 +62,8 @@ export class Connection {
   private logBytes = 0;
   private sent = 0;
   private ended = false;
+  /** When this connection's last session was stopped or ended (ms), for frames still in flight. */
+  private sessionEndedAt = -Infinity;
 
   constructor(socket: WebSocket, private readonly ctx: ConnectionContext) {
     this.socket = socket;
@@ -169,8 +174,13 @@ export class Connection {
 
   private onAudio(data: Buffer): void {
     const start = this.start;
-    if (!this.session || !start) throw new BabelfishError('NOT_STARTED', "audio arrived before 'start'; send a start message first");
-    if (this.ended) throw new BabelfishError('NOT_STARTED', "audio arrived after 'stop'");
+    // Frames a client captured before it sent 'stop' (or before the session ended) are still
+    // on the wire afterwards: drop them quietly for a moment rather than answer each with an error.
+    if (!this.session || !start) {
+      if (Date.now() - this.sessionEndedAt < LATE_AUDIO_GRACE_MS) return;
+      throw new BabelfishError('NOT_STARTED', "audio arrived before 'start'; send a start message first");
+    }
+    if (this.ended) return;
     if (this.decoder) {
       this.decoder.push(data);
       this.countInput(data.length / 2); // an estimate for containers; the decoder reports the truth
@@ -205,6 +215,7 @@ export class Connection {
     const session = this.session;
     if (!session || this.ended) return;
     this.ended = true;
+    this.sessionEndedAt = Date.now();
     if (this.resampler) session.push(this.resampler.flush());
     if (this.decoder) await this.decoder.end();
     await session.end();
@@ -356,6 +367,7 @@ export class Connection {
   }
 
   private releaseSession(): void {
+    if (this.session) this.sessionEndedAt = Date.now();
     if (this.session && !this.ended) this.session.close();
     this.session = null;
     this.start = null;

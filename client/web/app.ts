@@ -25,7 +25,7 @@ const ui = {
 };
 
 /** Figures the end-to-end browser test reads; also handy in the console. */
-const stats = { framesSent: 0, audioChunks: 0, samplesPlayed: 0, peak: 0, events: [] as string[] };
+const stats = { framesSent: 0, audioChunks: 0, samplesPlayed: 0, peak: 0, events: [] as string[], errors: [] as string[] };
 (window as unknown as { babelfishStats: typeof stats }).babelfishStats = stats;
 
 function say(text: string | null): void {
@@ -169,6 +169,7 @@ function onEvent(e: Record<string, any>): void {
       received = 0;
       break;
     case 'error':
+      stats.errors.push(`${e.code}: ${e.message}`);
       say(ERROR_TEXT[e.code] ?? `Server: ${e.message}`);
       if (e.fatal) stopTalking(false);
       break;
@@ -206,7 +207,8 @@ function onAudio(bytes: ArrayBuffer): void {
 
 // ---- microphone ------------------------------------------------------------------
 
-let mic: { stop: () => void } | null = null;
+/** The running capture; `stop(done)` ends it and calls `done` once its last audio has been sent. */
+let mic: { stop: (done: () => void) => void } | null = null;
 
 async function startTalking(): Promise<void> {
   if (mic) return;
@@ -233,7 +235,11 @@ async function startTalking(): Promise<void> {
   if (ctx.audioWorklet) {
     await ctx.audioWorklet.addModule('capture-worklet.js');
     const node = new AudioWorkletNode(ctx, 'babelfish-capture');
+    // Frames the worklet posted before it was disconnected still arrive afterwards; sent after
+    // 'stop' they would reach a server whose session has ended.
+    let live = true;
     node.port.onmessage = (m) => {
+      if (!live) return;
       const { frame, level } = m.data as { frame: Float32Array; level: number };
       ui.level.value = level;
       const pcm = floatToPcm16(frame);
@@ -241,22 +247,35 @@ async function startTalking(): Promise<void> {
     };
     source.connect(node);
     mic = {
-      stop: () => {
+      stop: (done) => {
+        live = false;
         source.disconnect();
         node.disconnect();
         stream.getTracks().forEach((t) => t.stop());
+        done();
       },
     };
     send({ type: 'start', from: ui.from.value, to: ui.to.value, sampleRate: 16000, format: 'pcm16' });
   } else {
     // No AudioWorklet: let the browser encode WebM/Opus and the server decode it.
+    // The recorder hands over its last chunk after stop(), and reading a chunk is async: chain
+    // the sends so the audio goes out in order and 'stop' after all of it.
     const rec = new MediaRecorder(stream, { mimeType: 'audio/webm;codecs=opus' });
-    rec.ondataavailable = async (ev) => {
-      if (ev.data.size > 0 && send(await ev.data.arrayBuffer())) stats.framesSent++;
+    let sent = Promise.resolve();
+    rec.ondataavailable = (ev) => {
+      sent = sent.then(async () => {
+        if (ev.data.size > 0 && send(await ev.data.arrayBuffer())) stats.framesSent++;
+      });
     };
     send({ type: 'start', from: ui.from.value, to: ui.to.value, sampleRate: 48000, format: 'webm' });
     rec.start(250);
-    mic = { stop: () => (rec.stop(), stream.getTracks().forEach((t) => t.stop())) };
+    mic = {
+      stop: (done) => {
+        rec.onstop = () => void sent.then(done);
+        rec.stop();
+        stream.getTracks().forEach((t) => t.stop());
+      },
+    };
   }
   streaming = true;
   ui.talk.setAttribute('aria-pressed', 'true');
@@ -265,10 +284,12 @@ async function startTalking(): Promise<void> {
 
 function stopTalking(sendStop = true): void {
   if (!mic) return;
-  mic.stop();
+  const capture = mic;
   mic = null;
   streaming = false;
-  if (sendStop) pendingStop = send({ type: 'stop' });
+  capture.stop(() => {
+    if (sendStop) pendingStop = send({ type: 'stop' });
+  });
   ui.level.value = -60;
   ui.talk.setAttribute('aria-pressed', 'false');
   ui.talk.textContent = 'Start talking';

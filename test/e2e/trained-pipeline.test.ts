@@ -259,7 +259,7 @@ describe('trained tiny models behind a real server', () => {
       const stats = await page.evaluate(() => (window as any).babelfishStats);
       // the message the page showed for an error event says which one it was
       const shown = stats.events.includes('error') ? await page.evaluate(() => document.getElementById('message')?.textContent) : '';
-      expect(stats.events, `error event; the page said: ${shown}`).not.toContain('error');
+      expect(stats.events, `error event; the page said: ${shown}; all errors: ${JSON.stringify(stats.errors)}`).not.toContain('error');
       expect(stats.events).toContain('partial');
       expect(stats.framesSent).toBeGreaterThan(50); // 20 ms frames from the capture worklet
       expect(stats.samplesPlayed).toBeGreaterThan(vocoderRate * 0.05);

@@ -81,6 +81,24 @@ describe('streaming session', () => {
     await expectHealthy();
   });
 
+  it("drops audio frames still in flight after 'stop' without an error; audio long after is an error again", async () => {
+    const c = await TestClient.open(url);
+    c.json({ type: 'start', from: 'en', to: 'es', sampleRate: 16000, format: 'pcm16' });
+    await c.waitFor('ready');
+    await streamAudio(c, speechLike(0.5, 16000), 3200);
+    c.json({ type: 'stop' });
+    c.ws.send(Buffer.alloc(640)); // captured before the stop, arriving after it
+    await c.waitFor('done');
+    c.ws.send(Buffer.alloc(640)); // and after the session is gone
+    c.json({ type: 'ping' });
+    await c.waitFor('pong');
+    expect(c.received.events.filter((e) => e.type === 'error')).toEqual([]);
+    await new Promise((r) => setTimeout(r, 2100));
+    c.ws.send(Buffer.alloc(640));
+    expect((await c.waitFor('error', 'NOT_STARTED')).fatal).toBe(false);
+    await c.close();
+  });
+
   it('resamples PCM16 sent at 48 kHz stereo', async () => {
     const c = await TestClient.open(url);
     c.json({ type: 'start', from: 'en', to: 'fr', sampleRate: 48000, channels: 2, format: 'pcm16' });
