@@ -13,7 +13,6 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
-import { loadAudio as decodeAudio } from '../../src/audio/decode.ts';
 import { parseCommandArgs } from '../../src/cli/args.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import { projectRoot } from '../../src/paths.ts';
@@ -160,7 +159,7 @@ export function tuneFusion(encoder: SpeechEncoder, lms: SpeechLanguageModels, it
 export async function trainSpeechLm(o: SpeechLmOptions, front: AudioFrontEnd | undefined, log: (s: string) => void): Promise<{ lms: SpeechLanguageModels; tune: TuneResult | null }> {
   // The model's own front end (its level normalisation included) unless a caller supplies one.
   const encoder = await SpeechEncoder.load(o.model, front?.features ?? null);
-  const loadAudio = front?.loadAudio ?? (async (path: string) => (await decodeAudio(path, encoder.sampleRate)).samples);
+  const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd(encoder.config.features, encoder.config.inputLevel);
   try {
     const langs = encoder.languages.length ? [...encoder.languages] : (await listParallelFiles(o.textDir)).flatMap((f) => [f.src, f.tgt]).filter((l, i, a) => a.indexOf(l) === i);
     await mkdir(o.runDir, { recursive: true });
@@ -200,7 +199,7 @@ export async function trainSpeechLm(o: SpeechLmOptions, front: AudioFrontEnd | u
       for (const r of devRows) {
         const ref = normalizeTranscript(r.text);
         if (!ref) continue;
-        items.push({ lang: r.lang, ref, rows: encoder.logProbs(encoder.requireFeatures().compute(await loadAudio(r.audio))).rows });
+        items.push({ lang: r.lang, ref, rows: encoder.logProbs(encoder.requireFeatures().compute(await audio.loadAudio(r.audio))).rows });
       }
       tune = tuneFusion(encoder, lms, items, o, log);
       lms = lms.withFusion(tune.fusion);
