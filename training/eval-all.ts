@@ -178,7 +178,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
             return n < o.asrLimit;
           });
           log(`[eval all] speech encoder: ${rows.length} utterances (${[...perLang.keys()].join(', ')})`);
-          return await evaluateSpeechEncoder(encoder, rows, front, {});
+          return await evaluateSpeechEncoder(encoder, rows, front, { nonSpeechClips: 40 });
         } finally {
           encoder.dispose();
         }

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig } from '../../training/speech-encoder/train.ts';
 import { learningRateAt } from '../../training/common/adam.ts';
-import { decodeNpy, encodeNpy, specAugment } from '../../training/speech-encoder/data.ts';
+import { decodeNpy, encodeNpy, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
+import { greedyDecode } from '../../src/ctc/decode.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { toyTrainData, TOY_BINS } from './toy-data.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
@@ -145,5 +146,41 @@ describe('trainSpeechEncoder', () => {
     const fresh = await trainSpeechEncoder(tinyConfig(await mkdtemp(join(tmpdir(), 'se-level-fresh-')), { steps: 1 }), toyTrainData({ seed: 5, devCount: 1 }), { log: quiet });
     expect(fresh.encoder.config.inputLevel).toBeNull();
     fresh.encoder.dispose();
+  });
+
+  it('learns to write nothing on non-speech when its batches carry non-speech clips with empty targets', async () => {
+    // Toy "noise": frames of random values in the letters' range, a new draw every 2 frames.
+    const r = mulberry32(21);
+    const noise = (i: number, frames: number): Utterance => {
+      const data = new Float32Array(frames * BINS);
+      for (let t = 0; t < frames; t++) {
+        for (let b = 0; b < BINS; b++) data[t * BINS + b] = t % 2 ? data[(t - 1) * BINS + b] : 4 * r() - 2;
+      }
+      return { id: `noise-${i}`, lang: '', text: '', labels: [], frames, features: { data, frames, bins: BINS } };
+    };
+    const pool = Array.from({ length: 8 }, (_, i) => noise(i, 30 + 5 * i));
+    const heldOut = Array.from({ length: 5 }, (_, i) => noise(100 + i, 40));
+    const cfg = { steps: 120, lr: 1e-2, warmup: 10, checkpointEvery: 1000, evalEvery: 120, logEvery: 1000, specAugment: false };
+    const nonBlank = (encoder: SpeechEncoder) => {
+      let mass = 0;
+      let frames = 0;
+      for (const u of heldOut) {
+        for (const row of encoder.logProbs(u.features!).rows) {
+          mass += 1 - Math.exp(row[0]);
+          frames++;
+        }
+      }
+      return mass / frames;
+    };
+    const base = toyTrainData({ seed: 99, devCount: 3 });
+    const without = await trainSpeechEncoder(tinyConfig(await mkdtemp(join(tmpdir(), 'se-ns-0-')), { ...cfg, nonSpeechFraction: 0 }), { ...base, nonSpeech: pool }, { log: quiet });
+    const withNs = await trainSpeechEncoder(tinyConfig(await mkdtemp(join(tmpdir(), 'se-ns-1-')), { ...cfg, nonSpeechFraction: 0.5 }), { ...base, nonSpeech: pool }, { log: quiet });
+    // The task itself is still learnt...
+    expect(withNs.dev!.cer).toBeLessThan(0.35);
+    // ...and the held-out noise now comes out as blanks, which it did not without the clips.
+    expect(nonBlank(withNs.encoder)).toBeLessThan(0.1 * nonBlank(without.encoder));
+    for (const u of heldOut) expect(withNs.encoder.vocab.decode(greedyDecode(withNs.encoder.logProbs(u.features!).rows, 0))).toBe('');
+    without.encoder.dispose();
+    withNs.encoder.dispose();
   });
 });

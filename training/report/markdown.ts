@@ -100,6 +100,7 @@ export function renderReport(r: EvalAllReport): string {
       'Corpus-level CER and WER on the test voices (never heard in training), references normalised as the training targets. Rows whose text has digits are left out.',
       table(['language', 'utterances', 'CER', 'WER', 'language id'], [...s.perLanguage, s.overall].map((x) => [x.lang, x.utterances, pct(x.cer), pct(x.wer), pct(x.langAccuracy)])),
       `Decoding: ${s.decoding ?? 'greedy'}. Real-time factor (whole utterances, one thread): ${num(s.rtf, 4)}.`,
+      ...(s.nonSpeech ? [`On ${s.nonSpeech.clips} generated clips without speech (noise, mains hum, near-silence, noise bursts), ${s.nonSpeech.withText} got text (${Object.entries(s.nonSpeech.perKind).map(([k, x]) => `${k} ${x.withText}/${x.clips}`).join(', ')}): ${num(s.nonSpeech.charsPerSecond)} characters/s.`] : []),
     );
   }
 

@@ -194,6 +194,26 @@ export interface Batch {
   langs: string[];
 }
 
+/**
+ * Non-speech examples to add to a batch of `batchSize` utterances: on average
+ * `fraction * batchSize` of them (a random rounding, so small batches get some too), each a
+ * random crop of a pool clip no longer than the batch's longest utterance, with an empty target.
+ */
+export function nonSpeechExtras(pool: readonly Utterance[], batchSize: number, maxFrames: number, fraction: number, rand: () => number): Utterance[] {
+  if (!pool.length || fraction <= 0) return [];
+  const count = Math.floor(batchSize * fraction + rand());
+  const out: Utterance[] = [];
+  for (let k = 0; k < count; k++) {
+    const u = pool[Math.floor(rand() * pool.length)];
+    const f = readFeatures(u);
+    const frames = Math.min(f.frames, maxFrames);
+    const start = Math.floor(rand() * (f.frames - frames + 1));
+    const data = f.data.subarray(start * f.bins, (start + frames) * f.bins);
+    out.push({ id: `${u.id}@${start}`, lang: '', text: '', labels: [], frames, features: { data, frames, bins: f.bins } });
+  }
+  return out;
+}
+
 export function assembleBatch(utts: Utterance[], idx: number[], bins: number, augment?: (f: LogMelFrames) => void): Batch {
   const T = Math.max(...idx.map((i) => utts[i].frames));
   const data = new Float32Array(idx.length * T * bins);

@@ -13,8 +13,9 @@ import { readFile } from 'node:fs/promises';
 import { readManifest, type ManifestRow } from './data.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
 import type { AudioFrontEnd } from './train.ts';
+import { nonSpeechClips } from './non-speech.ts';
 
-export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--gain-db x] [--json]
+export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--gain-db x] [--non-speech n] [--json]
 
 Transcribes every row of the manifest and prints CER and WER per language
 (corpus-level: total edits / total reference length, references normalised as
@@ -32,6 +33,9 @@ training targets; rows whose text has digits are skipped).
   --latency   also stream each utterance in 100 ms chunks and measure, against the
               corpus's word timings, how long after a word ends it appears in full in
               the partial hypothesis
+  --non-speech  also transcribe n generated clips without speech (noise, mains hum,
+              near-silence, noise bursts; default 40, 0 = none) and report how many got
+              text: a recogniser should write nothing on them
   --json      print JSON instead of a table`;
 
 export interface LanguageScore {
@@ -65,7 +69,24 @@ export interface EvalReport {
   /** How the text was decoded: "greedy", "beam 8" or "beam 8 + LM". */
   decoding: string;
   latency?: LatencyReport;
+  nonSpeech?: NonSpeechReport;
 }
+
+/** What the model writes on clips without speech (ideally nothing). */
+export interface NonSpeechScore {
+  clips: number;
+  /** Clips that got any text. */
+  withText: number;
+  /** Characters written per second of non-speech audio. */
+  charsPerSecond: number;
+}
+
+export interface NonSpeechReport extends NonSpeechScore {
+  perKind: Record<string, NonSpeechScore>;
+}
+
+/** The seed of the evaluation's non-speech clips; training draws its own from its --seed. */
+export const NON_SPEECH_EVAL_SEED = 0x5eed_e7a1;
 
 /**
  * Streams `samples` in `chunkSeconds` pushes and returns, for each final word, the time
@@ -109,12 +130,39 @@ interface Tally {
   langRight: number;
 }
 
+/** Transcribes `count` held-out non-speech clips (noise, hum, near-silence, bursts) and counts what comes out. */
+export async function evaluateNonSpeech(encoder: SpeechEncoder, count: number, options: TranscribeOptions = {}): Promise<NonSpeechReport> {
+  const tallies = new Map<string, { clips: number; withText: number; chars: number; seconds: number }>();
+  for (const clip of nonSpeechClips(NON_SPEECH_EVAL_SEED, count, { sampleRate: encoder.sampleRate })) {
+    const { text } = await encoder.transcribe(clip.samples, options);
+    for (const key of [clip.kind, 'all']) {
+      const t = tallies.get(key) ?? { clips: 0, withText: 0, chars: 0, seconds: 0 };
+      t.clips++;
+      if (text) t.withText++;
+      t.chars += [...text].length;
+      t.seconds += clip.samples.length / encoder.sampleRate;
+      tallies.set(key, t);
+    }
+  }
+  const score = (t: { clips: number; withText: number; chars: number; seconds: number } | undefined): NonSpeechScore =>
+    t ? { clips: t.clips, withText: t.withText, charsPerSecond: t.seconds ? t.chars / t.seconds : 0 } : { clips: 0, withText: 0, charsPerSecond: 0 };
+  const perKind = Object.fromEntries([...tallies.entries()].filter(([k]) => k !== 'all').map(([k, t]) => [k, score(t)]));
+  return { ...score(tallies.get('all')), perKind };
+}
+
 /** Scores `encoder` on manifest rows; `transcripts` receives each (ref, hyp) if given. */
 export async function evaluateSpeechEncoder(
   encoder: SpeechEncoder,
   rows: ManifestRow[],
   front: AudioFrontEnd,
-  options: { beamWidth?: number; useLm?: boolean; latency?: boolean; onUtterance?: (row: ManifestRow, hyp: string, ref: string) => void } = {},
+  options: {
+    beamWidth?: number;
+    useLm?: boolean;
+    latency?: boolean;
+    /** Also transcribe this many held-out non-speech clips (0 or absent: none). */
+    nonSpeechClips?: number;
+    onUtterance?: (row: ManifestRow, hyp: string, ref: string) => void;
+  } = {},
 ): Promise<EvalReport> {
   const tallies = new Map<string, Tally>();
   const latencies: number[] = [];
@@ -171,6 +219,7 @@ export async function evaluateSpeechEncoder(
   const beam = encoder.beamWidthFor(options);
   const decoding = beam <= 1 ? 'greedy' : `beam ${beam}${options.useLm !== false && encoder.languageModels ? ' + LM' : ''}`;
   const report: EvalReport = { perLanguage, overall: score('all', sum), rtf: audioSec ? computeMs / 1000 / audioSec : 0, decoding };
+  if (options.nonSpeechClips) report.nonSpeech = await evaluateNonSpeech(encoder, options.nonSpeechClips, { beamWidth: options.beamWidth, useLm: options.useLm });
   if (options.latency) {
     const sorted = [...latencies].sort((a, b) => a - b);
     report.latency = {
@@ -193,12 +242,18 @@ export function formatReport(r: EvalReport): string {
     lines.push(`${s.lang.padEnd(4)} ${String(s.utterances).padStart(5)}  ${pct(s.cer)}  ${pct(s.wer)}   ${pct(s.langAccuracy)}`);
   }
   lines.push(`decoding ${r.decoding}, real-time factor ${r.rtf.toFixed(3)}`);
+  if (r.nonSpeech) lines.push(formatNonSpeech(r.nonSpeech));
   if (r.latency) {
     const l = r.latency;
     lines.push(`word latency (end of word -> shown in partial, 100 ms chunks): median ${l.median.toFixed(2)} s, p90 ${l.p90.toFixed(2)} s over ${l.words} words of ${l.utterances} utterances`);
     lines.push(`streaming real-time factor ${l.streamingRtf.toFixed(3)}; final text ${l.finishMs.toFixed(0)} ms (median) after the last chunk`);
   }
   return lines.join('\n');
+}
+
+export function formatNonSpeech(n: NonSpeechReport): string {
+  const kinds = Object.entries(n.perKind).map(([k, s]) => `${k} ${s.withText}/${s.clips}`);
+  return `non-speech clips with text: ${n.withText}/${n.clips} (${kinds.join(', ')}), ${n.charsPerSecond.toFixed(2)} characters/s`;
 }
 
 /** `babelfish eval speech-encoder <flags>`; the exit code. */
@@ -213,6 +268,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
     latency: { type: 'boolean' },
     'no-lm': { type: 'boolean' },
     'gain-db': { type: 'string' },
+    'non-speech': { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(EVAL_USAGE + '\n');
@@ -220,6 +276,8 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   }
   const beam = values.beam === undefined ? undefined : Number(values.beam);
   const limit = Number(values.limit ?? 0);
+  const nonSpeech = Number(values['non-speech'] ?? 40);
+  if (!Number.isInteger(nonSpeech) || nonSpeech < 0) throw new BabelfishError('BAD_ARGUMENT', '--non-speech needs a non-negative integer');
   if (beam !== undefined && (!Number.isInteger(beam) || beam < 1)) throw new BabelfishError('BAD_ARGUMENT', '--beam needs a positive integer');
   if (!Number.isInteger(limit) || limit < 0) throw new BabelfishError('BAD_ARGUMENT', '--limit needs a non-negative integer');
   const gainDb = Number(values['gain-db'] ?? 0);
@@ -233,7 +291,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   const manifest = values.manifest ?? join(values.corpus ?? join(projectRoot, 'data/corpus/speech/default'), 'manifest.test.jsonl');
   let rows = await readManifest(manifest);
   if (limit) rows = rows.slice(0, limit);
-  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, useLm: values['no-lm'] !== true, latency: values.latency === true });
+  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, useLm: values['no-lm'] !== true, latency: values.latency === true, nonSpeechClips: nonSpeech });
   encoder.dispose();
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatReport(report)) + '\n');
   return 0;

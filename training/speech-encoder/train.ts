@@ -30,6 +30,7 @@ import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import {
   assembleBatch,
   featureStats,
+  nonSpeechExtras,
   loadUtterances,
   readFeatures,
   readManifest,
@@ -39,6 +40,7 @@ import {
 import { batchForStep, lengthBatches } from '../common/length-batches.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
 import { spreadByLanguage } from '../common/spread-subset.ts';
+import { nonSpeechClips } from './non-speech.ts';
 
 // ---------------------------------------------------------------- config
 
@@ -66,6 +68,13 @@ export interface TrainConfig {
   freqMasks: number;
   freqMaskMax: number;
   maxSeconds: number;
+  /**
+   * Non-speech clips (noise, hum, bursts, near-silence; see non-speech.ts) in the pool, and
+   * how many of them are added per batch relative to its size, with empty targets: the
+   * model learns to write nothing on sound that is not speech.
+   */
+  nonSpeechClips: number;
+  nonSpeechFraction: number;
   /** Use only the first N manifest rows (0 = all). */
   limit: number;
   evalEvery: number;
@@ -104,6 +113,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   freqMasks: 2,
   freqMaskMax: 10,
   maxSeconds: 12,
+  nonSpeechClips: 300,
+  nonSpeechFraction: 0.08,
   limit: 0,
   evalEvery: 250,
   devUtterances: 200,
@@ -183,6 +194,8 @@ export interface TrainData {
   dev: Utterance[];
   vocab: Vocab;
   bins: number;
+  /** Clips without speech (empty targets, no language) mixed into batches; absent: none. */
+  nonSpeech?: Utterance[];
   /** The input level normalisation in the features (the trained model's config gets it); absent: none. */
   inputLevel?: LevelConfig | null;
 }
@@ -205,7 +218,17 @@ export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log:
   // The dev manifest is sorted by language: take a language-balanced spread, not its first rows.
   const dev = await loadUtterances(devSubset(devRows, cfg.devUtterances), common);
   if (!train.length) throw new BabelfishError('BAD_ARGUMENT', `no usable training utterances in ${cfg.trainManifest}`);
-  return { train, dev, vocab, bins: front.features.bins, inputLevel: front.inputLevel ?? null };
+  const nonSpeech = nonSpeechUtterances(front.features, cfg.nonSpeechClips, cfg.seed, cfg.maxSeconds);
+  if (nonSpeech.length) log(`${nonSpeech.length} non-speech clips, ${cfg.nonSpeechFraction} per utterance in a batch`);
+  return { train, dev, vocab, bins: front.features.bins, nonSpeech, inputLevel: front.inputLevel ?? null };
+}
+
+/** `count` non-speech clips through the training front end (in memory: they are generated, not read). */
+export function nonSpeechUtterances(features: FeatureSource, count: number, seed: number, maxSeconds: number): Utterance[] {
+  return nonSpeechClips(seed, count, { sampleRate: features.sampleRate, maxSeconds: Math.min(6, maxSeconds) }).map((c, i) => {
+    const f = features.compute(c.samples);
+    return { id: `non-speech-${c.kind}-${i}`, lang: '', text: '', labels: [], frames: f.frames, features: f };
+  });
 }
 
 /** The dev items evaluated during training: `n` of them (0 = all), balanced across languages. */
@@ -359,7 +382,10 @@ export async function trainSpeechEncoder(
     const idx = batches[batchForStep(step, batches.length, cfg.seed)];
     // SpecAugment randomness is a function of (seed, step), so a resumed run repeats it exactly.
     const rand = mulberry32((cfg.seed * 0x9e3779b1) ^ (step + 1));
-    const batch = assembleBatch(data.train, idx, data.bins, cfg.specAugment ? (f) => specAugment(f, spec, mean, rand) : undefined);
+    const longest = Math.max(...idx.map((i) => data.train[i].frames));
+    const extras = nonSpeechExtras(data.nonSpeech ?? [], idx.length, longest, cfg.nonSpeechFraction, mulberry32((cfg.seed * 0x85ebca6b) ^ (step + 1)));
+    const members = [...idx.map((i) => data.train[i]), ...extras];
+    const batch = assembleBatch(members, members.map((_, i) => i), data.bins, cfg.specAugment ? (f) => specAugment(f, spec, mean, rand) : undefined);
     const lr = learningRateAt(step, cfg.lr, cfg.warmup, cfg.steps);
     const { value, grads } = tf.variableGrads(() => batchLoss(encoder, batch, cfg.langIdWeight), Object.values(encoder.weights));
     const loss = value.dataSync()[0];
