@@ -5,6 +5,7 @@ import type { Command } from '../command.ts';
  * Add one line per command; keep the list alphabetical.
  */
 export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  average: { summary: 'average the weights of several checkpoints of one model (checkpoint averaging)', load: async () => (await import('./average.ts')).command },
   client: { summary: 'stream a file or the microphone (stdin) to a server and hear the translation', load: async () => (await import('./client.ts')).command },
   corpus: { summary: 'build the parallel text corpus or the synthetic speech corpus', load: async () => (await import('./corpus.ts')).command },
   eval: { summary: 'evaluate a model on the test split', load: async () => (await import('./eval.ts')).command },
