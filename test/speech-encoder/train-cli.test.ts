@@ -44,19 +44,25 @@ describe('runTrainSpeechEncoder', () => {
       await writeFile(join(dir, `manifest.${split}.jsonl`), rows.join('\n') + '\n');
       for (const r of rows) await writeFile(join(dir, JSON.parse(r).audio), 'x');
     }
+    // A second corpus, trained together with the first through a comma-separated --train-manifest.
+    audioByPath.set(join(dir, 'extra-0.wav'), toneFor('bab'));
+    await writeFile(join(dir, 'extra-0.wav'), 'x');
+    await writeFile(join(dir, 'extra.jsonl'), JSON.stringify({ audio: 'extra-0.wav', lang: 'en', text: 'bab', speaker: 't', split: 'train', duration: 1 }) + '\n');
     const front: AudioFrontEnd = { features: logMelFeatureSource(), featureKey: 'test', loadAudio: async (p) => audioByPath.get(p)! };
     const runDir = join(dir, 'run');
     const cache = join(dir, 'cache');
     const out = join(dir, 'model');
     const flags = ['--corpus', dir, '--run-dir', runDir, '--cache-dir', cache, '--out', out, '--steps', '4', '--hidden', '16',
-      '--front-end-channels', '16', '--dilations', '1,2', '--checkpoint-every', '2', '--eval-every', '2', '--log-every', '1', '--batch-frames', '400'];
+      '--front-end-channels', '16', '--dilations', '1,2', '--checkpoint-every', '2', '--eval-every', '2', '--log-every', '1', '--batch-frames', '400',
+      '--non-speech-clips', '4', '--train-manifest', `${join(dir, 'manifest.train.jsonl')},${join(dir, 'extra.jsonl')}`];
     const stderr: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((s: string) => (stderr.push(String(s)), true)) as typeof process.stderr.write;
     try {
       expect(await runTrainSpeechEncoder([...flags, '--stop-after', '2'], front)).toBe(0);
-      // 4 train rows kept (one has digits) + 1 dev row, each cached once.
-      expect(await countFiles(cache)).toBe(5);
+      // 4 + 1 train rows kept (one has digits) + 1 dev row, each cached once.
+      expect(await countFiles(cache)).toBe(6);
+      expect(stderr.join('')).toMatch(/5 train \/ 1 dev utterances/);
       expect(stderr.join('')).toMatch(/skipped .*"digits":1/);
       await expect(readdir(out)).rejects.toThrow(); // not exported before the last step
       expect(await runTrainSpeechEncoder([...flags, '--resume'], front)).toBe(0);
@@ -66,7 +72,7 @@ describe('runTrainSpeechEncoder', () => {
     const text = stderr.join('');
     expect(text).toMatch(/resuming .* at step 2/);
     expect(text).toMatch(/step 4\/4 .*dev CER \d+\.\d%.*steps\/s.*ETA/);
-    expect(await countFiles(cache)).toBe(5);
+    expect(await countFiles(cache)).toBe(6);
     const log = (await readFile(join(runDir, 'log.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
     expect(log.map((e) => e.step)).toEqual([1, 2, 3, 4]);
     expect(typeof log[1].devCer).toBe('number');
@@ -80,13 +86,14 @@ describe('runTrainSpeechEncoder', () => {
     const writeOut = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((s: string) => (stdout.push(String(s)), true)) as typeof process.stdout.write;
     try {
-      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir], front)).toBe(0);
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--non-speech', '8'], front)).toBe(0);
     } finally {
       process.stdout.write = writeOut;
     }
     expect(stdout.join('')).toMatch(/^en\s+1\s/m);
     expect(stdout.join('')).toMatch(/^es\s+1\s/m);
     expect(stdout.join('')).toMatch(/real-time factor/);
+    expect(stdout.join('')).toMatch(/non-speech clips with text: \d\/8 \(noise \d\/2, hum \d\/2, silence \d\/2, bursts \d\/2\)/);
 
     // --gain-db scales each recording before it reaches the model's front end.
     const peaks: number[] = [];
@@ -94,8 +101,8 @@ describe('runTrainSpeechEncoder', () => {
     const spy: AudioFrontEnd = { ...front, features: { ...inner, compute: (x) => (peaks.push(x.reduce((m, v) => Math.max(m, Math.abs(v)), 0)), inner.compute(x)) } };
     process.stdout.write = ((s: string) => (stdout.push(String(s)), true)) as typeof process.stdout.write;
     try {
-      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir], spy)).toBe(0);
-      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--gain-db=-20'], spy)).toBe(0);
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--non-speech', '0'], spy)).toBe(0);
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--gain-db=-20', '--non-speech', '0'], spy)).toBe(0);
       await expect(runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--gain-db', 'loud'], spy)).rejects.toThrow(/--gain-db/);
     } finally {
       process.stdout.write = writeOut;

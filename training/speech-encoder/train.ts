@@ -47,6 +47,7 @@ import { nonSpeechClips } from './non-speech.ts';
 export interface TrainConfig {
   /** Corpus folder with manifest.<split>.jsonl files. */
   corpus: string;
+  /** Training manifest(s), comma-separated (e.g. the espeak corpus's and corpus speech-debian's). */
   trainManifest: string;
   devManifest: string;
   runDir: string;
@@ -210,7 +211,8 @@ export interface AudioFrontEnd {
 }
 
 export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log: (s: string) => void): Promise<TrainData> {
-  const trainRows = await readManifest(cfg.trainManifest);
+  // Several corpora train together: a comma-separated list of manifests.
+  const trainRows = (await Promise.all(cfg.trainManifest.split(',').map((m) => readManifest(m.trim())))).flat();
   const devRows = await readManifest(cfg.devManifest);
   const vocab = buildVocab(trainRows.map((r) => r.text));
   const common = { ...front, cacheDir: cfg.cacheDir, vocab, maxSeconds: cfg.maxSeconds, log };
