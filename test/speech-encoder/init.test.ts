@@ -32,6 +32,7 @@ const cfgFor = (runDir: string, over: Partial<TrainConfig> = {}): TrainConfig =>
   frontEndChannels: 16,
   dilations: [1, 2],
   specAugment: false,
+  eqOrder: 0,
   evalEvery: 0,
   checkpointEvery: 1000,
   logEvery: 1000,

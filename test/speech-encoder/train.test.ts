@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig } from '../../training/speech-encoder/train.ts';
 import { learningRateAt } from '../../training/common/adam.ts';
-import { decodeNpy, encodeNpy, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
+import { decodeNpy, encodeNpy, randomEqualizer, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
 import { greedyDecode } from '../../src/ctc/decode.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { toyTrainData, TOY_BINS } from './toy-data.ts';
@@ -74,6 +74,28 @@ describe('training helpers', () => {
     const changed = big.data.filter((v) => v !== 9).length;
     expect(changed).toBeGreaterThan(0);
     expect(big.data.every((v, i) => v === 9 || v === (i % 4) + 1)).toBe(true);
+  });
+});
+
+describe('randomEqualizer', () => {
+  it('adds one smooth cosine curve to every frame, with no constant part', () => {
+    // Hand-computed: 2 bins, 1 term, rand = 0.75 -> c = 0.5 * amplitude; cos(pi/4) and cos(3pi/4).
+    const f = { data: Float32Array.from([1, 2, 3, 4, 5, 6]), frames: 3, bins: 2 };
+    randomEqualizer(f, 1, 2, () => 0.75);
+    const d = Math.SQRT1_2;
+    expect(Array.from(f.data).map((v) => +v.toFixed(6))).toEqual([1 + d, 2 - d, 3 + d, 4 - d, 5 + d, 6 - d].map((v) => +v.toFixed(6)));
+    // 80 bins, 3 terms: the same curve on each frame, zero mean over the bins, bounded by 3 x amplitude.
+    const g = { data: new Float32Array(4 * 80), frames: 4, bins: 80 };
+    randomEqualizer(g, 3, 0.5, mulberry32(9));
+    const curve = Array.from(g.data.subarray(0, 80));
+    for (let t = 1; t < 4; t++) expect(Array.from(g.data.subarray(t * 80, (t + 1) * 80))).toEqual(curve);
+    expect(Math.abs(curve.reduce((a, b) => a + b, 0) / 80)).toBeLessThan(1e-6);
+    expect(Math.max(...curve.map(Math.abs))).toBeLessThanOrEqual(1.5);
+    expect(Math.max(...curve.map(Math.abs))).toBeGreaterThan(0.05);
+    // Off means untouched.
+    const h = { data: Float32Array.from([1, 2]), frames: 1, bins: 2 };
+    randomEqualizer(h, 0, 0.5, mulberry32(1));
+    expect(Array.from(h.data)).toEqual([1, 2]);
   });
 });
 
@@ -182,5 +204,5 @@ describe('trainSpeechEncoder', () => {
     for (const u of heldOut) expect(withNs.encoder.vocab.decode(greedyDecode(withNs.encoder.logProbs(u.features!).rows, 0))).toBe('');
     without.encoder.dispose();
     withNs.encoder.dispose();
-  });
+  }, 180_000);
 });

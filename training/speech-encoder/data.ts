@@ -183,6 +183,23 @@ export function specAugment(f: LogMelFrames, cfg: SpecAugmentConfig, mean: numbe
   }
 }
 
+/**
+ * A random smooth equaliser, in place: adds to every frame the same curve over the mel bins,
+ * sum_k c_k cos(pi k (b + 1/2) / bins) for k = 1..order with c_k uniform in +-`amplitude`
+ * (natural-log units: 0.5 is about 2.2 dB). Microphones, rooms, codecs and voices colour the
+ * spectrum like this; the synthetic corpus barely does. Constant terms (k = 0) are left out:
+ * the input level normalisation already fixes the overall level.
+ */
+export function randomEqualizer(f: LogMelFrames, order: number, amplitude: number, rand: () => number): void {
+  if (order <= 0 || amplitude <= 0) return;
+  const curve = new Float32Array(f.bins);
+  for (let k = 1; k <= order; k++) {
+    const c = (2 * rand() - 1) * amplitude;
+    for (let b = 0; b < f.bins; b++) curve[b] += c * Math.cos((Math.PI * k * (b + 0.5)) / f.bins);
+  }
+  for (let t = 0; t < f.frames; t++) for (let b = 0; b < f.bins; b++) f.data[t * f.bins + b] += curve[b];
+}
+
 export interface Batch {
   /** Row-major [B, T, bins] raw features, zero-padded. */
   data: Float32Array;

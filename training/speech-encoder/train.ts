@@ -22,7 +22,7 @@ import { greedyDecode } from '../../src/ctc/decode.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import type { SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
 import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
-import type { FeatureSource } from '../../models/speech-encoder/features.ts';
+import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import type { LevelConfig } from '../../src/audio/level.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
@@ -31,6 +31,7 @@ import {
   assembleBatch,
   featureStats,
   nonSpeechExtras,
+  randomEqualizer,
   loadUtterances,
   readFeatures,
   readManifest,
@@ -68,6 +69,9 @@ export interface TrainConfig {
   timeMaskMax: number;
   freqMasks: number;
   freqMaskMax: number;
+  /** Random smooth equaliser per utterance (see data.ts randomEqualizer): cosine terms and their largest weight (ln units); 0 = off. */
+  eqOrder: number;
+  eqAmplitude: number;
   maxSeconds: number;
   /**
    * Non-speech clips (noise, hum, bursts, near-silence; see non-speech.ts) in the pool, and
@@ -113,6 +117,8 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   timeMaskMax: 20,
   freqMasks: 2,
   freqMaskMax: 10,
+  eqOrder: 3,
+  eqAmplitude: 0.5,
   maxSeconds: 12,
   nonSpeechClips: 300,
   nonSpeechFraction: 0.08,
@@ -387,7 +393,11 @@ export async function trainSpeechEncoder(
     const longest = Math.max(...idx.map((i) => data.train[i].frames));
     const extras = nonSpeechExtras(data.nonSpeech ?? [], idx.length, longest, cfg.nonSpeechFraction, mulberry32((cfg.seed * 0x85ebca6b) ^ (step + 1)));
     const members = [...idx.map((i) => data.train[i]), ...extras];
-    const batch = assembleBatch(members, members.map((_, i) => i), data.bins, cfg.specAugment ? (f) => specAugment(f, spec, mean, rand) : undefined);
+    const augment = (f: LogMelFrames) => {
+      randomEqualizer(f, cfg.eqOrder, cfg.eqAmplitude, rand);
+      if (cfg.specAugment) specAugment(f, spec, mean, rand);
+    };
+    const batch = assembleBatch(members, members.map((_, i) => i), data.bins, cfg.specAugment || cfg.eqOrder > 0 ? augment : undefined);
     const lr = learningRateAt(step, cfg.lr, cfg.warmup, cfg.steps);
     const { value, grads } = tf.variableGrads(() => batchLoss(encoder, batch, cfg.langIdWeight), Object.values(encoder.weights));
     const loss = value.dataSync()[0];
