@@ -3,8 +3,9 @@
  *
  * Reads top to bottom: config (defaults here, every one a flag), data (manifests ->
  * cached features -> length buckets), model and optimizer (or the last checkpoint with
- * --resume, or a trained model folder with --init), the loop (SpecAugment, CTC + language-id loss, Adam with warmup/cosine
- * decay, clipping), evaluation on dev (greedy CER), checkpoints, export.
+ * --resume, or a trained model folder with --init), the loop (non-speech clips with empty
+ * targets added to each batch, a random equaliser and SpecAugment, CTC + language-id loss,
+ * Adam with warmup/cosine decay, clipping), evaluation on dev (greedy CER), checkpoints, export.
  *
  * Progress goes to stderr; `<runDir>/log.jsonl` gets one JSON object per logged step
  * (step, loss, lr, gradNorm, stepsPerSec, devCer, ...) for plotting.
@@ -226,7 +227,7 @@ export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log:
   // The dev manifest is sorted by language: take a language-balanced spread, not its first rows.
   const dev = await loadUtterances(devSubset(devRows, cfg.devUtterances), common);
   if (!train.length) throw new BabelfishError('BAD_ARGUMENT', `no usable training utterances in ${cfg.trainManifest}`);
-  const nonSpeech = nonSpeechUtterances(front.features, cfg.nonSpeechClips, cfg.seed, cfg.maxSeconds);
+  const nonSpeech = cfg.nonSpeechFraction > 0 ? nonSpeechUtterances(front.features, cfg.nonSpeechClips, cfg.seed, cfg.maxSeconds) : [];
   if (nonSpeech.length) log(`${nonSpeech.length} non-speech clips, ${cfg.nonSpeechFraction} per utterance in a batch`);
   return { train, dev, vocab, bins: front.features.bins, nonSpeech, inputLevel: front.inputLevel ?? null };
 }
@@ -388,7 +389,7 @@ export async function trainSpeechEncoder(
 
   while (step < cfg.steps) {
     const idx = batches[batchForStep(step, batches.length, cfg.seed)];
-    // SpecAugment randomness is a function of (seed, step), so a resumed run repeats it exactly.
+    // Augmentation and non-speech draws are functions of (seed, step), so a resumed run repeats them exactly.
     const rand = mulberry32((cfg.seed * 0x9e3779b1) ^ (step + 1));
     const longest = Math.max(...idx.map((i) => data.train[i].frames));
     const extras = nonSpeechExtras(data.nonSpeech ?? [], idx.length, longest, cfg.nonSpeechFraction, mulberry32((cfg.seed * 0x85ebca6b) ^ (step + 1)));
