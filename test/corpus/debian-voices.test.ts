@@ -1,6 +1,10 @@
 import { describe, it, expect } from 'vitest';
 import { DEBIAN_VOICES, debianSynthesize, installedDebianVoices, type DebianVoice } from '../../training/corpus/speech/debian-voices.ts';
-import { DEFAULT_DEBIAN_CORPUS, planDebianJobs } from '../../training/corpus/speech/debian-build.ts';
+import { buildDebianCorpus, DEFAULT_DEBIAN_CORPUS, planDebianJobs } from '../../training/corpus/speech/debian-build.ts';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { readSpeechManifest } from '../../training/common/speech-manifest.ts';
 
 const sentences = {
   train: Array.from({ length: 40 }, (_, i) => `train sentence ${String.fromCharCode(97 + (i % 26))}${i}`),
@@ -63,5 +67,43 @@ describe('debianSynthesize (flite)', () => {
     const { ok, missing } = await installedDebianVoices([awb, ghost, festivalGhost]);
     expect(ok.map((v) => v.id)).toEqual(['flite-awb']);
     expect(missing.join(' ')).toMatch(/flite-ghost .*festival-ghost/);
+  });
+});
+
+describe('buildDebianCorpus', () => {
+  it('speaks the source corpus\'s English sentences into train/test manifests, and a rerun resynthesises nothing', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'debian-corpus-'));
+    const source = join(dir, 'espeak');
+    await mkdir(source);
+    const row = (text: string, lang: string, split: string) => JSON.stringify({ audio: 'x.wav', lang, text, speaker: 'e', split });
+    await writeFile(join(source, 'manifest.train.jsonl'), [row('the cat sat', 'en', 'train'), row('el gato', 'es', 'train'), row('room 101', 'en', 'train')].join('\n') + '\n');
+    await writeFile(join(source, 'manifest.test.jsonl'), row('a red house', 'en', 'test') + '\n');
+    const out = join(dir, 'out');
+    const logs: string[] = [];
+    const config = { ...DEFAULT_DEBIAN_CORPUS, source, out, trainPerVoice: 1, testPerVoice: 1 };
+    const r = await buildDebianCorpus(config, (s) => logs.push(s));
+    const train = await readSpeechManifest(join(out, 'manifest.train.jsonl'));
+    const test = await readSpeechManifest(join(out, 'manifest.test.jsonl'));
+    // Only the English sentence without digits; every installed voice of the split speaks it.
+    expect(new Set(train.map((t) => t.text))).toEqual(new Set(['the cat sat']));
+    expect(test.map((t) => t.text).every((t) => t === 'a red house')).toBe(true);
+    expect(train.map((t) => t.speaker)).toEqual(expect.arrayContaining(['flite-awb', 'flite-rms', 'flite-kal16']));
+    expect(test.map((t) => t.speaker)).toContain('flite-slt');
+    expect(r.train + r.test).toBe(train.length + test.length);
+    // Festival voices are either there or reported as skipped.
+    for (const id of ['festival-kal', 'festival-ked']) expect(train.some((t) => t.speaker === id) || r.skippedVoices.some((m) => m.startsWith(id))).toBe(true);
+    for (const t of [...train, ...test]) {
+      expect(t.lang).toBe('en');
+      expect(t.duration).toBeGreaterThan(0.3);
+      expect((await stat(t.audio)).size).toBeGreaterThan(1000);
+    }
+    const before = await Promise.all(train.map(async (t) => (await stat(t.audio)).mtimeMs));
+    await buildDebianCorpus(config, () => {});
+    expect(await Promise.all(train.map(async (t) => (await stat(t.audio)).mtimeMs))).toEqual(before);
+    expect(await readFile(join(out, 'manifest.train.jsonl'), 'utf8')).toContain('"speaker":"flite-awb"');
+  }, 120_000);
+
+  it('says what to build first when the espeak corpus is missing', async () => {
+    await expect(buildDebianCorpus({ ...DEFAULT_DEBIAN_CORPUS, source: join(tmpdir(), 'no-such-corpus'), out: join(tmpdir(), 'unused') }, () => {})).rejects.toThrow(/babelfish corpus speech/);
   });
 });
