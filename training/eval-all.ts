@@ -21,7 +21,7 @@ import { projectRoot } from '../src/paths.ts';
 import { initBackend } from '../src/backend.ts';
 import { DEFAULT_STAGE_OPTIONS, defaultModelDirs, loadModels, stagesFromModels, vocoderKind, VOCODER_KINDS, type ModelDirs, type VocoderKind } from '../src/pipeline/load-stages.ts';
 import { histogramPng } from '../src/plot/chart.ts';
-import { evaluateSpeechEncoder } from './speech-encoder/eval.ts';
+import { DEFAULT_NON_SPEECH_CLIPS, evaluateSpeechEncoder } from './speech-encoder/eval.ts';
 import { readManifest as readEncoderManifest } from './speech-encoder/data.ts';
 import { defaultAudioFrontEnd } from './speech-encoder/audio-front-end.ts';
 import { evaluateTranslator } from './translator/eval.ts';
@@ -178,7 +178,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
             return n < o.asrLimit;
           });
           log(`[eval all] speech encoder: ${rows.length} utterances (${[...perLang.keys()].join(', ')})`);
-          return await evaluateSpeechEncoder(encoder, rows, front, { nonSpeechClips: 40 });
+          return await evaluateSpeechEncoder(encoder, rows, front, { nonSpeechClips: DEFAULT_NON_SPEECH_CLIPS });
         } finally {
           encoder.dispose();
         }

@@ -85,6 +85,9 @@ export interface NonSpeechReport extends NonSpeechScore {
   perKind: Record<string, NonSpeechScore>;
 }
 
+/** How many non-speech clips `eval speech-encoder` and `eval all` transcribe by default. */
+export const DEFAULT_NON_SPEECH_CLIPS = 40;
+
 /** The seed of the evaluation's non-speech clips; training draws its own from its --seed. */
 export const NON_SPEECH_EVAL_SEED = 0x5eed_e7a1;
 
@@ -276,7 +279,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   }
   const beam = values.beam === undefined ? undefined : Number(values.beam);
   const limit = Number(values.limit ?? 0);
-  const nonSpeech = Number(values['non-speech'] ?? 40);
+  const nonSpeech = Number(values['non-speech'] ?? DEFAULT_NON_SPEECH_CLIPS);
   if (!Number.isInteger(nonSpeech) || nonSpeech < 0) throw new BabelfishError('BAD_ARGUMENT', '--non-speech needs a non-negative integer');
   if (beam !== undefined && (!Number.isInteger(beam) || beam < 1)) throw new BabelfishError('BAD_ARGUMENT', '--beam needs a positive integer');
   if (!Number.isInteger(limit) || limit < 0) throw new BabelfishError('BAD_ARGUMENT', '--limit needs a non-negative integer');

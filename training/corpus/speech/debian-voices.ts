@@ -3,8 +3,8 @@
  * diphone and cluster-unit voices) and festival (diphone and HTS voices).
  *
  * Why: a recogniser that has heard only espeak-ng's formant synthesis learns espeak, not
- * speech. Measured before this existed: 24% CER on held-out espeak voices but 73% on these
- * six voices. They exist for English only (Debian has no free es/fr/de voices for them).
+ * speech. Measured before this existed: 24% CER on held-out espeak voices but 73% on 60
+ * sentences spoken by six of these voices. They exist for English only (Debian has no free es/fr/de voices for them).
  *
  * Voice split: the speaker `slt` (a woman; flite's cluster-unit voice and festival's HTS
  * voice) is only ever test, so the test measures an unheard speaker through synthesizers
