@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig } from '../../training/speech-encoder/train.ts';
 import { learningRateAt } from '../../training/common/adam.ts';
-import { decodeNpy, encodeNpy, randomEqualizer, specAugment, type Utterance } from '../../training/speech-encoder/data.ts';
+import { decodeNpy, encodeNpy, randomEqualizer, specAugment, warpFrequency, type Utterance } from '../../training/speech-encoder/data.ts';
+import { hzToMel, melEdges } from '../../src/audio/mel.ts';
 import { greedyDecode } from '../../src/ctc/decode.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { toyTrainData, TOY_BINS } from './toy-data.ts';
@@ -96,6 +97,51 @@ describe('randomEqualizer', () => {
     const h = { data: Float32Array.from([1, 2]), frames: 1, bins: 2 };
     randomEqualizer(h, 0, 0.5, mulberry32(1));
     expect(Array.from(h.data)).toEqual([1, 2]);
+  });
+});
+
+describe('warpFrequency', () => {
+  // 80 bins over 0-8 kHz, as the shipped front end.
+  const centers = melEdges({ nMels: 80, fMin: 0, fMax: 8000 }).subarray(1, 81);
+  const nearestBin = (hz: number) => {
+    let best = 0;
+    for (let b = 1; b < 80; b++) if (Math.abs(centers[b] - hz) < Math.abs(centers[best] - hz)) best = b;
+    return best;
+  };
+
+  it('moves a spectral peak from f to alpha * f and leaves alpha = 1 alone', () => {
+    for (const alpha of [0.9, 1.1, 1.2]) {
+      const peak = 40; // about 1.9 kHz
+      const f = { data: new Float32Array(2 * 80), frames: 2, bins: 80 };
+      f.data[peak] = 1;
+      f.data[80 + peak] = 1;
+      warpFrequency(f, alpha, centers);
+      const row = Array.from(f.data.subarray(0, 80));
+      const argmax = row.indexOf(Math.max(...row));
+      expect(argmax).toBe(nearestBin(centers[peak] * alpha));
+      expect(Array.from(f.data.subarray(80, 160))).toEqual(row); // every frame alike
+    }
+    const g = { data: Float32Array.from({ length: 80 }, (_, i) => Math.sin(i)), frames: 1, bins: 80 };
+    const before = Array.from(g.data);
+    warpFrequency(g, 1, centers);
+    expect(Array.from(g.data)).toEqual(before);
+  });
+
+  it('interpolates linearly in mel and clamps beyond the ends', () => {
+    // Input equal to its bin index: the output at bin b is the (clamped) mel position of centre_b / alpha.
+    const alpha = 0.85;
+    const f = { data: Float32Array.from({ length: 80 }, (_, i) => i), frames: 1, bins: 80 };
+    warpFrequency(f, alpha, centers);
+    const m0 = hzToMel(centers[0]);
+    const step = (hzToMel(centers[79]) - m0) / 79;
+    for (const b of [0, 10, 50, 79]) {
+      const expected = Math.min(79, Math.max(0, (hzToMel(centers[b] / alpha) - m0) / step));
+      expect(f.data[b]).toBeCloseTo(expected, 4);
+    }
+    // Shrinking (alpha < 1) runs off the top: the last bins repeat the input's last value.
+    expect(f.data[79]).toBeCloseTo(79, 5);
+    expect(() => warpFrequency(f, 0, centers)).toThrow(/positive/);
+    expect(() => warpFrequency(f, 1.1, centers.subarray(0, 10))).toThrow(/bin centres/);
   });
 });
 

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { hzToMel } from '../../src/audio/mel.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import { hasDigits, type Vocab } from '../../models/speech-encoder/vocab.ts';
@@ -198,6 +199,36 @@ export function randomEqualizer(f: LogMelFrames, order: number, amplitude: numbe
     for (let b = 0; b < f.bins; b++) curve[b] += c * Math.cos((Math.PI * k * (b + 0.5)) / f.bins);
   }
   for (let t = 0; t < f.frames; t++) for (let b = 0; b < f.bins; b++) f.data[t * f.bins + b] += curve[b];
+}
+
+/**
+ * Vocal tract length perturbation (Jaitly & Hinton 2013), in place: the spectrum of every
+ * frame is stretched along frequency by `alpha`, S'(f) = S(f / alpha), as a speaker whose vocal
+ * tract is 1/alpha as long would move the formants (women's and children's formants sit
+ * 10-20% higher than men's). `centersHz` are the mel bins' centre frequencies (uniform in mel);
+ * each output bin reads the input at f / alpha by linear interpolation in mel, clamped at the
+ * ends. alpha = 1 leaves the frames unchanged.
+ */
+export function warpFrequency(f: LogMelFrames, alpha: number, centersHz: ArrayLike<number>): void {
+  if (alpha === 1) return;
+  if (!(alpha > 0)) throw new Error(`warp factor must be positive, got ${alpha}`);
+  if (centersHz.length !== f.bins) throw new Error(`${centersHz.length} bin centres for ${f.bins} bins`);
+  const n = f.bins;
+  const m0 = hzToMel(centersHz[0]);
+  const step = n > 1 ? (hzToMel(centersHz[n - 1]) - m0) / (n - 1) : 1;
+  const lo = new Int32Array(n);
+  const w = new Float32Array(n);
+  for (let b = 0; b < n; b++) {
+    const pos = Math.min(n - 1, Math.max(0, (hzToMel(centersHz[b] / alpha) - m0) / step));
+    lo[b] = Math.min(n - 2, Math.floor(pos));
+    w[b] = pos - lo[b];
+  }
+  const row = new Float32Array(n);
+  for (let t = 0; t < f.frames; t++) {
+    const base = t * n;
+    row.set(f.data.subarray(base, base + n));
+    for (let b = 0; b < n; b++) f.data[base + b] = n > 1 ? row[lo[b]] * (1 - w[b]) + row[lo[b] + 1] * w[b] : row[0];
+  }
 }
 
 export interface Batch {

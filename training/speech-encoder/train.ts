@@ -4,8 +4,8 @@
  * Reads top to bottom: config (defaults here, every one a flag), data (manifests ->
  * cached features -> length buckets), model and optimizer (or the last checkpoint with
  * --resume, or a trained model folder with --init), the loop (non-speech clips with empty
- * targets added to each batch, a random equaliser and SpecAugment, CTC + language-id loss,
- * Adam with warmup/cosine decay, clipping), evaluation on dev (greedy CER), checkpoints, export.
+ * targets added to each batch, vocal tract length warping, a random equaliser and SpecAugment,
+ * CTC + language-id loss, Adam with warmup/cosine decay, clipping), evaluation on dev (greedy CER), checkpoints, export.
  *
  * Progress goes to stderr; `<runDir>/log.jsonl` gets one JSON object per logged step
  * (step, loss, lr, gradNorm, stepsPerSec, devCer, ...) for plotting.
@@ -26,6 +26,7 @@ import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import type { LevelConfig } from '../../src/audio/level.ts';
 import { mulberry32 } from '../../src/random.ts';
+import { melEdges } from '../../src/audio/mel.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
 import {
@@ -33,6 +34,7 @@ import {
   featureStats,
   nonSpeechExtras,
   randomEqualizer,
+  warpFrequency,
   loadUtterances,
   readFeatures,
   readManifest,
@@ -73,6 +75,8 @@ export interface TrainConfig {
   /** Random smooth equaliser per utterance (see data.ts randomEqualizer): cosine terms and their largest weight (ln units); 0 = off. */
   eqOrder: number;
   eqAmplitude: number;
+  /** Vocal tract length perturbation (data.ts warpFrequency): warp factor uniform in 1 +- vtlp; 0 = off. */
+  vtlp: number;
   maxSeconds: number;
   /**
    * Non-speech clips (noise, hum, bursts, near-silence; see non-speech.ts) in the pool, and
@@ -120,6 +124,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   freqMaskMax: 10,
   eqOrder: 3,
   eqAmplitude: 0.5,
+  vtlp: 0.1,
   maxSeconds: 12,
   nonSpeechClips: 300,
   nonSpeechFraction: 0.08,
@@ -375,6 +380,8 @@ export async function trainSpeechEncoder(
   const batches = lengthBatches(data.train, cfg.batchFrames, cfg.maxBatch);
   const devSet = devSubset(data.dev, cfg.devUtterances);
   const mean = encoder.config.featureMean;
+  // Bin centres for the frequency warp; from the feature config with the network's bin count, so toy front ends work too.
+  const centersHz = melEdges({ ...encoder.config.features, nMels: data.bins }).subarray(1, data.bins + 1);
   const spec = { timeMasks: cfg.timeMasks, timeMaskMax: cfg.timeMaskMax, timeMaskFraction: 0.2, freqMasks: cfg.freqMasks, freqMaskMax: cfg.freqMaskMax };
   const losses: number[] = [];
   let dev: DevMetrics | undefined;
@@ -395,10 +402,11 @@ export async function trainSpeechEncoder(
     const extras = nonSpeechExtras(data.nonSpeech ?? [], idx.length, longest, cfg.nonSpeechFraction, mulberry32((cfg.seed * 0x85ebca6b) ^ (step + 1)));
     const members = [...idx.map((i) => data.train[i]), ...extras];
     const augment = (f: LogMelFrames) => {
+      if (cfg.vtlp > 0) warpFrequency(f, 1 + (2 * rand() - 1) * cfg.vtlp, centersHz);
       randomEqualizer(f, cfg.eqOrder, cfg.eqAmplitude, rand);
       if (cfg.specAugment) specAugment(f, spec, mean, rand);
     };
-    const batch = assembleBatch(members, members.map((_, i) => i), data.bins, cfg.specAugment || cfg.eqOrder > 0 ? augment : undefined);
+    const batch = assembleBatch(members, members.map((_, i) => i), data.bins, cfg.specAugment || cfg.eqOrder > 0 || cfg.vtlp > 0 ? augment : undefined);
     const lr = learningRateAt(step, cfg.lr, cfg.warmup, cfg.steps);
     const { value, grads } = tf.variableGrads(() => batchLoss(encoder, batch, cfg.langIdWeight), Object.values(encoder.weights));
     const loss = value.dataSync()[0];
