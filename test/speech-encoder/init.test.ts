@@ -33,6 +33,7 @@ const cfgFor = (runDir: string, over: Partial<TrainConfig> = {}): TrainConfig =>
   dilations: [1, 2],
   specAugment: false,
   eqOrder: 0,
+  vtlp: 0, // no augmentation: the first loss is compared with the export's on the plain batch
   evalEvery: 0,
   checkpointEvery: 1000,
   logEvery: 1000,

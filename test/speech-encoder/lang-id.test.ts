@@ -116,6 +116,7 @@ describe('language-id head', () => {
         dilations: TINY.dilations,
         langIdWeight: 1,
         specAugment: false,
+        vtlp: 0, // the toy languages differ by a steady tone in one of 8 bins, which a frequency warp moves and smears
         evalEvery: 0,
         checkpointEvery: 1000,
         logEvery: 1000,
