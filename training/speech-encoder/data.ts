@@ -210,12 +210,12 @@ export function randomEqualizer(f: LogMelFrames, order: number, amplitude: numbe
  * ends. alpha = 1 leaves the frames unchanged.
  */
 export function warpFrequency(f: LogMelFrames, alpha: number, centersHz: ArrayLike<number>): void {
-  if (alpha === 1) return;
   if (!(alpha > 0)) throw new Error(`warp factor must be positive, got ${alpha}`);
   if (centersHz.length !== f.bins) throw new Error(`${centersHz.length} bin centres for ${f.bins} bins`);
+  if (alpha === 1 || f.bins < 2) return; // a single bin has nothing to move along
   const n = f.bins;
   const m0 = hzToMel(centersHz[0]);
-  const step = n > 1 ? (hzToMel(centersHz[n - 1]) - m0) / (n - 1) : 1;
+  const step = (hzToMel(centersHz[n - 1]) - m0) / (n - 1);
   const lo = new Int32Array(n);
   const w = new Float32Array(n);
   for (let b = 0; b < n; b++) {
@@ -227,7 +227,7 @@ export function warpFrequency(f: LogMelFrames, alpha: number, centersHz: ArrayLi
   for (let t = 0; t < f.frames; t++) {
     const base = t * n;
     row.set(f.data.subarray(base, base + n));
-    for (let b = 0; b < n; b++) f.data[base + b] = n > 1 ? row[lo[b]] * (1 - w[b]) + row[lo[b] + 1] * w[b] : row[0];
+    for (let b = 0; b < n; b++) f.data[base + b] = row[lo[b]] * (1 - w[b]) + row[lo[b] + 1] * w[b];
   }
 }
 
