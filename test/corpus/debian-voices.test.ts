@@ -1,15 +1,18 @@
 import { describe, it, expect } from 'vitest';
-import { DEBIAN_VOICES, debianSynthesize, installedDebianVoices, type DebianVoice } from '../../training/corpus/speech/debian-voices.ts';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { DEBIAN_VOICES, debianSynthesize, installedDebianVoices, MBROLA_VOICES, type DebianVoice } from '../../training/corpus/speech/debian-voices.ts';
 import { buildDebianCorpus, DEFAULT_DEBIAN_CORPUS, planDebianJobs } from '../../training/corpus/speech/debian-build.ts';
 import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readSpeechManifest } from '../../training/common/speech-manifest.ts';
 
-const sentences = {
+const english = {
   train: Array.from({ length: 40 }, (_, i) => `train sentence ${String.fromCharCode(97 + (i % 26))}${i}`),
   test: Array.from({ length: 10 }, (_, i) => `test sentence ${i}`),
 };
+const sentences = { train: { en: english.train }, test: { en: english.test } };
 
 describe('planDebianJobs', () => {
   it('keeps the sentence and voice splits, gives each voice its own sentences, and varies only train delivery', () => {
@@ -23,8 +26,8 @@ describe('planDebianJobs', () => {
     // The speaker slt is never heard in training.
     expect(train.some((j) => j.voice.id.includes('slt'))).toBe(false);
     expect(test.every((j) => j.voice.id.includes('slt'))).toBe(true);
-    expect(train.every((j) => sentences.train.includes(j.text))).toBe(true);
-    expect(test.every((j) => sentences.test.includes(j.text))).toBe(true);
+    expect(train.every((j) => english.train.includes(j.text))).toBe(true);
+    expect(test.every((j) => english.test.includes(j.text))).toBe(true);
     // 40 train sentences, 30 train jobs: no sentence twice.
     expect(new Set(train.map((j) => j.text)).size).toBe(train.length);
     expect(new Set(jobs.map((j) => j.id)).size).toBe(jobs.length);
@@ -40,6 +43,36 @@ describe('planDebianJobs', () => {
     expect(augmented).toBeLessThan(20);
     expect(planDebianJobs(config, sentences, DEBIAN_VOICES)).toEqual(jobs);
     expect(planDebianJobs({ ...config, seed: 2 }, sentences, DEBIAN_VOICES).map((j) => j.text)).not.toEqual(jobs.map((j) => j.text));
+  });
+
+  it('gives MBROLA voices their own language\'s sentences, one unheard speaker per language, and an espeak-ng pitch', () => {
+    const pools = { train: {} as Record<string, string[]>, test: {} as Record<string, string[]> };
+    for (const lang of ['en', 'es', 'fr', 'de']) {
+      pools.train[lang] = Array.from({ length: 100 }, (_, i) => `${lang} train ${i}`);
+      pools.test[lang] = Array.from({ length: 10 }, (_, i) => `${lang} test ${i}`);
+    }
+    const config = { ...DEFAULT_DEBIAN_CORPUS, trainPerVoice: 5, testPerVoice: 4 };
+    const jobs = planDebianJobs(config, pools, MBROLA_VOICES);
+    for (const j of jobs) {
+      expect(j.text.startsWith(`${j.voice.lang} ${j.split} `)).toBe(true);
+      expect(j.id.startsWith(`${j.voice.lang}-${j.split}-mbrola-`)).toBe(true);
+    }
+    const testSpeakers = (lang: string) => new Set(jobs.filter((j) => j.split === 'test' && j.voice.lang === lang).map((j) => j.voice.id));
+    for (const lang of ['en', 'es', 'fr', 'de']) {
+      expect(testSpeakers(lang).size).toBe(1);
+      const trainSpeakers = new Set(jobs.filter((j) => j.split === 'train' && j.voice.lang === lang).map((j) => j.voice.id));
+      expect(trainSpeakers.size).toBeGreaterThanOrEqual(3);
+      for (const id of testSpeakers(lang)) expect(trainSpeakers.has(id)).toBe(false);
+    }
+    for (const j of jobs.filter((j) => j.split === 'train')) {
+      expect(j.delivery.f0).toBeUndefined();
+      expect(j.delivery.pitch).toBeGreaterThanOrEqual(config.pitch[0]);
+      expect(j.delivery.pitch).toBeLessThanOrEqual(config.pitch[1]);
+    }
+    expect(new Set(jobs.filter((j) => j.split === 'train').map((j) => j.delivery.pitch)).size).toBeGreaterThan(10);
+    // A voice's sentences are its own within the language: French has 6 train voices x 5.
+    const frTrain = jobs.filter((j) => j.split === 'train' && j.voice.lang === 'fr');
+    expect(new Set(frTrain.map((j) => j.text)).size).toBe(frTrain.length);
   });
 });
 
@@ -69,6 +102,65 @@ describe('debianSynthesize (flite)', () => {
     expect(missing.join(' ')).toMatch(/flite-ghost .*festival-ghost/);
   });
 });
+
+// MBROLA's voices come from Debian's contrib and non-free components, which CI does not
+// enable; the refusal test runs everywhere, the speaking test where mbrola-de1 is installed.
+describe('debianSynthesize (MBROLA through espeak-ng)', () => {
+  const de1 = MBROLA_VOICES.find((v) => v.id === 'mbrola-de1')!;
+  const installed = existsSync('/usr/share/mbrola/de1') && (() => {
+    try {
+      execFileSync('espeak-ng', ['--version']);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+
+  it('says which package to install for a voice it does not have', async () => {
+    const ghost: DebianVoice = { ...de1, id: 'mbrola-zz9', name: 'mb-zz9', package: 'mbrola-zz9' };
+    await expect(debianSynthesize(ghost, 'hallo', { stretch: 1 })).rejects.toThrow(/apt-get install .*mbrola-zz9/);
+  });
+
+  it.runIf(installed)('speaks German, slower when stretched, higher with a higher pitch', async () => {
+    const text = 'Das Haus ist rot; "zitiert" $(touch /tmp/never)';
+    const a = await debianSynthesize(de1, text, { stretch: 1, pitch: 30 });
+    const b = await debianSynthesize(de1, text, { stretch: 1.5, pitch: 30 });
+    const c = await debianSynthesize(de1, text, { stretch: 1, pitch: 80 });
+    expect(a.sampleRate).toBe(16000);
+    expect(a.samples.length / a.sampleRate).toBeGreaterThan(1);
+    expect(b.samples.length / a.samples.length).toBeGreaterThan(1.3);
+    expect(b.samples.length / a.samples.length).toBeLessThan(1.7);
+    // espeak-ng's pitch 30 -> 80 raises this voice's median f0 by about 1.5x.
+    expect(medianF0(c.samples, c.sampleRate) / medianF0(a.samples, a.sampleRate)).toBeGreaterThan(1.25);
+  });
+});
+
+/** Median f0 (Hz) over voiced 40 ms frames: the normalised autocorrelation's peak lag in 60-400 Hz. */
+function medianF0(x: Float32Array, sampleRate: number): number {
+  const win = Math.round(0.04 * sampleRate);
+  const maxLag = Math.ceil(sampleRate / 60);
+  const f0s: number[] = [];
+  for (let s = 0; s + win + maxLag < x.length; s += win / 2) {
+    let best = 0;
+    let bestLag = 0;
+    for (let lag = Math.floor(sampleRate / 400); lag < maxLag; lag++) {
+      let c = 0;
+      let e1 = 0;
+      let e2 = 0;
+      for (let i = 0; i < win; i++) {
+        c += x[s + i] * x[s + i + lag];
+        e1 += x[s + i] ** 2;
+        e2 += x[s + i + lag] ** 2;
+      }
+      if (e1 / win < 1e-3) break;
+      const r = c / (Math.sqrt(e1 * e2) + 1e-12);
+      if (r > best) [best, bestLag] = [r, lag];
+    }
+    if (best > 0.7) f0s.push(sampleRate / bestLag);
+  }
+  f0s.sort((a, b) => a - b);
+  return f0s[f0s.length >> 1];
+}
 
 describe('buildDebianCorpus', () => {
   it('speaks the source corpus\'s English sentences into train/test manifests, and a rerun resynthesises nothing', async () => {

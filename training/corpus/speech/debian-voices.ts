@@ -1,15 +1,25 @@
 /**
- * English voices of other synthesizers than espeak-ng, from Debian's packages: flite (CMU's
- * diphone and cluster-unit voices) and festival (diphone and HTS voices).
+ * Voices of other synthesizers than espeak-ng's formant synthesis, from Debian's packages:
+ *
+ * - `DEBIAN_VOICES`, English only: flite (CMU's diphone and cluster-unit voices) and
+ *   festival (diphone and HTS voices), all in Debian main.
+ * - `MBROLA_VOICES`, all four languages: MBROLA diphone databases (Debian contrib/non-free,
+ *   `mbrola-de1` ...), driven by espeak-ng (`-v mb-de1`). espeak-ng still chooses the
+ *   phonemes and the prosody, but the waveform is concatenated from a real person's recorded
+ *   diphones: 22 speakers' voices, where espeak-ng's own variants are one formant model.
  *
  * Why: a recogniser that has heard only espeak-ng's formant synthesis learns espeak, not
- * speech. Measured before this existed: 24% CER on held-out espeak voices but 73% on 60
- * sentences spoken by six of these voices. They exist for English only (Debian has no free es/fr/de voices for them).
+ * speech. Measured before these existed: 24% CER on held-out espeak voices but 73% on 60
+ * sentences spoken by six flite/festival voices.
  *
- * Voice split: the speaker `slt` (a woman; flite's cluster-unit voice and festival's HTS
- * voice) is only ever test, so the test measures an unheard speaker through synthesizers
- * the model has heard other speakers of. Train voices vary their speaking rate (and pitch,
- * where the voice honours flite's f0 target) per utterance.
+ * Voice split: unheard speakers are only ever test. flite/festival: the speaker `slt` (a
+ * woman; flite's cluster-unit voice and festival's HTS voice), an unheard speaker through
+ * synthesizers the model has heard other speakers of. MBROLA: one speaker per language
+ * (en us2, es es2, fr fr4, de de7; two men, two women). Train voices vary their speaking
+ * rate (and pitch, where the voice has pitch control) per utterance.
+ *
+ * The MBROLA voices are free for non-commercial use only: they make training audio here,
+ * and neither they nor that audio ship with babelfish.
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
@@ -24,32 +34,54 @@ const run = promisify(execFile);
 export interface DebianVoice {
   /** The manifest's `speaker`, e.g. `flite-awb`. */
   id: string;
-  engine: 'flite' | 'festival';
-  /** flite's -voice name, or festival's voice function. */
+  engine: 'flite' | 'festival' | 'mbrola';
+  lang: string;
+  /** flite's -voice name, festival's voice function, or espeak-ng's mbrola voice. */
   name: string;
   /** The Debian package that carries it. */
   package: string;
   split: 'train' | 'test';
-  /** Whether flite's int_f0_target_mean moves its pitch (the cluster-unit voices ignore it). */
+  /** Whether the pitch can be set: flite's int_f0_target_mean (its cluster-unit voices ignore it), espeak-ng's -p. */
   pitchControl: boolean;
 }
 
 export const DEBIAN_VOICES: readonly DebianVoice[] = [
-  { id: 'flite-awb', engine: 'flite', name: 'awb', package: 'flite', split: 'train', pitchControl: true },
-  { id: 'flite-rms', engine: 'flite', name: 'rms', package: 'flite', split: 'train', pitchControl: false },
-  { id: 'flite-kal16', engine: 'flite', name: 'kal16', package: 'flite', split: 'train', pitchControl: true },
-  { id: 'festival-kal', engine: 'festival', name: 'voice_kal_diphone', package: 'festvox-kallpc16k', split: 'train', pitchControl: false },
-  { id: 'festival-ked', engine: 'festival', name: 'voice_ked_diphone', package: 'festvox-kdlpc16k', split: 'train', pitchControl: false },
-  { id: 'flite-slt', engine: 'flite', name: 'slt', package: 'flite', split: 'test', pitchControl: false },
-  { id: 'festival-slt-hts', engine: 'festival', name: 'voice_cmu_us_slt_arctic_hts', package: 'festvox-us-slt-hts', split: 'test', pitchControl: false },
+  { id: 'flite-awb', engine: 'flite', lang: 'en', name: 'awb', package: 'flite', split: 'train', pitchControl: true },
+  { id: 'flite-rms', engine: 'flite', lang: 'en', name: 'rms', package: 'flite', split: 'train', pitchControl: false },
+  { id: 'flite-kal16', engine: 'flite', lang: 'en', name: 'kal16', package: 'flite', split: 'train', pitchControl: true },
+  { id: 'festival-kal', engine: 'festival', lang: 'en', name: 'voice_kal_diphone', package: 'festvox-kallpc16k', split: 'train', pitchControl: false },
+  { id: 'festival-ked', engine: 'festival', lang: 'en', name: 'voice_ked_diphone', package: 'festvox-kdlpc16k', split: 'train', pitchControl: false },
+  { id: 'flite-slt', engine: 'flite', lang: 'en', name: 'slt', package: 'flite', split: 'test', pitchControl: false },
+  { id: 'festival-slt-hts', engine: 'festival', lang: 'en', name: 'voice_cmu_us_slt_arctic_hts', package: 'festvox-us-slt-hts', split: 'test', pitchControl: false },
 ];
+
+const MBROLA_TEST = new Set(['us2', 'es2', 'fr4', 'de7']);
+
+function mbrola(name: string, lang: string): DebianVoice {
+  return { id: `mbrola-${name}`, engine: 'mbrola', lang, name: `mb-${name}`, package: `mbrola-${name}`, split: MBROLA_TEST.has(name) ? 'test' : 'train', pitchControl: true };
+}
+
+export const MBROLA_VOICES: readonly DebianVoice[] = [
+  ...['en1', 'us1', 'us2', 'us3'].map((n) => mbrola(n, 'en')),
+  ...['es1', 'es2', 'es3', 'es4'].map((n) => mbrola(n, 'es')),
+  ...['fr1', 'fr2', 'fr3', 'fr4', 'fr5', 'fr6', 'fr7'].map((n) => mbrola(n, 'fr')),
+  ...['de1', 'de2', 'de3', 'de4', 'de5', 'de6', 'de7'].map((n) => mbrola(n, 'de')),
+];
+
+/** The voice sets `babelfish corpus speech-debian --voices` names. */
+export const VOICE_SETS: Record<string, readonly DebianVoice[]> = { debian: DEBIAN_VOICES, mbrola: MBROLA_VOICES };
 
 export interface Delivery {
   /** Duration multiplier (> 1 is slower). */
   stretch: number;
-  /** Mean f0 in Hz, for voices with pitch control. */
+  /** Mean f0 in Hz, for flite voices with pitch control. */
   f0?: number;
+  /** espeak-ng's pitch (0-99, its default 50), for MBROLA voices. */
+  pitch?: number;
 }
+
+/** espeak-ng's speaking rate in words per minute at stretch 1 (its default). */
+const ESPEAK_WPM = 175;
 
 /**
  * Speaks `text` with `voice`; mono samples at the voice's own rate. The text goes through
@@ -67,6 +99,16 @@ export async function debianSynthesize(voice: DebianVoice, text: string, deliver
       const args = ['-voice', voice.name, '--setf', `duration_stretch=${delivery.stretch}`];
       if (voice.pitchControl && delivery.f0) args.push('--setf', `int_f0_target_mean=${delivery.f0}`);
       await run('flite', [...args, '-f', txt, '-o', wav], { timeout: 60_000 });
+    } else if (voice.engine === 'mbrola') {
+      const txt = join(dir, 'in.txt');
+      await writeFile(txt, text);
+      const args = ['-v', voice.name, '-s', String(Math.round(ESPEAK_WPM / delivery.stretch))];
+      if (voice.pitchControl && delivery.pitch !== undefined) args.push('-p', String(delivery.pitch));
+      // espeak-ng exits 1 with "Could not load the specified mbrola voice" when the database is missing.
+      await run('espeak-ng', [...args, '-f', txt, '-w', wav], { timeout: 60_000 }).catch((e: { stderr?: string }) => {
+        if (/mbrola voice|voice does not exist/i.test(e.stderr ?? '')) throw new BabelfishError('FILE_NOT_FOUND', `espeak-ng has no voice ${voice.name} (apt-get install mbrola ${voice.package})`);
+        throw e;
+      });
     } else {
       const child = run('text2wave', ['-eval', `(${voice.name})`, '-eval', `(Parameter.set 'Duration_Stretch ${delivery.stretch})`, '-o', wav], { timeout: 120_000 });
       child.child.stdin!.end(text);
@@ -79,9 +121,10 @@ export async function debianSynthesize(voice: DebianVoice, text: string, deliver
   } catch (e) {
     if (e instanceof BabelfishError) throw e;
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
+    const install = voice.engine === 'mbrola' ? `espeak-ng is not installed (apt-get install espeak-ng mbrola ${voice.package})` : `${voice.engine} is not installed (apt-get install ${voice.package})`;
     throw new BabelfishError(
       missing ? 'FILE_NOT_FOUND' : 'INTERNAL',
-      missing ? `${voice.engine} is not installed (apt-get install ${voice.package})` : `${voice.id} failed on ${JSON.stringify(text.slice(0, 60))}: ${(e as Error).message}`,
+      missing ? install : `${voice.id} failed on ${JSON.stringify(text.slice(0, 60))}: ${(e as Error).message}`,
       { cause: e },
     );
   } finally {
