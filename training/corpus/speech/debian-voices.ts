@@ -104,7 +104,7 @@ const ESPEAK_WPM = 175;
 
 /**
  * Speaks `text` with `voice`; mono samples at the voice's own rate. The text goes through
- * a file (flite) or stdin (festival), never a shell, so any characters are safe.
+ * a file (flite, espeak-ng) or stdin (festival), never a shell, so any characters are safe.
  */
 export async function debianSynthesize(voice: DebianVoice, text: string, delivery: Delivery): Promise<{ samples: Float32Array; sampleRate: number }> {
   const dir = await mkdtemp(join(tmpdir(), 'bf-voice-'));
@@ -150,7 +150,7 @@ export async function debianSynthesize(voice: DebianVoice, text: string, deliver
   } catch (e) {
     if (e instanceof BabelfishError) throw e;
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    const install = voice.engine === 'mbrola' ? `espeak-ng is not installed (apt-get install espeak-ng mbrola ${voice.package})` : `${voice.engine} is not installed (apt-get install ${voice.package})`;
+    const install = voice.engine === 'mbrola' ? `espeak-ng or mbrola is not installed (apt-get install espeak-ng mbrola ${voice.package})` : `${voice.engine} is not installed (apt-get install ${voice.package})`;
     throw new BabelfishError(
       missing ? 'FILE_NOT_FOUND' : 'INTERNAL',
       missing ? install : `${voice.id} failed on ${JSON.stringify(text.slice(0, 60))}: ${(e as Error).message}`,
