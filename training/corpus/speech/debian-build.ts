@@ -21,6 +21,7 @@ import { projectRoot } from '../../../src/paths.ts';
 import { resample } from '../../../src/audio/resample.ts';
 import { writeWav } from '../../../src/audio/wav.ts';
 import { writeAtomic } from '../../../src/write-atomic.ts';
+import { mapConcurrent } from '../../../src/map-concurrent.ts';
 import { hasDigits } from '../../../models/speech-encoder/vocab.ts';
 import { readSpeechManifest } from '../../common/speech-manifest.ts';
 import { applyAugment, DEFAULT_AUGMENT, planAugment, preventClipping, type AugmentPlan } from './augment.ts';
@@ -132,17 +133,13 @@ export async function buildDebianCorpus(config: DebianCorpusConfig, log: (s: str
   if (!ok.length) throw new BabelfishError('FILE_NOT_FOUND', `none of the voices is installed (apt-get install ${[...new Set(config.voices.map((v) => v.package))].join(' ')})`);
   const jobs = planDebianJobs(config, sentences, ok);
   await mkdir(join(config.out, 'wav'), { recursive: true });
-  const rows: object[] = new Array(jobs.length);
   const bar = new ProgressBar('[debian voices]', jobs.length);
   // Two jobs at a time: each spends much of its time waiting on the synthesizer's process.
-  let next = 0;
-  const worker = async () => {
-    for (let i = next++; i < jobs.length; i = next++) {
-      rows[i] = await makeUtterance(config, jobs[i]);
-      bar.tick();
-    }
-  };
-  await Promise.all([worker(), worker()]);
+  const rows = await mapConcurrent(jobs, 2, async (job) => {
+    const row = await makeUtterance(config, job);
+    bar.tick();
+    return row;
+  });
   for (const split of ['train', 'test'] as const) {
     const lines = rows.filter((_, i) => jobs[i].split === split).map((r) => JSON.stringify(r));
     await writeAtomic(join(config.out, `manifest.${split}.jsonl`), lines.join('\n') + '\n');

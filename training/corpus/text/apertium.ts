@@ -9,6 +9,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { mapConcurrent } from '../../../src/map-concurrent.ts';
 
 export interface ApertiumRunOptions {
   cacheDir: string;
@@ -77,20 +78,15 @@ export async function apertiumTranslate(mode: string, lines: string[], opts: Ape
   const result = new Array<string>(lines.length);
   const batches: Array<[number, number]> = [];
   for (let i = 0; i < lines.length; i += opts.batchSize) batches.push([i, Math.min(lines.length, i + opts.batchSize)]);
-  let next = 0;
   let done = 0;
   let cached = 0;
-  const worker = async (): Promise<void> => {
-    while (next < batches.length) {
-      const [a, b] = batches[next++]!;
-      const r = await cachedBatch(mode, lines.slice(a, b), opts.cacheDir);
-      for (let i = a; i < b; i++) result[i] = r.out[i - a]!;
-      done += b - a;
-      if (r.cached) cached++;
-      opts.onProgress?.(done, lines.length, cached);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.workers) }, worker));
+  await mapConcurrent(batches, opts.workers, async ([a, b]) => {
+    const r = await cachedBatch(mode, lines.slice(a, b), opts.cacheDir);
+    for (let i = a; i < b; i++) result[i] = r.out[i - a]!;
+    done += b - a;
+    if (r.cached) cached++;
+    opts.onProgress?.(done, lines.length, cached);
+  });
   return result;
 }
 
