@@ -70,9 +70,30 @@ describe('planDebianJobs', () => {
       expect(j.delivery.pitch).toBeLessThanOrEqual(config.pitch[1]);
     }
     expect(new Set(jobs.filter((j) => j.split === 'train').map((j) => j.delivery.pitch)).size).toBeGreaterThan(10);
-    // A voice's sentences are its own within the language: French has 6 train voices x 5.
+    // A voice's sentences are its own within the language: French has 8 train voices x 5.
     const frTrain = jobs.filter((j) => j.split === 'train' && j.voice.lang === 'fr');
     expect(new Set(frTrain.map((j) => j.text)).size).toBe(frTrain.length);
+  });
+
+  it('never lets a held-out speaker\'s database speak in training, not even with an accent', () => {
+    const db = (v: DebianVoice) => v.package.replace(/^mbrola-/, '');
+    const heldOut = new Set(MBROLA_VOICES.filter((v) => v.split === 'test').map(db));
+    expect([...heldOut].sort()).toEqual(['de7', 'es2', 'fr4', 'us2']);
+    for (const v of MBROLA_VOICES.filter((v) => v.split === 'train')) expect(heldOut.has(db(v))).toBe(false);
+    // The accented English voices: espeak-ng's mb-de1-en speaks with the de1 database.
+    const accented = MBROLA_VOICES.filter((v) => v.lang === 'en' && !/^mbrola-(en1|us\d)$/.test(v.id));
+    expect(accented.map((v) => v.name)).toEqual(['mb-af1-en', 'mb-de1-en', 'mb-de6-en', 'mb-fr1-en']);
+    expect(accented.map((v) => v.package)).toEqual(['mbrola-af1', 'mbrola-de1', 'mbrola-de6', 'mbrola-fr1']);
+  });
+
+  it('keeps the sentences of the voices built before when voices are added at the end of a language', () => {
+    const pools = { train: { es: Array.from({ length: 100 }, (_, i) => `es ${i}`) }, test: {} };
+    const config = { ...DEFAULT_DEBIAN_CORPUS, trainPerVoice: 5, testPerVoice: 0 };
+    const es = MBROLA_VOICES.filter((v) => v.lang === 'es');
+    const before = planDebianJobs(config, pools, es.slice(0, 4));
+    const after = planDebianJobs(config, pools, es);
+    expect(after.slice(0, before.length)).toEqual(before);
+    expect(after.length).toBeGreaterThan(before.length);
   });
 });
 
@@ -126,15 +147,22 @@ describe('debianSynthesize (MBROLA through espeak-ng)', () => {
     expect(fixPhonemes(pho, { 'e/': 'e', 'o/': 'o' })).toBe('e\t24\t 0 94 20 95\nl\t65\ne\t39\t 0 117\no\t22\n_\t301\n');
   });
 
-  it.runIf(installed && existsSync('/usr/share/mbrola/es1/es1'))('fills the gaps mbrola leaves for phonemes es1 lacks', async () => {
-    const es1 = MBROLA_VOICES.find((v) => v.id === 'mbrola-es1')!;
-    const { phonemeFixes, ...unfixed } = es1;
+  // Measured: the fraction of 10 ms frames inside the utterance that are digital silence,
+  // unfixed -> fixed: es1 about 40% -> 3%, es3 18% -> 0, mx1 42% -> 0, de8 31% -> 7%.
+  it.each([
+    ['es1', 'Los doctores operaron en el paciente pero no pudieron salvar su vida.'],
+    ['es3', 'La mujer joven dice que la calle del perro tiene flores amarillas.'],
+    ['mx1', 'Los doctores operaron en el paciente pero no pudieron salvar su vida.'],
+    ['de8', 'Die Kinder spielen im Garten, wir sind hier.'],
+  ])('fills the gaps mbrola leaves for phonemes %s lacks', async (db, text) => {
+    if (!installed || !existsSync(`/usr/share/mbrola/${db}/${db}`)) return;
+    const voice = MBROLA_VOICES.find((v) => v.id === `mbrola-${db}`)!;
+    const { phonemeFixes, ...unfixed } = voice;
     expect(phonemeFixes).toBeDefined();
-    const text = 'Los doctores operaron en el paciente pero no pudieron salvar su vida.';
     const before = silentFraction((await debianSynthesize(unfixed, text, { stretch: 1 })).samples);
-    const after = silentFraction((await debianSynthesize(es1, text, { stretch: 1 })).samples);
-    // Measured: about 40% of the 10 ms frames inside the utterance are digital silence unfixed, 3% fixed.
-    expect(before).toBeGreaterThan(0.2);
+    const after = silentFraction((await debianSynthesize(voice, text, { stretch: 1 })).samples);
+    expect(before).toBeGreaterThan(0.15);
+    expect(after).toBeLessThan(before / 3);
     expect(after).toBeLessThan(0.1);
   });
 

@@ -187,9 +187,9 @@ espeak-ng. Missing voices are skipped.
   --voices debian: English, flite (awb, rms, kal16, slt) and festival (kal, ked, slt HTS);
     the speaker slt is test only. Needs: apt-get install flite festival festvox-kallpc16k
     festvox-kdlpc16k festvox-us-slt-hts
-  --voices mbrola: en/es/fr/de, 22 MBROLA speakers through espeak-ng; us2, es2, fr4, de7 are
-    test only. Needs Debian's contrib and non-free components and: apt-get install espeak-ng
-    mbrola ${MBROLA_VOICES.map((v) => v.package).join(' ')}
+  --voices mbrola: en/es/fr/de, 29 MBROLA speakers through espeak-ng (some also speak
+    accented English); us2, es2, fr4, de7 are test only. Needs Debian's contrib and non-free
+    components and: apt-get install espeak-ng mbrola ${[...new Set(MBROLA_VOICES.map((v) => v.package))].join(' ')}
 
 Train with several corpora:
   babelfish train speech-encoder --train-manifest data/corpus/speech/default/manifest.train.jsonl,data/corpus/speech/debian-en/manifest.train.jsonl

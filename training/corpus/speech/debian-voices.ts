@@ -6,7 +6,9 @@
  * - `MBROLA_VOICES`, all four languages: MBROLA diphone databases (Debian contrib/non-free,
  *   `mbrola-de1` ...), driven by espeak-ng (`-v mb-de1`). espeak-ng still chooses the
  *   phonemes and the prosody, but the waveform is concatenated from a real person's recorded
- *   diphones: 22 speakers' voices, where espeak-ng's own variants are one formant model.
+ *   diphones: 29 speakers' voices (Castilian, Mexican and Venezuelan Spanish; French, Belgian
+ *   and Canadian French; German and Bavarian; British and American English, and English with
+ *   a German, French or Afrikaans accent), where espeak-ng's own variants are one formant model.
  *
  * Why: a recogniser that has heard only espeak-ng's formant synthesis learns espeak, not
  * speech. Measured before these existed: 24% CER on held-out espeak voices but 73% on 60
@@ -15,7 +17,7 @@
  * Voice split: unheard speakers are only ever test. flite/festival: the speaker `slt` (a
  * woman; flite's cluster-unit voice and festival's HTS voice), an unheard speaker through
  * synthesizers the model has heard other speakers of. MBROLA: one speaker per language
- * (en us2, es es2, fr fr4, de de7; two men, two women). Train voices vary their speaking
+ * (en us2, es es2, fr fr4, de de7; two men, two women), whose databases speak nothing else. Train voices vary their speaking
  * rate (and pitch, where the voice has pitch control) per utterance.
  *
  * The MBROLA voices are free for non-commercial use only: they make training audio here,
@@ -63,17 +65,33 @@ export const DEBIAN_VOICES: readonly DebianVoice[] = [
 const MBROLA_TEST = new Set(['us2', 'es2', 'fr4', 'de7']);
 
 /**
- * espeak-ng 1.51 gives es1 and es2 unstressed vowels `e/` and `o/` their databases do not
- * have: on 60 Spanish sentences, 568 and 359 gaps. es4 has no glide `j` (its `i` serves) and
- * calls the trill `rr`: 279 missing diphones -> 140, the rest in rare clusters. es3 lacks
- * its jota under every name tried; not mapped (training/CORPUS.md).
+ * espeak-ng 1.51 names some phonemes differently from what a database has, and mbrola puts
+ * silence there. Missing diphones on 60 sentences of the voice's language, before -> after:
+ * es1, es2, mx1, mx2, vz1 have no unstressed `e/`, `o/` (about 1,020 -> 0-18 each); es4 has no
+ * glide `j` (its `i` serves) and calls the trill `rr` (279 -> 140); es3 gets a tap `h`, a
+ * trill `R2`, palatals `L`, `y`, `J^` and glide `j` it knows as `r`, `R`, `Y`, `i` (433 -> 101,
+ * the rest mostly doubled consonants; its ch has no name); de8 knows `i` only as `i:` (187 -> 28).
  */
 const SPANISH_VOWEL_FIXES = { 'e/': 'e', 'o/': 'o' };
-const PHONEME_FIXES: Record<string, Record<string, string>> = { es1: SPANISH_VOWEL_FIXES, es2: SPANISH_VOWEL_FIXES, es4: { j: 'i', R2: 'rr' } };
+const PHONEME_FIXES: Record<string, Record<string, string>> = {
+  es1: SPANISH_VOWEL_FIXES,
+  es2: SPANISH_VOWEL_FIXES,
+  es3: { h: 'r', R2: 'R', L: 'Y', y: 'Y', 'J^': 'Y', j: 'i' },
+  es4: { j: 'i', R2: 'rr' },
+  mx1: SPANISH_VOWEL_FIXES,
+  mx2: SPANISH_VOWEL_FIXES,
+  vz1: SPANISH_VOWEL_FIXES,
+  de8: { i: 'i:' },
+};
 
-function mbrola(name: string, lang: string): DebianVoice {
-  const fixes = PHONEME_FIXES[name];
-  return { id: `mbrola-${name}`, engine: 'mbrola', lang, name: `mb-${name}`, package: `mbrola-${name}`, split: MBROLA_TEST.has(name) ? 'test' : 'train', pitchControl: true, ...(fixes ? { phonemeFixes: fixes } : {}) };
+/**
+ * One MBROLA voice: database `db` speaking `lang`. espeak-ng's `mb-<db>-en` voices have a
+ * German, French or Afrikaans speaker's diphones speak English: accented English.
+ */
+function mbrola(db: string, lang: string, variant = ''): DebianVoice {
+  const name = variant ? `${db}-${variant}` : db;
+  const fixes = variant ? undefined : PHONEME_FIXES[db];
+  return { id: `mbrola-${name}`, engine: 'mbrola', lang, name: `mb-${name}`, package: `mbrola-${db}`, split: MBROLA_TEST.has(db) ? 'test' : 'train', pitchControl: true, ...(fixes ? { phonemeFixes: fixes } : {}) };
 }
 
 /** Renames the phonemes (each line's first field) of an MBROLA .pho text. */
@@ -82,10 +100,13 @@ export function fixPhonemes(pho: string, fixes: Record<string, string>): string 
 }
 
 export const MBROLA_VOICES: readonly DebianVoice[] = [
+  // New voices go at the end of their language: a voice's sentences follow from its place
+  // there, so the wavs of a corpus built before still match on a resumed build.
   ...['en1', 'us1', 'us2', 'us3'].map((n) => mbrola(n, 'en')),
-  ...['es1', 'es2', 'es3', 'es4'].map((n) => mbrola(n, 'es')),
-  ...['fr1', 'fr2', 'fr3', 'fr4', 'fr5', 'fr6', 'fr7'].map((n) => mbrola(n, 'fr')),
-  ...['de1', 'de2', 'de3', 'de4', 'de5', 'de6', 'de7'].map((n) => mbrola(n, 'de')),
+  ...['af1', 'de1', 'de6', 'fr1'].map((n) => mbrola(n, 'en', 'en')),
+  ...['es1', 'es2', 'es3', 'es4', 'mx1', 'mx2', 'vz1'].map((n) => mbrola(n, 'es')),
+  ...['fr1', 'fr2', 'fr3', 'fr4', 'fr5', 'fr6', 'fr7', 'ca1', 'ca2'].map((n) => mbrola(n, 'fr')),
+  ...['de1', 'de2', 'de3', 'de4', 'de5', 'de6', 'de7', 'de8'].map((n) => mbrola(n, 'de')),
 ];
 
 /** The voice sets `babelfish corpus speech-debian --voices` names. */
@@ -136,7 +157,7 @@ export async function debianSynthesize(voice: DebianVoice, text: string, deliver
         const { stdout } = await run('espeak-ng', [...args, '-q', '--pho', '-f', txt], { timeout: 60_000, maxBuffer: 64 << 20 }).catch(missingVoice);
         const pho = join(dir, 'in.pho');
         await writeFile(pho, fixPhonemes(stdout, voice.phonemeFixes));
-        const db = voice.name.replace(/^mb-/, '');
+        const db = voice.package.replace(/^mbrola-/, '');
         await run('mbrola', ['-e', `/usr/share/mbrola/${db}/${db}`, pho, wav], { timeout: 60_000 });
       }
     } else {
