@@ -16,6 +16,7 @@ import type { FeatureSource, LogMelFrames } from './features.ts';
 import { StreamingRecognizer } from './streaming.ts';
 import { logMelFeatureSource } from './log-mel-source.ts';
 import type { LevelConfig } from '../../src/audio/level.ts';
+import type { FeatureConfig } from '../../src/audio/config.ts';
 import { SpeechLanguageModels } from './language-model.ts';
 
 /**
@@ -88,6 +89,12 @@ export class SpeechEncoder {
    */
   setInputLevel(level: LevelConfig | null): void {
     this.config.inputLevel = level ? { ...level } : null;
+    if (this.ownFeatures) this.features = this.defaultFeatures();
+  }
+
+  /** Sets the log-mel configuration the weights expect (training does, to that of its features). */
+  setFeatureConfig(features: FeatureConfig): void {
+    this.config.features = { ...features };
     if (this.ownFeatures) this.features = this.defaultFeatures();
   }
 

@@ -13,6 +13,7 @@ import { mulberry32 } from '../../src/random.ts';
 import { toyTrainData, TOY_BINS } from './toy-data.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { DEFAULT_LEVEL_CONFIG } from '../../src/audio/level.ts';
+import { DEFAULT_FEATURE_CONFIG } from '../../src/audio/config.ts';
 
 beforeAll(async () => {
   await initBackend({ log: () => {} });
@@ -213,6 +214,32 @@ describe('trainSpeechEncoder', () => {
     // Features without normalisation (as the toy data has): a fresh model gets none.
     const fresh = await trainSpeechEncoder(tinyConfig(await mkdtemp(join(tmpdir(), 'se-level-fresh-')), { steps: 1 }), toyTrainData({ seed: 5, devCount: 1 }), { log: quiet });
     expect(fresh.encoder.config.inputLevel).toBeNull();
+    fresh.encoder.dispose();
+  });
+
+  it("gives the model the feature hop of its training features, over an --init model's, and saves it", async () => {
+    const featureConfig = { ...DEFAULT_FEATURE_CONFIG, nMels: BINS, hopLength: 128 };
+    const data = { ...toyTrainData({ seed: 6, devCount: 1 }), featureConfig };
+    const modelDir = await mkdtemp(join(tmpdir(), 'se-hop-model-'));
+    const old = SpeechEncoder.build({ numMels: BINS, hidden: 24, frontEndChannels: 16, dilations: [1, 2], features: { ...featureConfig, hopLength: 160 } }, data.vocab);
+    expect(old.frameSeconds).toBeCloseTo(0.04, 9);
+    await old.save(modelDir);
+    old.dispose();
+    const dir = await mkdtemp(join(tmpdir(), 'se-hop-run-'));
+    const lines: string[] = [];
+    const r = await trainSpeechEncoder(tinyConfig(dir, { steps: 2 }), data, { init: modelDir, log: (l) => lines.push(l) });
+    expect(r.encoder.config.features).toEqual(featureConfig);
+    // Output frames are 4 hops: 32 ms now, so timings and latency follow.
+    expect(r.encoder.frameSeconds).toBeCloseTo(0.032, 9);
+    expect(lines.join('\n')).toMatch(/features: .*"hopLength":160.* -> .*"hopLength":128/);
+    await r.encoder.save(join(dir, 'export'));
+    r.encoder.dispose();
+    const reloaded = await SpeechEncoder.load(join(dir, 'export'));
+    expect(reloaded.config.features.hopLength).toBe(128);
+    reloaded.dispose();
+    // A fresh model takes the data's features from the start.
+    const fresh = await trainSpeechEncoder(tinyConfig(await mkdtemp(join(tmpdir(), 'se-hop-fresh-')), { steps: 1 }), data, { log: quiet });
+    expect(fresh.encoder.config.features).toEqual(featureConfig);
     fresh.encoder.dispose();
   });
 

@@ -12,5 +12,6 @@ export function defaultAudioFrontEnd(config: FeatureConfig = DEFAULT_FEATURE_CON
     // Without level normalisation the key is what it was before it existed, so old caches stay valid.
     featureKey: JSON.stringify(inputLevel ? { ...config, inputLevel } : config),
     inputLevel,
+    featureConfig: config,
   };
 }

@@ -118,7 +118,7 @@ export async function loadUtterances(rows: ManifestRow[], opt: LoadOptions): Pro
       await rename(tmp, path);
       frames = f.frames;
     }
-    // CTC needs at least one output frame (40 ms) per label and blanks between repeats.
+    // CTC needs at least one output frame (4 feature hops) per label and blanks between repeats.
     if (Math.ceil(Math.ceil(frames / 2) / 2) < labels.length) {
       skipped.tooShort++;
       continue;

@@ -25,6 +25,7 @@ import type { SpeechEncoderConfig } from '../../models/speech-encoder/config.ts'
 import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import type { LevelConfig } from '../../src/audio/level.ts';
+import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../src/audio/config.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { melEdges } from '../../src/audio/mel.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
@@ -58,6 +59,14 @@ export interface TrainConfig {
   /** Where the final model folder goes. */
   out: string;
   cacheDir: string;
+  /**
+   * Feature hop in samples, for the default log-mel front end. 128 (8 ms at 16 kHz) gives the
+   * 4x subsampled network 31 output frames a second: at 10 ms (25 a second) CTC had too few
+   * frames for 28% of the French training utterances (French spells many letters it does not
+   * say), which were skipped, and fast French could not be written out in full. --init from a
+   * model read at another hop: the model takes this one (the weights do not depend on it).
+   */
+  hopLength: number;
   steps: number;
   /** Padded feature frames per batch (batch size x longest utterance). */
   batchFrames: number;
@@ -109,6 +118,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   runDir: join(projectRoot, 'runs/speech-encoder'),
   out: join(projectRoot, 'models/speech-encoder/default'),
   cacheDir: join(projectRoot, 'data/cache/features'),
+  hopLength: 128,
   steps: 6000,
   batchFrames: 12000,
   maxBatch: 32,
@@ -211,6 +221,8 @@ export interface TrainData {
   nonSpeech?: Utterance[];
   /** The input level normalisation in the features (the trained model's config gets it); absent: none. */
   inputLevel?: LevelConfig | null;
+  /** The log-mel configuration of the features (the trained model's config gets it); absent: a custom front end. */
+  featureConfig?: FeatureConfig;
 }
 
 export interface AudioFrontEnd {
@@ -220,6 +232,8 @@ export interface AudioFrontEnd {
   featureKey: string;
   /** The level normalisation `features` applies (absent: none). */
   inputLevel?: LevelConfig | null;
+  /** The log-mel configuration `features` computes (absent: a custom front end, e.g. a toy one in tests). */
+  featureConfig?: FeatureConfig;
 }
 
 export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log: (s: string) => void): Promise<TrainData> {
@@ -234,7 +248,7 @@ export async function loadTrainData(cfg: TrainConfig, front: AudioFrontEnd, log:
   if (!train.length) throw new BabelfishError('BAD_ARGUMENT', `no usable training utterances in ${cfg.trainManifest}`);
   const nonSpeech = cfg.nonSpeechFraction > 0 ? nonSpeechUtterances(front.features, cfg.nonSpeechClips, cfg.seed, cfg.maxSeconds) : [];
   if (nonSpeech.length) log(`${nonSpeech.length} non-speech clips, ${cfg.nonSpeechFraction} per utterance in a batch`);
-  return { train, dev, vocab, bins: front.features.bins, nonSpeech, inputLevel: front.inputLevel ?? null };
+  return { train, dev, vocab, bins: front.features.bins, nonSpeech, inputLevel: front.inputLevel ?? null, ...(front.featureConfig ? { featureConfig: front.featureConfig } : {}) };
 }
 
 /** `count` non-speech clips through the training front end (in memory: they are generated, not read). */
@@ -363,9 +377,14 @@ export async function trainSpeechEncoder(
     const every = Math.max(1, Math.floor(data.train.length / 2000));
     const stats = featureStats(data.train.filter((_, i) => i % every === 0), data.bins);
     encoder = SpeechEncoder.build(
-      { ...modelOverrides(cfg), numMels: data.bins, featureMean: stats.mean, featureStd: stats.std, inputLevel: data.inputLevel ?? null },
+      { ...modelOverrides(cfg), numMels: data.bins, featureMean: stats.mean, featureStd: stats.std, inputLevel: data.inputLevel ?? null, ...(data.featureConfig ? { features: { ...data.featureConfig } } : {}) },
       data.vocab,
     );
+  }
+  if (data.featureConfig && JSON.stringify(encoder.config.features) !== JSON.stringify(data.featureConfig)) {
+    // E.g. --init from a model read at 10 ms hops, training on 8 ms ones: the saved config must say what the weights now expect.
+    log(`features: ${JSON.stringify(encoder.config.features)} -> ${JSON.stringify(data.featureConfig)} (those of the training data)`);
+    encoder.setFeatureConfig(data.featureConfig);
   }
   const inputLevel = data.inputLevel ?? null;
   if (JSON.stringify(encoder.config.inputLevel) !== JSON.stringify(inputLevel)) {
@@ -460,7 +479,7 @@ export async function runTrainSpeechEncoder(argv: string[], front?: AudioFrontEn
   const log = (s: string) => process.stderr.write(s + '\n');
   // A mistyped --init fails now, not after the features are loaded.
   if (init && !existsSync(join(init, 'model.json'))) throw new BabelfishError('MODEL_NOT_FOUND', `--init ${init}: no speech encoder there (model.json + weights.bin + vocab.json)`);
-  const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd();
+  const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd({ ...DEFAULT_FEATURE_CONFIG, hopLength: config.hopLength });
   const data = await loadTrainData(config, audio, log);
   const result = await trainSpeechEncoder(config, data, { resume, init, log });
   if (result.step >= config.steps) {
