@@ -21,7 +21,7 @@ import { parseCommandArgs } from '../../src/cli/args.ts';
 import { ctcLossPerExample } from '../../src/ctc/loss.ts';
 import { greedyDecode } from '../../src/ctc/decode.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
-import type { SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
+import { DEFAULT_SPEECH_ENCODER_CONFIG, type SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
 import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import type { LevelConfig } from '../../src/audio/level.ts';
@@ -60,11 +60,9 @@ export interface TrainConfig {
   out: string;
   cacheDir: string;
   /**
-   * Feature hop in samples, for the default log-mel front end. 128 (8 ms at 16 kHz) gives the
-   * 4x subsampled network 31 output frames a second: at 10 ms (25 a second) CTC had too few
-   * frames for 28% of the French training utterances (French spells many letters it does not
-   * say), which were skipped, and fast French could not be written out in full. --init from a
-   * model read at another hop: the model takes this one (the weights do not depend on it).
+   * Feature hop in samples, for the default log-mel front end (the model config's default, 8 ms;
+   * see models/speech-encoder/config.ts). --init from a model read at another hop: the model
+   * takes this one (the weights do not depend on it).
    */
   hopLength: number;
   steps: number;
@@ -118,7 +116,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   runDir: join(projectRoot, 'runs/speech-encoder'),
   out: join(projectRoot, 'models/speech-encoder/default'),
   cacheDir: join(projectRoot, 'data/cache/features'),
-  hopLength: 128,
+  hopLength: DEFAULT_SPEECH_ENCODER_CONFIG.features.hopLength,
   steps: 6000,
   batchFrames: 12000,
   maxBatch: 32,
