@@ -21,7 +21,7 @@ export default async function (): Promise<BenchResult[]> {
   const enc = SpeechEncoder.build();
   const bins = enc.config.numMels;
   const seconds = 10;
-  const frames = (seconds * enc.config.features.sampleRate) / enc.config.features.hopLength;
+  const frames = Math.floor((seconds * enc.config.features.sampleRate) / enc.config.features.hopLength);
   const feats = randomFrames(frames, bins, 1);
   const params = Object.values(enc.weights).reduce((s, v) => s + v.size, 0);
 
@@ -36,14 +36,17 @@ export default async function (): Promise<BenchResult[]> {
   for (let i = 0; i < reps; i++) enc.logProbs(feats);
   const batchMs = (performance.now() - t0) / reps;
 
-  const chunk = (100 * enc.config.features.sampleRate) / 1000 / enc.config.features.hopLength; // 100 ms of frames
+  // 100 ms of frames per push: 12.5 at 8 ms hops, so the chunk boundaries are rounded (12, 13, 12, ...).
+  const chunk = (100 * enc.config.features.sampleRate) / 1000 / enc.config.features.hopLength;
   t0 = performance.now();
   const s = enc.stream();
   let worstChunkMs = 0;
-  for (let f = 0; f < frames; f += chunk) {
+  for (let k = 0, f = 0; f < frames; k++) {
+    const end = Math.min(frames, Math.round((k + 1) * chunk));
     const c0 = performance.now();
-    s.pushFeatures({ data: feats.data.subarray(f * bins, (f + chunk) * bins), frames: Math.min(chunk, frames - f), bins });
+    s.pushFeatures({ data: feats.data.subarray(f * bins, end * bins), frames: end - f, bins });
     worstChunkMs = Math.max(worstChunkMs, performance.now() - c0);
+    f = end;
   }
   s.finishSync();
   const streamMs = performance.now() - t0;
