@@ -108,8 +108,10 @@ describe('babelfish transcribe (child processes)', () => {
     }
     expect(lines[0].duration).toBeCloseTo(0.5, 6);
     expect(lines[1].duration).toBeCloseTo(1, 6);
-    // 4x subsampling of the 10 ms feature frames
-    expect(lines[1].frames).toBe(Math.ceil(Math.ceil((Math.floor((16000 - 400) / 160) + 1) / 2) / 2));
+    // 4x subsampling of the model's feature frames (25 ms windows, 8 ms hops)
+    const { winLength, hopLength } = JSON.parse(await readFile(path.join(m.speechEncoder, 'model.json'), 'utf8')).config.features;
+    expect([winLength, hopLength]).toEqual([400, 128]);
+    expect(lines[1].frames).toBe(Math.ceil(Math.ceil((Math.floor((16000 - winLength) / hopLength) + 1) / 2) / 2));
     expect(lines[2].duration).toBeCloseTo(0.05, 6);
     // shorter than one 25 ms window: no frames, an empty transcript, not a crash
     expect(lines[3]).toMatchObject({ text: '', frames: 0 });
