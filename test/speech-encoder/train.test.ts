@@ -198,15 +198,21 @@ describe('trainSpeechEncoder', () => {
     r.encoder.dispose();
     expect(tf.memory().numTensors).toBe(numTensors);
   });
-  it("gives the model the input level normalisation of its training features, taking it on over an --init model's", async () => {
-    const data = { ...toyTrainData({ seed: 5, devCount: 1 }), inputLevel: DEFAULT_LEVEL_CONFIG };
-    const modelDir = await mkdtemp(join(tmpdir(), 'se-level-model-'));
-    const old = SpeechEncoder.build({ numMels: BINS, hidden: 24, frontEndChannels: 16, dilations: [1, 2], inputLevel: null }, data.vocab);
+  /** Saves `old` (and disposes it), then trains 2 steps on `data` with --init from it. */
+  async function trainFromSaved(old: SpeechEncoder, data: Parameters<typeof trainSpeechEncoder>[1], tag: string) {
+    const modelDir = await mkdtemp(join(tmpdir(), `se-${tag}-model-`));
     await old.save(modelDir);
     old.dispose();
-    const dir = await mkdtemp(join(tmpdir(), 'se-level-run-'));
+    const dir = await mkdtemp(join(tmpdir(), `se-${tag}-run-`));
     const lines: string[] = [];
     const r = await trainSpeechEncoder(tinyConfig(dir, { steps: 2 }), data, { init: modelDir, log: (l) => lines.push(l) });
+    return { r, lines, dir };
+  }
+
+  it("gives the model the input level normalisation of its training features, taking it on over an --init model's", async () => {
+    const data = { ...toyTrainData({ seed: 5, devCount: 1 }), inputLevel: DEFAULT_LEVEL_CONFIG };
+    const old = SpeechEncoder.build({ numMels: BINS, hidden: 24, frontEndChannels: 16, dilations: [1, 2], inputLevel: null }, data.vocab);
+    const { r, lines, dir } = await trainFromSaved(old, data, 'level');
     expect(r.encoder.config.inputLevel).toEqual(DEFAULT_LEVEL_CONFIG);
     expect(lines.join('\n')).toMatch(/input level normalisation: null -> \{"targetDb":-18/);
     expect(JSON.parse(await readFile(join(dir, 'config.json'), 'utf8')).model.inputLevel).toEqual(DEFAULT_LEVEL_CONFIG);
@@ -220,14 +226,9 @@ describe('trainSpeechEncoder', () => {
   it("gives the model the feature hop of its training features, over an --init model's, and saves it", async () => {
     const featureConfig = { ...DEFAULT_FEATURE_CONFIG, nMels: BINS, hopLength: 128 };
     const data = { ...toyTrainData({ seed: 6, devCount: 1 }), featureConfig };
-    const modelDir = await mkdtemp(join(tmpdir(), 'se-hop-model-'));
     const old = SpeechEncoder.build({ numMels: BINS, hidden: 24, frontEndChannels: 16, dilations: [1, 2], features: { ...featureConfig, hopLength: 160 } }, data.vocab);
     expect(old.frameSeconds).toBeCloseTo(0.04, 9);
-    await old.save(modelDir);
-    old.dispose();
-    const dir = await mkdtemp(join(tmpdir(), 'se-hop-run-'));
-    const lines: string[] = [];
-    const r = await trainSpeechEncoder(tinyConfig(dir, { steps: 2 }), data, { init: modelDir, log: (l) => lines.push(l) });
+    const { r, lines, dir } = await trainFromSaved(old, data, 'hop');
     expect(r.encoder.config.features).toEqual(featureConfig);
     // Output frames are 4 hops: 32 ms now, so timings and latency follow.
     expect(r.encoder.frameSeconds).toBeCloseTo(0.032, 9);

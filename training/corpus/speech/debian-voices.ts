@@ -94,6 +94,11 @@ function mbrola(db: string, lang: string, variant = ''): DebianVoice {
   return { id: `mbrola-${name}`, engine: 'mbrola', lang, name: `mb-${name}`, package: `mbrola-${db}`, split: MBROLA_TEST.has(db) ? 'test' : 'train', pitchControl: true, ...(fixes ? { phonemeFixes: fixes } : {}) };
 }
 
+/** The MBROLA database an MBROLA voice speaks with (`de1` for both mb-de1 and mb-de1-en): its package's. */
+export function mbrolaDatabase(voice: DebianVoice): string {
+  return voice.package.replace(/^mbrola-/, '');
+}
+
 /** Renames the phonemes (each line's first field) of an MBROLA .pho text. */
 export function fixPhonemes(pho: string, fixes: Record<string, string>): string {
   return pho.replace(/^(\S+)/gm, (name) => fixes[name] ?? name);
@@ -157,7 +162,7 @@ export async function debianSynthesize(voice: DebianVoice, text: string, deliver
         const { stdout } = await run('espeak-ng', [...args, '-q', '--pho', '-f', txt], { timeout: 60_000, maxBuffer: 64 << 20 }).catch(missingVoice);
         const pho = join(dir, 'in.pho');
         await writeFile(pho, fixPhonemes(stdout, voice.phonemeFixes));
-        const db = voice.package.replace(/^mbrola-/, '');
+        const db = mbrolaDatabase(voice);
         await run('mbrola', ['-e', `/usr/share/mbrola/${db}/${db}`, pho, wav], { timeout: 60_000 });
       }
     } else {
