@@ -1,7 +1,7 @@
 import { describe, it, expect } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { DEBIAN_VOICES, debianSynthesize, fixPhonemes, installedDebianVoices, MBROLA_VOICES, mbrolaDatabase, type DebianVoice } from '../../training/corpus/speech/debian-voices.ts';
+import { DEBIAN_VOICES, debianSynthesize, fixPhonemes, installedDebianVoices, MBROLA_VOICES, mbrolaDatabase, PARAMETRIC_VOICES, type DebianVoice } from '../../training/corpus/speech/debian-voices.ts';
 import { buildDebianCorpus, DEFAULT_DEBIAN_CORPUS, planDebianJobs } from '../../training/corpus/speech/debian-build.ts';
 import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -84,6 +84,29 @@ describe('planDebianJobs', () => {
     const accented = MBROLA_VOICES.filter((v) => v.lang === 'en' && !/^mbrola-(en1|us\d)$/.test(v.id));
     expect(accented.map((v) => v.name)).toEqual(['mb-af1-en', 'mb-de1-en', 'mb-de6-en', 'mb-fr1-en']);
     expect(accented.map((v) => v.package)).toEqual(['mbrola-af1', 'mbrola-de1', 'mbrola-de6', 'mbrola-fr1']);
+  });
+
+  it('gives Pico and RHVoice voices a pitch in percent, all four languages, and never trains on a held-out speaker', () => {
+    const pools = { train: {} as Record<string, string[]>, test: {} as Record<string, string[]> };
+    for (const lang of ['en', 'es', 'fr', 'de']) {
+      pools.train[lang] = Array.from({ length: 100 }, (_, i) => `${lang} train ${i}`);
+      pools.test[lang] = Array.from({ length: 10 }, (_, i) => `${lang} test ${i}`);
+    }
+    const config = { ...DEFAULT_DEBIAN_CORPUS, trainPerVoice: 5, testPerVoice: 2 };
+    const jobs = planDebianJobs(config, pools, PARAMETRIC_VOICES);
+    const train = jobs.filter((j) => j.split === 'train');
+    expect(new Set(train.map((j) => j.voice.lang))).toEqual(new Set(['en', 'es', 'fr', 'de']));
+    for (const j of train) {
+      expect(j.delivery.pitch).toBeUndefined();
+      expect(j.delivery.pitchPercent).toBeGreaterThanOrEqual(config.pitchPercent[0]);
+      expect(j.delivery.pitchPercent).toBeLessThanOrEqual(config.pitchPercent[1]);
+    }
+    expect(jobs.filter((j) => j.split === 'test').every((j) => j.delivery.pitchPercent === undefined)).toBe(true);
+    // slt is the unheard speaker of every set (flite, festival, RHVoice); Pico's en-GB speaker is held out too.
+    const testIds = new Set(jobs.filter((j) => j.split === 'test').map((j) => j.voice.id));
+    expect(testIds).toEqual(new Set(['pico-en-GB', 'rhvoice-slt']));
+    const trained = [...DEBIAN_VOICES, ...MBROLA_VOICES, ...PARAMETRIC_VOICES].filter((v) => v.split === 'train');
+    expect(trained.some((v) => /slt/.test(v.id) || v.name === 'en-GB')).toBe(false);
   });
 
   it('keeps the sentences of the voices built before when voices are added at the end of a language', () => {
@@ -177,6 +200,48 @@ describe('debianSynthesize (MBROLA through espeak-ng)', () => {
     expect(b.samples.length / a.samples.length).toBeLessThan(1.7);
     // espeak-ng's pitch 30 -> 80 raises this voice's median f0 by about 1.5x.
     expect(medianF0(c.samples, c.sampleRate) / medianF0(a.samples, a.sampleRate)).toBeGreaterThan(1.25);
+  });
+});
+
+// Pico and RHVoice are in Debian's non-free component, which CI does not enable: the
+// refusals run everywhere, the speaking tests where the voices are installed.
+describe('debianSynthesize (Pico and RHVoice)', () => {
+  const picoFr = PARAMETRIC_VOICES.find((v) => v.id === 'pico-fr-FR')!;
+  const bdl = PARAMETRIC_VOICES.find((v) => v.id === 'rhvoice-bdl')!;
+  const has = (cmd: string, path: string) => existsSync(path) && (() => {
+    try {
+      execFileSync('sh', ['-c', `command -v ${cmd}`]);
+      return true;
+    } catch {
+      return false;
+    }
+  })();
+  const picoInstalled = has('pico2wave', '/usr/share/pico/lang/fr-FR_ta.bin');
+  const rhvoiceInstalled = has('RHVoice-test', '/usr/share/RHVoice/voices/bdl');
+
+  it('refuses a voice RHVoice does not have instead of speaking with its default one', async () => {
+    const ghost: DebianVoice = { ...bdl, id: 'rhvoice-ghost', name: 'ghost' };
+    await expect(debianSynthesize(ghost, 'hello', { stretch: 1 })).rejects.toThrow(/RHVoice has no voice ghost .*apt-get install/);
+  });
+
+  it.runIf(picoInstalled)('refuses a language Pico does not have', async () => {
+    const ghost: DebianVoice = { ...picoFr, id: 'pico-xx-XX', name: 'xx-XX' };
+    await expect(debianSynthesize(ghost, 'bonjour', { stretch: 1 })).rejects.toThrow(/pico2wave has no language xx-XX/);
+  });
+
+  it.each([
+    ['Pico fr-FR', picoFr, picoInstalled, 'La maison est rouge; "cité" $(touch /tmp/never) <b> et le chat dort.'],
+    ['RHVoice bdl', bdl, rhvoiceInstalled, 'The house is red; "quoted" $(touch /tmp/never) <b> and the cat sleeps.'],
+  ])('%s speaks, slower when stretched, higher with a higher pitch', async (_, voice, installed, text) => {
+    if (!installed) return;
+    const a = await debianSynthesize(voice, text, { stretch: 1, pitchPercent: 80 });
+    const b = await debianSynthesize(voice, text, { stretch: 1.5, pitchPercent: 80 });
+    const c = await debianSynthesize(voice, text, { stretch: 1, pitchPercent: 125 });
+    expect(a.samples.length / a.sampleRate).toBeGreaterThan(1);
+    expect(b.samples.length / a.samples.length).toBeGreaterThan(1.25);
+    expect(b.samples.length / a.samples.length).toBeLessThan(1.7);
+    // 80% -> 125% of the voice's pitch: about 1.5x its median f0.
+    expect(medianF0(c.samples, c.sampleRate) / medianF0(a.samples, a.sampleRate)).toBeGreaterThan(1.3);
   });
 });
 

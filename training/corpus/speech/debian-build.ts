@@ -1,7 +1,8 @@
 /**
  * `babelfish corpus speech-debian`: a speech corpus from the synthesizers of Debian's
  * packages (`--voices debian`: flite and festival, English; `--voices mbrola`: MBROLA's
- * recorded diphones through espeak-ng, en/es/fr/de; see debian-voices.ts), to train next to
+ * recorded diphones through espeak-ng, en/es/fr/de; `--voices parametric`: SVOX Pico in all
+ * four and RHVoice in English; see debian-voices.ts), to train next to
  * the espeak-ng corpus so the recogniser hears more than one synthesizer.
  *
  * Sentences come from an espeak corpus's manifests (rows of each voice's language; train
@@ -45,6 +46,8 @@ export interface DebianCorpusConfig {
   f0: [number, number];
   /** espeak-ng pitch range (0-99) of train utterances, for MBROLA voices. */
   pitch: [number, number];
+  /** Pitch range of train utterances in percent of the voice's own, for Pico and RHVoice voices. */
+  pitchPercent: [number, number];
 }
 
 export const DEFAULT_DEBIAN_CORPUS: DebianCorpusConfig = {
@@ -58,10 +61,16 @@ export const DEFAULT_DEBIAN_CORPUS: DebianCorpusConfig = {
   stretch: [0.85, 1.25],
   f0: [80, 180],
   pitch: [30, 70],
+  // Measured median f0: Pico en-US 115-216 Hz at 70-130%; RHVoice bdl 69-180 Hz at 50-150%.
+  pitchPercent: [75, 130],
 };
 
-/** Where `--voices mbrola` writes unless `--out` says otherwise. */
-export const MBROLA_CORPUS_OUT = join(projectRoot, 'data/corpus/speech/mbrola');
+/** Where each `--voices` set writes unless `--out` says otherwise. */
+export const CORPUS_OUT: Record<string, string> = {
+  debian: DEFAULT_DEBIAN_CORPUS.out,
+  mbrola: join(projectRoot, 'data/corpus/speech/mbrola'),
+  parametric: join(projectRoot, 'data/corpus/speech/parametric'),
+};
 
 export interface DebianJob {
   id: string;
@@ -111,6 +120,7 @@ function trainDelivery(config: DebianCorpusConfig, voice: DebianVoice, rng: () =
   const stretch = Math.round(randRange(rng, ...config.stretch) * 100) / 100;
   if (!voice.pitchControl) return { stretch };
   if (voice.engine === 'mbrola') return { stretch, pitch: Math.round(randRange(rng, ...config.pitch)) };
+  if (voice.engine === 'pico' || voice.engine === 'rhvoice') return { stretch, pitchPercent: Math.round(randRange(rng, ...config.pitchPercent)) };
   return { stretch, f0: Math.round(randRange(rng, ...config.f0)) };
 }
 
@@ -190,13 +200,16 @@ espeak-ng. Missing voices are skipped.
   --voices mbrola: en/es/fr/de, 29 MBROLA speakers through espeak-ng (some also speak
     accented English); us2, es2, fr4, de7 are test only. Needs Debian's contrib and non-free
     components and: apt-get install espeak-ng mbrola ${[...new Set(MBROLA_VOICES.map((v) => v.package))].join(' ')}
+  --voices parametric: SVOX Pico (en-US, en-GB, es, fr, de) and RHVoice's English voices
+    (alan, bdl, clb, evgeniy-eng, slt); Pico's en-GB and RHVoice's slt are test only. Needs
+    Debian's non-free component and: apt-get install libttspico-utils rhvoice rhvoice-english
 
 Train with several corpora:
   babelfish train speech-encoder --train-manifest data/corpus/speech/default/manifest.train.jsonl,data/corpus/speech/debian-en/manifest.train.jsonl
 
-  --voices SET          debian | mbrola (debian)
+  --voices SET          debian | mbrola | parametric (debian)
   --source DIR          espeak corpus whose sentences are spoken (${DEFAULT_DEBIAN_CORPUS.source})
-  --out DIR             (${DEFAULT_DEBIAN_CORPUS.out}; with --voices mbrola ${MBROLA_CORPUS_OUT})
+  --out DIR             (data/corpus/speech/debian-en, .../mbrola or .../parametric)
   --train-per-voice N   (${DEFAULT_DEBIAN_CORPUS.trainPerVoice})
   --test-per-voice N    (${DEFAULT_DEBIAN_CORPUS.testPerVoice})
   --seed N              (${DEFAULT_DEBIAN_CORPUS.seed})`;
@@ -228,7 +241,7 @@ export async function runCorpusDebian(argv: string[]): Promise<number> {
     ...d,
     voices,
     source: values.source ?? d.source,
-    out: values.out ?? (set === 'mbrola' ? MBROLA_CORPUS_OUT : d.out),
+    out: values.out ?? CORPUS_OUT[set],
     trainPerVoice: int('train-per-voice', values['train-per-voice'], d.trainPerVoice),
     testPerVoice: int('test-per-voice', values['test-per-voice'], d.testPerVoice),
     seed: int('seed', values.seed, d.seed),

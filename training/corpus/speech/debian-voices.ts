@@ -3,6 +3,10 @@
  *
  * - `DEBIAN_VOICES`, English only: flite (CMU's diphone and cluster-unit voices) and
  *   festival (diphone and HTS voices), all in Debian main.
+ * - `PARAMETRIC_VOICES`: statistical parametric (HMM) synthesis, Debian non-free: SVOX Pico
+ *   (`pico2wave`; one woman's voice for each of en-US, en-GB, es, fr, de) and RHVoice's
+ *   English voices (`RHVoice-test`: alan, bdl, clb, evgeniy-eng and slt). Smooth vocoded
+ *   speech with natural prosody, unlike both espeak-ng's formants and MBROLA's diphones.
  * - `MBROLA_VOICES`, all four languages: MBROLA diphone databases (Debian contrib/non-free,
  *   `mbrola-de1` ...), driven by espeak-ng (`-v mb-de1`). espeak-ng still chooses the
  *   phonemes and the prosody, but the waveform is concatenated from a real person's recorded
@@ -17,13 +21,16 @@
  * Voice split: unheard speakers are only ever test. flite/festival: the speaker `slt` (a
  * woman; flite's cluster-unit voice and festival's HTS voice), an unheard speaker through
  * synthesizers the model has heard other speakers of. MBROLA: one speaker per language
- * (en us2, es es2, fr fr4, de de7; two men, two women), whose databases speak nothing else. Train voices vary their speaking
- * rate (and pitch, where the voice has pitch control) per utterance.
+ * (en us2, es es2, fr fr4, de de7; two men, two women), whose databases speak nothing else.
+ * Parametric: Pico's en-GB voice, and RHVoice's slt (the same unheard speaker again, through a
+ * third synthesizer). Train voices vary their speaking rate (and pitch, where the voice has
+ * pitch control) per utterance.
  *
  * The MBROLA voices are free for non-commercial use only: they make training audio here,
  * and neither they nor that audio ship with babelfish.
  */
 import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,14 +43,14 @@ const run = promisify(execFile);
 export interface DebianVoice {
   /** The manifest's `speaker`, e.g. `flite-awb`. */
   id: string;
-  engine: 'flite' | 'festival' | 'mbrola';
+  engine: 'flite' | 'festival' | 'mbrola' | 'pico' | 'rhvoice';
   lang: string;
-  /** flite's -voice name, festival's voice function, or espeak-ng's mbrola voice. */
+  /** flite's -voice name, festival's voice function, espeak-ng's mbrola voice, Pico's language or RHVoice's voice. */
   name: string;
   /** The Debian package that carries it. */
   package: string;
   split: 'train' | 'test';
-  /** Whether the pitch can be set: flite's int_f0_target_mean (its cluster-unit voices ignore it), espeak-ng's -p. */
+  /** Whether the pitch can be set: flite's int_f0_target_mean (its cluster-unit voices ignore it), espeak-ng's -p, Pico's and RHVoice's pitch percent. */
   pitchControl: boolean;
   /**
    * MBROLA only: phoneme names espeak-ng emits that the voice's database lacks, and what to
@@ -114,8 +121,24 @@ export const MBROLA_VOICES: readonly DebianVoice[] = [
   ...['de1', 'de2', 'de3', 'de4', 'de5', 'de6', 'de7', 'de8'].map((n) => mbrola(n, 'de')),
 ];
 
+const pico = (lang: string, name: string, split: 'train' | 'test'): DebianVoice => ({ id: `pico-${name}`, engine: 'pico', lang, name, package: 'libttspico-utils', split, pitchControl: true });
+const rhvoice = (name: string, split: 'train' | 'test'): DebianVoice => ({ id: `rhvoice-${name}`, engine: 'rhvoice', lang: 'en', name, package: 'rhvoice-english', split, pitchControl: true });
+
+export const PARAMETRIC_VOICES: readonly DebianVoice[] = [
+  pico('en', 'en-US', 'train'),
+  pico('en', 'en-GB', 'test'),
+  pico('es', 'es-ES', 'train'),
+  pico('fr', 'fr-FR', 'train'),
+  pico('de', 'de-DE', 'train'),
+  rhvoice('alan', 'train'),
+  rhvoice('bdl', 'train'),
+  rhvoice('clb', 'train'),
+  rhvoice('evgeniy-eng', 'train'),
+  rhvoice('slt', 'test'),
+];
+
 /** The voice sets `babelfish corpus speech-debian --voices` names. */
-export const VOICE_SETS: Record<string, readonly DebianVoice[]> = { debian: DEBIAN_VOICES, mbrola: MBROLA_VOICES };
+export const VOICE_SETS: Record<string, readonly DebianVoice[]> = { debian: DEBIAN_VOICES, mbrola: MBROLA_VOICES, parametric: PARAMETRIC_VOICES };
 
 export interface Delivery {
   /** Duration multiplier (> 1 is slower). */
@@ -124,6 +147,8 @@ export interface Delivery {
   f0?: number;
   /** espeak-ng's pitch (0-99, its default 50), for MBROLA voices. */
   pitch?: number;
+  /** Pitch in percent of the voice's own (100), for Pico and RHVoice. */
+  pitchPercent?: number;
 }
 
 /** espeak-ng's speaking rate in words per minute at stretch 1 (its default). */
@@ -165,6 +190,23 @@ export async function debianSynthesize(voice: DebianVoice, text: string, deliver
         const db = mbrolaDatabase(voice);
         await run('mbrola', ['-e', `/usr/share/mbrola/${db}/${db}`, pho, wav], { timeout: 60_000 });
       }
+    } else if (voice.engine === 'pico') {
+      // Pico reads its speed and pitch from markup in the text; a stray '<' would start a tag.
+      const speed = Math.round(100 / delivery.stretch);
+      const pitch = voice.pitchControl && delivery.pitchPercent ? delivery.pitchPercent : 100;
+      const markup = `<speed level='${speed}'><pitch level='${pitch}'>${text.replace(/[<>]/g, ' ')}</pitch></speed>`;
+      await run('pico2wave', ['-l', voice.name, '-w', wav, '--', markup], { timeout: 60_000 }).catch((e: { stderr?: string; stdout?: string }) => {
+        if (/Unknown language/.test(`${e.stdout}${e.stderr}`)) throw new BabelfishError('FILE_NOT_FOUND', `pico2wave has no language ${voice.name} (apt-get install ${voice.package})`);
+        throw e;
+      });
+    } else if (voice.engine === 'rhvoice') {
+      // RHVoice falls back to a default voice, silently, when asked for one it lacks.
+      if (!existsSync(join(RHVOICE_VOICES, voice.name))) throw new BabelfishError('FILE_NOT_FOUND', `RHVoice has no voice ${voice.name} (apt-get install rhvoice ${voice.package})`);
+      const args = ['-p', voice.name, '-r', String(Math.round(100 / delivery.stretch)), '-o', wav];
+      if (voice.pitchControl && delivery.pitchPercent) args.push('-t', String(delivery.pitchPercent));
+      const child = run('RHVoice-test', args, { timeout: 60_000 });
+      child.child.stdin!.end(text);
+      await child;
     } else {
       const child = run('text2wave', ['-eval', `(${voice.name})`, '-eval', `(Parameter.set 'Duration_Stretch ${delivery.stretch})`, '-o', wav], { timeout: 120_000 });
       child.child.stdin!.end(text);
@@ -177,7 +219,12 @@ export async function debianSynthesize(voice: DebianVoice, text: string, deliver
   } catch (e) {
     if (e instanceof BabelfishError) throw e;
     const missing = (e as NodeJS.ErrnoException).code === 'ENOENT';
-    const install = voice.engine === 'mbrola' ? `espeak-ng or mbrola is not installed (apt-get install espeak-ng mbrola ${voice.package})` : `${voice.engine} is not installed (apt-get install ${voice.package})`;
+    const install =
+      voice.engine === 'mbrola'
+        ? `espeak-ng or mbrola is not installed (apt-get install espeak-ng mbrola ${voice.package})`
+        : voice.engine === 'rhvoice'
+          ? `RHVoice is not installed (apt-get install rhvoice ${voice.package})`
+          : `${voice.engine} is not installed (apt-get install ${voice.package})`;
     throw new BabelfishError(
       missing ? 'FILE_NOT_FOUND' : 'INTERNAL',
       missing ? install : `${voice.id} failed on ${JSON.stringify(text.slice(0, 60))}: ${(e as Error).message}`,
@@ -187,6 +234,9 @@ export async function debianSynthesize(voice: DebianVoice, text: string, deliver
     await rm(dir, { recursive: true, force: true });
   }
 }
+
+/** Where Debian's rhvoice-* packages put their voices. */
+const RHVOICE_VOICES = '/usr/share/RHVoice/voices';
 
 let fliteVoiceList: Promise<string[]> | null = null;
 
