@@ -14,6 +14,7 @@ import { decodeWav, writeWav } from '../../src/audio/wav.ts';
 import { asteriskSkipReason, parseAsteriskLine, readAsteriskSounds } from '../../training/readers/asterisk-sounds.ts';
 import { collect } from '../../training/readers/index.ts';
 import { importSpeech, importSplit, installedAsteriskSets } from '../../training/corpus/speech/import.ts';
+import { buildAccentLexicon } from '../../training/corpus/speech/restore-accents.ts';
 import { readSpeechManifest } from '../../training/common/speech-manifest.ts';
 
 const run = promisify(execFile);
@@ -125,6 +126,15 @@ describe('importSpeech', () => {
     await new Promise((r) => setTimeout(r, 20));
     await importSpeech([readAsteriskSounds(sounds, transcripts, { lang: 'en' })], config, () => {});
     expect((await stat(rows[0].audio)).mtimeMs).toBe(before);
+  });
+
+  it('puts back accents from the language\'s lexicon when asked', async () => {
+    const { sounds, transcripts } = await promptSet();
+    const out = path.join(root, 'out-accents');
+    const accentLexicons = { en: buildAccentLexicon(['the pásswörd', 'a pásswörd', 'my pásswörd']) };
+    await importSpeech([readAsteriskSounds(sounds, transcripts, { lang: 'en' })], { out, split: 'test', sampleRate: 16000, limit: 1, trainFraction: 0, trainLanguages: [], accentLexicons }, () => {});
+    const rows = await readSpeechManifest(path.join(out, 'manifest.test.jsonl'));
+    expect(rows.map((r) => r.text)).toEqual(['Please enter your pásswörd followed by the pound key.']);
   });
 
   it('sends a stable hashed fraction of the train languages\' items to train, and no other language\'s', () => {

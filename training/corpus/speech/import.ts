@@ -24,6 +24,8 @@ import { collect, loadItemAudio, readAsteriskSounds, readCommonVoice, readLJSpee
 import { wavHeader } from './build.ts';
 import { ProgressBar } from './progress.ts';
 import { hashSeed } from './random.ts';
+import { buildAccentLexicon, restoreAccents, type AccentLexicon } from './restore-accents.ts';
+import { sentencesFor } from '../text/parallel.ts';
 
 export const ASTERISK_CORPUS_OUT = join(projectRoot, 'data/corpus/speech/asterisk');
 
@@ -56,6 +58,8 @@ export interface ImportConfig {
   trainFraction: number;
   /** Languages that may give items to train (all when empty); the others' items all stay in `split`. */
   trainLanguages: readonly string[];
+  /** Per language, a lexicon to put back the accents a transcript was typed without (`--restore-accents`). */
+  accentLexicons?: Readonly<Record<string, AccentLexicon>>;
 }
 
 /** The split of one item: a pure function of its id, so reruns and added datasets do not move items. */
@@ -97,7 +101,9 @@ export async function importSpeech(datasets: readonly SpeechDataset[], config: I
         await writeWav(path, audio.samples, config.sampleRate); // atomic
         duration = audio.samples.length / config.sampleRate;
       }
-      return { id: item.id, audio: wav, lang: item.lang, text: item.text, speaker: item.speaker ?? '', split: importSplit(item, config), duration: Math.round(duration * 1000) / 1000, sampleRate: config.sampleRate, augment: null };
+      const lexicon = config.accentLexicons?.[item.lang];
+      const text = lexicon ? restoreAccents(item.text, lexicon) : item.text;
+      return { id: item.id, audio: wav, lang: item.lang, text, speaker: item.speaker ?? '', split: importSplit(item, config), duration: Math.round(duration * 1000) / 1000, sampleRate: config.sampleRate, augment: null };
     } catch (e) {
       // One unreadable file should not cost the rest of the import.
       failed.push(`${item.id}: ${(e as Error).message}`);
@@ -136,10 +142,14 @@ shape eval speech-encoder --manifest and train speech-encoder --train-manifest r
                         hash of each item's id
   --train-languages L   only these languages' items may go to train (comma-separated; all)
   --languages L         asterisk without --sounds: only these installed languages (all)
+  --restore-accents     put back accents a transcript was typed without (numero -> número), from
+                        the words of the parallel text's train split (training/data/text); only
+                        words that text does not know change
   --limit N             at most N items per dataset (all)
 
-Real voices as a test, and a few of them to train on (the speech encoder card's recipe):
-  babelfish corpus speech-import --format asterisk --train-fraction 0.8 --train-languages en,es`;
+Real voices as a test, and a few of them to train on (the speech encoder card's recipe; the
+Spanish prompt list is typed without accents):
+  babelfish corpus speech-import --format asterisk --train-fraction 0.8 --train-languages en,es --restore-accents`;
 
 export async function runCorpusImport(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs(argv, {
@@ -154,6 +164,7 @@ export async function runCorpusImport(argv: string[]): Promise<number> {
     'train-fraction': { type: 'string' },
     'train-languages': { type: 'string' },
     languages: { type: 'string' },
+    'restore-accents': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(IMPORT_USAGE + '\n');
@@ -195,6 +206,11 @@ export async function runCorpusImport(argv: string[]): Promise<number> {
       throw new BabelfishError('BAD_ARGUMENT', `--format must be asterisk, common-voice or ljspeech, got '${values.format ?? ''}'`);
   }
   if (!out) throw new BabelfishError('BAD_ARGUMENT', `--format ${values.format} needs --out`);
-  await importSpeech(datasets, { out, split, sampleRate: 16000, limit, trainFraction, trainLanguages: list(values['train-languages']) });
+  let accentLexicons: Record<string, AccentLexicon> | undefined;
+  if (values['restore-accents']) {
+    accentLexicons = {};
+    for (const lang of ['en', 'es', 'fr', 'de']) accentLexicons[lang] = buildAccentLexicon(await sentencesFor(lang, 'train'));
+  }
+  await importSpeech(datasets, { out, split, sampleRate: 16000, limit, trainFraction, trainLanguages: list(values['train-languages']), ...(accentLexicons ? { accentLexicons } : {}) });
   return 0;
 }
