@@ -57,6 +57,36 @@ describe('evaluateSpeechEncoder', () => {
     enc.dispose();
   });
 
+  it('with givenLanguage passes each row\'s language to the decoder and still scores the head\'s own choice', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'se-eval-given-'));
+    const rows = [
+      { audio: 'a.wav', lang: 'es', text: 'hola', speaker: 'x', split: 'test', duration: 1 },
+      { audio: 'b.wav', lang: 'fr', text: 'salut', speaker: 'y', split: 'test', duration: 1 },
+    ];
+    await writeFile(join(dir, 'm.jsonl'), rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    const manifest = await readManifest(join(dir, 'm.jsonl'));
+    const enc = SpeechEncoder.build({ numMels: 8, hidden: 8, frontEndChannels: 8, dilations: [1] });
+    const asked: (string | undefined)[] = [];
+    // The head prefers English for both; the decoder reports the language it was given, as transcribe() does.
+    enc.transcribe = async (_audio, opts) => {
+      asked.push(opts?.lang);
+      return { text: asked.length === 1 ? 'hola' : 'salu', lang: opts?.lang ?? 'en', langProbs: { en: 0.7, es: 0.2, fr: 0.1 }, frames: 1, frameSeconds: 0.04 };
+    };
+    const front: AudioFrontEnd = {
+      featureKey: 'none',
+      features: { sampleRate: 16000, bins: 8, compute: () => ({ data: new Float32Array(0), frames: 0, bins: 8 }), stream: () => ({ push: () => ({ data: new Float32Array(0), frames: 0, bins: 8 }) }) },
+      loadAudio: async () => new Float32Array(16000),
+    };
+    const given = await evaluateSpeechEncoder(enc, manifest, front, { givenLanguage: true });
+    expect(asked).toEqual(['es', 'fr']);
+    expect(given.overall.langAccuracy).toBe(0);
+    expect(given.perLanguage.find((s) => s.lang === 'fr')!.cer).toBeCloseTo(1 / 5);
+    asked.length = 0;
+    await evaluateSpeechEncoder(enc, manifest, front);
+    expect(asked).toEqual([undefined, undefined]);
+    enc.dispose();
+  });
+
   it('measures when each word appears in full in the partial hypotheses', async () => {
     const script = ['', 'he', 'hel', 'hello', 'hello w', 'hello world'];
     let k = 0;

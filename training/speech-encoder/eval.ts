@@ -15,7 +15,7 @@ import { editDistance } from '../../src/metrics/cer.ts';
 import type { AudioFrontEnd } from './train.ts';
 import { nonSpeechClips } from './non-speech.ts';
 
-export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--gain-db x] [--non-speech n] [--json]
+export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--gain-db x] [--non-speech n] [--given-lang] [--json]
 
 Transcribes every row of the manifest and prints CER and WER per language
 (corpus-level: total edits / total reference length, references normalised as
@@ -36,6 +36,8 @@ training targets; rows whose text has digits are skipped).
   --non-speech  also transcribe n generated clips without speech (noise, mains hum,
               near-silence, noise bursts; default 40, 0 = none) and report how many got
               text: a recogniser should write nothing on them
+  --given-lang  tell the decoder each row's language (its LM, no detection), as a user
+              who picks the language does; the language-id column still scores the head
   --json      print JSON instead of a table`;
 
 export interface LanguageScore {
@@ -153,6 +155,12 @@ export async function evaluateNonSpeech(encoder: SpeechEncoder, count: number, o
   return { ...score(tallies.get('all')), perKind };
 }
 
+/** The language the head prefers, whether or not the decoder was told one. */
+function detectedLanguage(r: { lang?: string; langProbs?: Record<string, number> }): string | undefined {
+  if (!r.langProbs) return r.lang;
+  return Object.entries(r.langProbs).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
+}
+
 /** Scores `encoder` on manifest rows; `transcripts` receives each (ref, hyp) if given. */
 export async function evaluateSpeechEncoder(
   encoder: SpeechEncoder,
@@ -164,6 +172,8 @@ export async function evaluateSpeechEncoder(
     latency?: boolean;
     /** Also transcribe this many held-out non-speech clips (0 or absent: none). */
     nonSpeechClips?: number;
+    /** Tell the decoder each row's language, as a user who picks it does (its LM, no detection); language id still scores the head. */
+    givenLanguage?: boolean;
     onUtterance?: (row: ManifestRow, hyp: string, ref: string) => void;
   } = {},
 ): Promise<EvalReport> {
@@ -181,7 +191,7 @@ export async function evaluateSpeechEncoder(
     if (!ref) continue;
     const samples = await front.loadAudio(row.audio);
     const t0 = performance.now();
-    const r = await encoder.transcribe(samples, { beamWidth: options.beamWidth, useLm: options.useLm });
+    const r = await encoder.transcribe(samples, { beamWidth: options.beamWidth, useLm: options.useLm, ...(options.givenLanguage ? { lang: row.lang } : {}) });
     computeMs += performance.now() - t0;
     audioSec += samples.length / front.features.sampleRate;
     options.onUtterance?.(row, r.text, ref);
@@ -192,7 +202,7 @@ export async function evaluateSpeechEncoder(
     t.words += refWords.length;
     t.wordEdits += editDistance(refWords, r.text ? r.text.split(' ') : []);
     t.n++;
-    if (r.lang === row.lang) t.langRight++;
+    if (detectedLanguage(r) === row.lang) t.langRight++;
     tallies.set(row.lang, t);
     if (options.latency && row.align) {
       const align = JSON.parse(await readFile(row.align, 'utf8')) as { words?: { end: number }[] };
@@ -272,6 +282,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
     'no-lm': { type: 'boolean' },
     'gain-db': { type: 'string' },
     'non-speech': { type: 'string' },
+    'given-lang': { type: 'boolean' },
   });
   if (values.help) {
     process.stdout.write(EVAL_USAGE + '\n');
@@ -294,7 +305,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   const manifest = values.manifest ?? join(values.corpus ?? join(projectRoot, 'data/corpus/speech/default'), 'manifest.test.jsonl');
   let rows = await readManifest(manifest);
   if (limit) rows = rows.slice(0, limit);
-  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, useLm: values['no-lm'] !== true, latency: values.latency === true, nonSpeechClips: nonSpeech });
+  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, useLm: values['no-lm'] !== true, latency: values.latency === true, nonSpeechClips: nonSpeech, givenLanguage: values['given-lang'] === true });
   encoder.dispose();
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatReport(report)) + '\n');
   return 0;
