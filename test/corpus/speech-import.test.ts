@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FFMPEG_PATH } from '../../src/audio/decode.ts';
+import { tone } from '../audio/helpers.ts';
 import { decodeWav, writeWav } from '../../src/audio/wav.ts';
 import { asteriskSkipReason, parseAsteriskLine, readAsteriskSounds } from '../../training/readers/asterisk-sounds.ts';
 import { collect } from '../../training/readers/index.ts';
@@ -20,21 +21,15 @@ import { readSpeechManifest } from '../../training/common/speech-manifest.ts';
 const run = promisify(execFile);
 let root: string;
 
-function tone(freq: number, seconds: number, sampleRate: number): Float32Array {
-  const x = new Float32Array(Math.round(seconds * sampleRate));
-  for (let i = 0; i < x.length; i++) x[i] = 0.5 * Math.sin((2 * Math.PI * freq * i) / sampleRate);
-  return x;
-}
-
 /** A prompt set: `agent-pass` as 16 kHz G.722, `goodbye` and `digits/2` as 8 kHz wavs, `lost` without audio. */
 async function promptSet(): Promise<{ sounds: string; transcripts: string }> {
   const sounds = path.join(root, 'en_US_f_Test');
   await mkdir(path.join(sounds, 'digits'), { recursive: true });
   const src = path.join(root, 'src.wav');
-  await writeWav(src, tone(440, 1, 16000), 16000);
+  await writeWav(src, tone(440, 16000, 1), 16000);
   await run(FFMPEG_PATH, ['-y', '-loglevel', 'error', '-i', src, '-acodec', 'g722', '-f', 'g722', path.join(sounds, 'agent-pass.g722')]);
-  await writeWav(path.join(sounds, 'goodbye.wav'), tone(300, 0.5, 8000), 8000);
-  await writeWav(path.join(sounds, 'digits', '2.wav'), tone(300, 0.25, 8000), 8000);
+  await writeWav(path.join(sounds, 'goodbye.wav'), tone(300, 8000, 0.5), 8000);
+  await writeWav(path.join(sounds, 'digits', '2.wav'), tone(300, 8000, 0.25), 8000);
   const transcripts = path.join(root, 'core-sounds-en.txt.gz');
   const lines = [
     '; Core Asterisk Sounds in English',
