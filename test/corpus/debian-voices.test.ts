@@ -14,6 +14,16 @@ const english = {
 };
 const sentences = { train: { en: english.train }, test: { en: english.test } };
 
+/** 100 train and 10 test sentences in each of the four languages, named for their language and split. */
+function fourLanguagePools(): { train: Record<string, string[]>; test: Record<string, string[]> } {
+  const pools = { train: {} as Record<string, string[]>, test: {} as Record<string, string[]> };
+  for (const lang of ['en', 'es', 'fr', 'de']) {
+    pools.train[lang] = Array.from({ length: 100 }, (_, i) => `${lang} train ${i}`);
+    pools.test[lang] = Array.from({ length: 10 }, (_, i) => `${lang} test ${i}`);
+  }
+  return pools;
+}
+
 describe('planDebianJobs', () => {
   it('keeps the sentence and voice splits, gives each voice its own sentences, and varies only train delivery', () => {
     const config = { ...DEFAULT_DEBIAN_CORPUS, trainPerVoice: 6, testPerVoice: 3 };
@@ -46,11 +56,7 @@ describe('planDebianJobs', () => {
   });
 
   it('gives MBROLA voices their own language\'s sentences, one unheard speaker per language, and an espeak-ng pitch', () => {
-    const pools = { train: {} as Record<string, string[]>, test: {} as Record<string, string[]> };
-    for (const lang of ['en', 'es', 'fr', 'de']) {
-      pools.train[lang] = Array.from({ length: 100 }, (_, i) => `${lang} train ${i}`);
-      pools.test[lang] = Array.from({ length: 10 }, (_, i) => `${lang} test ${i}`);
-    }
+    const pools = fourLanguagePools();
     const config = { ...DEFAULT_DEBIAN_CORPUS, trainPerVoice: 5, testPerVoice: 4 };
     const jobs = planDebianJobs(config, pools, MBROLA_VOICES);
     for (const j of jobs) {
@@ -87,11 +93,7 @@ describe('planDebianJobs', () => {
   });
 
   it('gives Pico and RHVoice voices a pitch in percent, all four languages, and never trains on a held-out speaker', () => {
-    const pools = { train: {} as Record<string, string[]>, test: {} as Record<string, string[]> };
-    for (const lang of ['en', 'es', 'fr', 'de']) {
-      pools.train[lang] = Array.from({ length: 100 }, (_, i) => `${lang} train ${i}`);
-      pools.test[lang] = Array.from({ length: 10 }, (_, i) => `${lang} test ${i}`);
-    }
+    const pools = fourLanguagePools();
     const config = { ...DEFAULT_DEBIAN_CORPUS, trainPerVoice: 5, testPerVoice: 2 };
     const jobs = planDebianJobs(config, pools, PARAMETRIC_VOICES);
     const train = jobs.filter((j) => j.split === 'train');
