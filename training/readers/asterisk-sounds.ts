@@ -45,10 +45,14 @@ export function parseAsteriskLine(line: string): { name: string; text: string } 
   return { name: trimmed.slice(0, colon).trim(), text: trimmed.slice(colon + 1).trim() };
 }
 
+/** A prompt's text without its bracketed notes, which are stage directions ([beep], [pause]), not words. */
+function spokenText(text: string): string {
+  return text.replace(/\[[^\]]*\]/g, ' ').replace(/\s+/g, ' ').trim();
+}
+
 /** Why a prompt's text cannot be scored as a transcript, or null if it can. */
 export function asteriskSkipReason(text: string): AsteriskSkipReason | null {
-  // Bracketed notes are stage directions ([beep], [pause]), not words.
-  const spoken = text.replace(/\[[^\]]*\]/g, ' ').trim();
+  const spoken = spokenText(text);
   if (!/\p{L}/u.test(spoken)) return 'no speech';
   if (hasDigits(spoken) || SPOKEN_SYMBOLS.test(spoken)) return 'digits or symbols';
   return null;
@@ -95,8 +99,7 @@ export function readAsteriskSounds(soundsDir: string, transcripts: string, optio
           skipped['no audio']++;
           continue;
         }
-        const text = entry.text.replace(/\[[^\]]*\]/g, ' ').replace(/\s+/g, ' ').trim();
-        yield { id: `${speaker}-${entry.name.replace(/[^\w-]+/g, '_')}`, audioPath, lang: options.lang, text, speaker };
+        yield { id: `${speaker}-${entry.name.replace(/[^\w-]+/g, '_')}`, audioPath, lang: options.lang, text: spokenText(entry.text), speaker };
       }
     },
   };

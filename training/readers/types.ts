@@ -23,6 +23,8 @@ export interface SpeechItem {
 export interface SpeechDataset {
   name: string;
   items(): AsyncIterable<SpeechItem>;
+  /** Entries a reader passed over, by reason, for readers that skip some; complete once `items()` has been read to the end. */
+  skipped?: Record<string, number>;
 }
 
 export interface SentencePair {

@@ -221,9 +221,19 @@ async function pruneStale(out: string, jobs: UtteranceJob[]): Promise<number> {
 
 /** Duration of a finished utterance, or null if its files are missing or broken. */
 async function finishedDuration(job: UtteranceJob, config: SpeechCorpusConfig): Promise<number | null> {
-  const info = await wavHeader(path.join(config.out, job.wav));
-  if (!info || info.sampleRate !== config.sampleRate || info.channels !== 1 || info.bitsPerSample !== 16 || info.frames === 0) return null;
+  const seconds = await finishedWavSeconds(path.join(config.out, job.wav), config.sampleRate);
+  if (seconds === null) return null;
   if (job.align && !(await stat(path.join(config.out, job.align)).catch(() => null))) return null;
+  return seconds;
+}
+
+/**
+ * Seconds of the wav a previous run of a corpus builder finished at `file` (16-bit mono at
+ * `sampleRate`, as writeWav writes them atomically), or null when it must be made (again).
+ */
+export async function finishedWavSeconds(file: string, sampleRate: number): Promise<number | null> {
+  const info = await wavHeader(file);
+  if (!info || info.sampleRate !== sampleRate || info.channels !== 1 || info.bitsPerSample !== 16 || info.frames === 0) return null;
   return info.frames / info.sampleRate;
 }
 

@@ -26,7 +26,7 @@ import { mapConcurrent } from '../../../src/map-concurrent.ts';
 import { hasDigits } from '../../../models/speech-encoder/vocab.ts';
 import { readSpeechManifest } from '../../common/speech-manifest.ts';
 import { applyAugment, DEFAULT_AUGMENT, planAugment, preventClipping, type AugmentPlan } from './augment.ts';
-import { wavHeader } from './build.ts';
+import { finishedWavSeconds } from './build.ts';
 import { DEBIAN_VOICES, debianSynthesize, installedDebianVoices, MBROLA_VOICES, VOICE_SETS, type DebianVoice, type Delivery } from './debian-voices.ts';
 import { ProgressBar } from './progress.ts';
 import { createRng, hashSeed, randRange, shuffled } from './random.ts';
@@ -163,11 +163,8 @@ export async function buildDebianCorpus(config: DebianCorpusConfig, log: (s: str
 async function makeUtterance(config: DebianCorpusConfig, job: DebianJob): Promise<object> {
   const wav = `wav/${job.id}.wav`;
   const path = join(config.out, wav);
-  const header = await wavHeader(path);
-  let duration: number;
-  if (header && header.sampleRate === config.sampleRate && header.frames > 0) {
-    duration = header.frames / header.sampleRate;
-  } else {
+  let duration = await finishedWavSeconds(path, config.sampleRate);
+  if (duration === null) {
     const spoken = await debianSynthesize(job.voice, job.text, job.delivery);
     let audio = resample(spoken.samples, spoken.sampleRate, config.sampleRate);
     if (job.augment) audio = applyAugment(audio, config.sampleRate, job.augment);

@@ -20,8 +20,8 @@ import { projectRoot } from '../../../src/paths.ts';
 import { writeWav } from '../../../src/audio/wav.ts';
 import { writeAtomic } from '../../../src/write-atomic.ts';
 import { mapConcurrent } from '../../../src/map-concurrent.ts';
-import { collect, loadItemAudio, readAsteriskSounds, readCommonVoice, readLJSpeech, type AsteriskSoundsDataset, type SpeechDataset, type SpeechItem } from '../../readers/index.ts';
-import { wavHeader } from './build.ts';
+import { collect, loadItemAudio, readAsteriskSounds, readCommonVoice, readLJSpeech, type SpeechDataset, type SpeechItem } from '../../readers/index.ts';
+import { finishedWavSeconds } from './build.ts';
 import { ProgressBar } from './progress.ts';
 import { hashSeed } from './random.ts';
 import { buildAccentLexicon, restoreAccents, type AccentLexicon } from './restore-accents.ts';
@@ -75,8 +75,7 @@ export async function importSpeech(datasets: readonly SpeechDataset[], config: I
   for (const ds of datasets) {
     const all = await collect(ds.items());
     items.push(...(config.limit > 0 ? all.slice(0, config.limit) : all));
-    const skipped = (ds as Partial<AsteriskSoundsDataset>).skipped;
-    const note = skipped ? `; skipped ${Object.entries(skipped).map(([k, v]) => `${v} ${k}`).join(', ')}` : '';
+    const note = ds.skipped ? `; skipped ${Object.entries(ds.skipped).map(([k, v]) => `${v} ${k}`).join(', ')}` : '';
     log(`[import] ${ds.name}: ${all.length} items${note}`);
   }
   const ids = new Set<string>();
@@ -91,11 +90,8 @@ export async function importSpeech(datasets: readonly SpeechDataset[], config: I
     const wav = `wav/${item.id.replace(/[^\w.-]+/g, '_')}.wav`;
     const path = join(config.out, wav);
     try {
-      const header = await wavHeader(path);
-      let duration: number;
-      if (header && header.sampleRate === config.sampleRate && header.frames > 0) {
-        duration = header.frames / header.sampleRate;
-      } else {
+      let duration = await finishedWavSeconds(path, config.sampleRate);
+      if (duration === null) {
         const audio = await loadItemAudio(item, config.sampleRate);
         if (audio.samples.length === 0) throw new BabelfishError('EMPTY_AUDIO', 'no samples');
         await writeWav(path, audio.samples, config.sampleRate); // atomic
