@@ -133,6 +133,19 @@ describe('runVoiceEval', () => {
     expect(lines.some((l) => /intelligibility \(CER\) is left out/.test(l))).toBe(true);
   });
 
+  it('passes the sampling temperature to the WaveNet: at 0 (argmax) the sampler seed no longer matters', async () => {
+    const run = (temperature: number, seed: number) =>
+      runVoiceEval({ manifest, synthesizerDir: models.synthesizer, vocoderDir: models.vocoder, speechEncoderDir: path.join(dir, 'no-encoder'), sentences: 1, langs: ['en'], pngs: 0, temperature, seed, log: () => {} });
+    const [greedy1, greedy2, sampled1, sampled2] = [await run(0, 1), await run(0, 2), await run(1, 1), await run(1, 2)];
+    expect(greedy1.settings.temperature).toBe(0);
+    expect(sampled1.settings.temperature).toBe(1);
+    expect(greedy2.overall.resynthesisMcd).toBe(greedy1.overall.resynthesisMcd);
+    // Sampling at temperature 1 does depend on the seed, so the equality above is the temperature's doing.
+    expect(sampled2.overall.resynthesisMcd).not.toBe(sampled1.overall.resynthesisMcd);
+    expect(formatVoiceReport(greedy1)).toMatch(/synthesis through wavenet \(temperature 0\)/);
+    expect(formatVoiceReport(sampled1)).toMatch(/synthesis through wavenet, voice/);
+  });
+
   it('reports a missing manifest and an unsupported language with their codes', async () => {
     const base = { synthesizerDir: models.synthesizer, vocoderDir: models.vocoder, speechEncoderDir: models.speechEncoder, outDir: path.join(dir, 'o2'), log: () => {} };
     await expect(runVoiceEval({ ...base, manifest: path.join(dir, 'nope.jsonl') })).rejects.toMatchObject({ code: 'FILE_NOT_FOUND' });

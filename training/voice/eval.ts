@@ -67,6 +67,7 @@ Writes <out>/report.json and spectrogram PNGs (reference / resynthesis / synthes
                         (the GL columns then repeat the synthesis ones)
   --max-seconds S       skip references longer than S seconds (default 15)
   --seed N              vocoder sampler seed (default 1)
+  --temperature T       vocoder sampling temperature (default 1: sample the model; lower is less noisy)
   --json                print the report as JSON instead of a table`;
 
 export interface VoiceEvalOptions {
@@ -80,6 +81,8 @@ export interface VoiceEvalOptions {
   griffinLim?: boolean;
   maxSeconds?: number;
   seed?: number;
+  /** The WaveNet's sampling temperature (default 1). */
+  temperature?: number;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -126,7 +129,7 @@ export interface VoiceEvalReport {
   sentences: VoiceSentenceResult[];
   /** Vocoder compute seconds per second of audio made, over the whole run. */
   vocoderRtf: number;
-  settings: { voice: number; sentencesPerLanguage: number; synthesis: 'wavenet' | 'griffin-lim'; mcdOrder: number; seed: number };
+  settings: { voice: number; sentencesPerLanguage: number; synthesis: 'wavenet' | 'griffin-lim'; mcdOrder: number; seed: number; temperature: number };
   pngs: string[];
 }
 
@@ -217,6 +220,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
   const encoder = models.speechEncoder ?? null;
   const voice = options.voice ?? 0;
   const seed = options.seed ?? 1;
+  const temperature = options.temperature ?? 1;
   const pngsPerLang = options.pngs ?? 2;
   const maxSeconds = options.maxSeconds ?? 15;
   const log = options.log ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -239,7 +243,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
   let vocodedSeconds = 0;
   const vocode = async (m: MelSpectrogram): Promise<Float32Array> => {
     const t0 = performance.now();
-    const y = await vocoder.vocode(m, { seed, maxSeconds: (m.frames * features.hopLength + features.winLength) / sr + 1 });
+    const y = await vocoder.vocode(m, { seed, temperature, maxSeconds: (m.frames * features.hopLength + features.winLength) / sr + 1 });
     vocoderMs += performance.now() - t0;
     vocodedSeconds += y.length / sr;
     return y;
@@ -344,7 +348,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
     overall: figures('all', results),
     sentences: results,
     vocoderRtf: vocodedSeconds ? vocoderMs / 1000 / vocodedSeconds : 0,
-    settings: { voice, sentencesPerLanguage: options.sentences ?? 10, synthesis: options.griffinLim ? 'griffin-lim' : 'wavenet', mcdOrder: 24, seed },
+    settings: { voice, sentencesPerLanguage: options.sentences ?? 10, synthesis: options.griffinLim ? 'griffin-lim' : 'wavenet', mcdOrder: 24, seed, temperature },
     pngs,
   };
 }
@@ -356,7 +360,7 @@ export function formatVoiceReport(r: VoiceEvalReport): string {
   for (const f of [...r.perLanguage, r.overall]) {
     lines.push(`${f.lang.padEnd(4)} ${String(f.sentences).padStart(6)} ${db(f.resynthesisMcd)} ${db(f.synthesisMcd)} ${db(f.synthesizerMelMcd)}${pct(f.roundTripCer)}${pct(f.referenceCer)}${db(f.synthesisMcdGriffinLim, 8)}${pct(f.roundTripCerGriffinLim, 9)}`);
   }
-  lines.push(`MCD in dB (c1..c24, DTW); synthesis through ${r.settings.synthesis}, voice ${r.settings.voice}; GL = Griffin-Lim on the synthesizer's mel; vocoder real-time factor ${r.vocoderRtf.toFixed(3)}`);
+  lines.push(`MCD in dB (c1..c24, DTW); synthesis through ${r.settings.synthesis}${r.settings.synthesis === 'wavenet' && r.settings.temperature !== 1 ? ` (temperature ${r.settings.temperature})` : ''}, voice ${r.settings.voice}; GL = Griffin-Lim on the synthesizer's mel; vocoder real-time factor ${r.vocoderRtf.toFixed(3)}`);
   return lines.join('\n');
 }
 
@@ -435,6 +439,7 @@ export async function runEvalVoice(argv: string[]): Promise<number> {
     'griffin-lim': { type: 'boolean', default: false },
     'max-seconds': { type: 'string' },
     seed: { type: 'string' },
+    temperature: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (values.help) {
@@ -443,6 +448,8 @@ export async function runEvalVoice(argv: string[]): Promise<number> {
   }
   const maxSeconds = values['max-seconds'] === undefined ? 15 : Number(values['max-seconds']);
   if (!(maxSeconds > 0)) throw new BabelfishError('BAD_ARGUMENT', '--max-seconds must be positive');
+  const temperature = values.temperature === undefined ? 1 : Number(values.temperature);
+  if (!(temperature >= 0)) throw new BabelfishError('BAD_ARGUMENT', '--temperature must be a number >= 0');
   const report = await runVoiceEval({
     corpus: values.corpus,
     manifest: values.manifest,
@@ -458,6 +465,7 @@ export async function runEvalVoice(argv: string[]): Promise<number> {
     griffinLim: values['griffin-lim'],
     maxSeconds,
     seed: intFlag(values.seed, 'seed', 1, 0),
+    temperature,
   });
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatVoiceReport(report)) + '\n');
   return 0;
