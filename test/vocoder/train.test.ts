@@ -12,6 +12,7 @@ import { conditionFrames, frameOf, initialWeights, utteranceContext, weightShape
 import { sampleBatch, syntheticUtterances } from '../../training/vocoder/data.ts';
 import { trainVocoder, DEFAULT_TRAIN_OPTIONS, runTrainVocoder } from '../../training/vocoder/train.ts';
 import { mulberry32 } from '../../src/random.ts';
+import { curveSeries, parseTrainingLog } from '../../training/report/training-curves.ts';
 
 const tiny = { dilations: [1, 2, 4, 8, 16], residualChannels: 16, skipChannels: 32, headChannels: 32, condChannels: 16 };
 const quiet = () => {};
@@ -62,7 +63,7 @@ describe('trainVocoder', () => {
     const out = await mkdtemp(join(tmpdir(), 'vocoder-train-'));
     try {
       const { losses, vocoder, step } = await trainVocoder(
-        { ...DEFAULT_TRAIN_OPTIONS, out, synthetic: 4, steps: 30, batch: 4, window: 320, lr: 4e-3, checkpointEvery: 30, logEvery: 100, valBatches: 1, sampleSeconds: 0.2, model: tiny },
+        { ...DEFAULT_TRAIN_OPTIONS, out, synthetic: 4, steps: 30, batch: 4, window: 320, lr: 4e-3, checkpointEvery: 30, logEvery: 10, valBatches: 1, sampleSeconds: 0.2, model: tiny },
         quiet,
       );
       expect(step).toBe(30);
@@ -73,6 +74,15 @@ describe('trainVocoder', () => {
       expect((await stat(join(out, 'samples', 'step-00000030.wav'))).size).toBeGreaterThan(44);
       expect(existsSync(join(out, 'model', 'model.json'))).toBe(true);
       expect(vocoder.config.melStd).toBeGreaterThan(0.1); // normalisation taken from the data
+      // log.jsonl: each logged step's mean loss over the steps since the last line, and the held-out loss at the checkpoint
+      const rows = parseTrainingLog(await readFile(join(out, 'log.jsonl'), 'utf8'));
+      const lossRows = rows.filter((r) => 'loss' in r);
+      expect(lossRows.map((r) => r.step)).toEqual([10, 20, 30]);
+      lossRows.forEach((r, i) => expect(r.loss).toBeCloseTo(mean(losses.slice(10 * i, 10 * i + 10)), 5));
+      expect(lossRows.every((r) => r.samplesPerSec > 0 && r.secPerStep > 0)).toBe(true);
+      const val = rows.filter((r) => 'valLoss' in r);
+      expect(val.map((r) => r.step)).toEqual([30]);
+      expect(curveSeries(rows).map((s) => s.name).sort()).toEqual(['loss', 'valLoss']);
       vocoder.dispose();
     } finally {
       await rm(out, { recursive: true, force: true });

@@ -1,7 +1,7 @@
 /**
  * Training curves from the run folders: each trainer that logs appends one JSON object per
- * logged step to `<runs>/<model>/log.jsonl` (translator, speech encoder, synthesizer; the
- * vocoder keeps only checkpoints). The report plots the loss-like fields against the step and
+ * logged step to `<runs>/<model>/log.jsonl` (translator, speech encoder, synthesizer, vocoder).
+ * The report plots the loss-like fields against the step and
  * tables the last value of every numeric field; a missing log is not an error.
  */
 import { readFile } from 'node:fs/promises';

@@ -2,7 +2,8 @@
  * `babelfish train vocoder`: teacher-forced WaveNet training on random short windows.
  *
  * Reads top to bottom like nanoGPT's train.py: options, data, model + optimizer (or a
- * checkpoint to resume), the loop (progress line with loss, samples/s and ETA), evaluation
+ * checkpoint to resume), the loop (progress line with loss, samples/s and ETA; the same figures
+ * and each held-out loss as JSON lines in `<out>/log.jsonl`, for plotting), evaluation
  * on held-out windows, checkpoints (weights + Adam state + step + options, atomic) with a sample
  * WAV resynthesised by the fast generator so a person can listen, and a final export.
  *
@@ -10,7 +11,7 @@
  * synthesizer's predicted mel: `--init <stage-1 model> --finetune-mel <dir>` (see data.ts).
  */
 import * as tf from '@tensorflow/tfjs';
-import { mkdir } from 'node:fs/promises';
+import { appendFile, mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { BabelfishError } from '../../src/errors.ts';
@@ -83,7 +84,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainVocoderOptions = {
 
 const USAGE = `usage: babelfish train vocoder [options]
   --corpus DIR            speech corpus with manifest.<split>.jsonl (default data/corpus/speech/default)
-  --out DIR               run folder: checkpoints, samples, final model (default runs/vocoder)
+  --out DIR               run folder: checkpoints, log.jsonl, samples, final model (default runs/vocoder)
   --steps N --batch B --window SAMPLES --lr LR --clip NORM
   --checkpoint-every N --log-every N --val-batches N --max-utterances N --seed N
   --include-augmented     also train on noise-augmented audio (default: clean only)
@@ -308,6 +309,10 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
     await writeWav(join(samplesDir, 'reference.wav'), mulawDecode(sampleUtt.codes.subarray(0, audio.length), c.quantizationChannels), c.sampleRate);
   };
 
+  // One JSON object per logged step and per checkpoint, for plotting (as the other trainers write).
+  const logPath = join(o.out, 'log.jsonl');
+  const appendLog = (row: Record<string, number>) => appendFile(logPath, JSON.stringify({ ...row, time: new Date().toISOString() }) + '\n');
+
   const losses: number[] = [];
   let valLoss: number | null = null;
   const t0 = performance.now();
@@ -321,6 +326,7 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
     if (valLoss !== null) metrics.valLoss = valLoss;
     const { resume: _r, ...options } = o as TrainVocoderOptions & { resume?: boolean };
     await saveCheckpoint(o.out, vocoder, optimizer, { step, options: { ...options, melSource: data.melSource } as TrainVocoderOptions, metrics, seconds });
+    if (valLoss !== null) await appendLog({ step, valLoss });
     await writeSample(step);
     log(`vocoder: checkpoint at step ${step}` + (valLoss !== null ? `, held-out loss ${valLoss.toFixed(3)} nats` : '') + (o.sampleSeconds > 0 ? `, sample ${samplesDir}` : ''));
   };
@@ -349,6 +355,7 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
       const done = step - firstStep;
       const rate = (done * o.batch * o.window) / elapsed;
       log(`vocoder step ${step}/${o.steps} loss ${(windowLossSum / windowCount).toFixed(3)} nats | ${(rate / 1000).toFixed(1)}k samples/s | ${(elapsed / done).toFixed(2)} s/step | ETA ${formatSeconds(((o.steps - step) * elapsed) / done)}`);
+      await appendLog({ step, loss: windowLossSum / windowCount, samplesPerSec: rate, secPerStep: elapsed / done });
       windowLossSum = 0;
       windowCount = 0;
     }
