@@ -67,7 +67,7 @@ Writes <out>/report.json and spectrogram PNGs (reference / resynthesis / synthes
                         (the GL columns then repeat the synthesis ones)
   --max-seconds S       skip references longer than S seconds (default 15)
   --seed N              vocoder sampler seed (default 1)
-  --temperature T       vocoder sampling temperature (default 1: sample the model; lower is less noisy)
+  --temperature T       vocoder sampling temperature (default 1: sample the model; 0 takes the likeliest code)
   --json                print the report as JSON instead of a table`;
 
 export interface VoiceEvalOptions {
