@@ -19,7 +19,7 @@ import { normalizedBleu, normalizedWer, scoreDirection } from '../../training/e2
 import { matchKey, referenceTable, trainedDirections } from '../../training/e2e/references.ts';
 import { translatePaced } from '../../training/e2e/paced-session.ts';
 import { summarizeLatency } from '../../training/e2e/evaluate.ts';
-import { parseTrainingLog } from '../../training/report/training-curves.ts';
+import { curveSeries, parseTrainingLog } from '../../training/report/training-curves.ts';
 import { evaluateAll, parseEvalAllArgs, SECTIONS, type EvalAllOptions } from '../../training/eval-all.ts';
 import type { EvalAllReport } from '../../training/report/markdown.ts';
 import { command as evalCommand } from '../../src/cli/commands/eval.ts';
@@ -107,6 +107,14 @@ describe('references and summaries', () => {
   it('training logs: numeric fields of rows with a step, broken lines skipped', () => {
     const rows = parseTrainingLog('{"step":10,"loss":2,"time":"x"}\nnot json\n{"loss":1}\n{"step":20,"loss":1.5,"devLoss":1.7}\n');
     expect(rows).toEqual([{ step: 10, loss: 2 }, { step: 20, loss: 1.5, devLoss: 1.7 }]);
+  });
+
+  it("training curves: a resumed run's repeated steps replace the killed run's, in step order", () => {
+    // logged to step 30, killed, resumed from the step-20 checkpoint: steps 30 and 40 logged again
+    const rows = parseTrainingLog(['{"step":10,"loss":3}', '{"step":20,"loss":2,"valLoss":2.5}', '{"step":30,"loss":1.9}', '{"step":30,"loss":1.8}', '{"step":40,"loss":1.7,"valLoss":2.2}'].join('\n'));
+    const series = curveSeries(rows);
+    expect(series.find((s) => s.name === 'loss')!.points).toEqual([[10, 3], [20, 2], [30, 1.8], [40, 1.7]]);
+    expect(series.find((s) => s.name === 'valLoss')!.points).toEqual([[20, 2.5], [40, 2.2]]);
   });
 
   it('histogram counts and chart PNGs', () => {

@@ -46,9 +46,18 @@ export function parseTrainingLog(text: string): Record<string, number>[] {
   return rows;
 }
 
+/**
+ * One series per loss-like field, in step order. A run killed and resumed from its last
+ * checkpoint logs the steps after that checkpoint twice: the later value of a step wins, so
+ * the resumed run's line replaces the lost one instead of doubling back.
+ */
 export function curveSeries(rows: Record<string, number>[]): Series[] {
   const keys = [...new Set(rows.flatMap((r) => Object.keys(r)))].filter(isLossField);
-  return keys.map((k) => ({ name: k, points: rows.filter((r) => k in r).map((r) => [r.step!, r[k]!] as [number, number]) }));
+  return keys.map((k) => {
+    const byStep = new Map<number, number>();
+    for (const r of rows) if (k in r) byStep.set(r.step!, r[k]!);
+    return { name: k, points: [...byStep].sort((a, b) => a[0] - b[0]) as [number, number][] };
+  });
 }
 
 /** The curve of one model and its PNG, or null when the run folder has no usable log. */
