@@ -18,6 +18,13 @@ import { FastWaveNetGenerator, type FlatWeights } from './fast-generator.ts';
 
 export type { MelSpectrogram };
 
+/** A `--temperature` flag's value: absent is 1 (sample the model); else a finite number >= 0. */
+export function parseTemperature(flag: string | undefined): number {
+  const temperature = flag === undefined ? 1 : Number(flag);
+  if (!Number.isFinite(temperature) || temperature < 0) throw new BabelfishError('BAD_ARGUMENT', '--temperature must be a number >= 0');
+  return temperature;
+}
+
 export interface VocodeOptions {
   /** Softmax temperature; 0 takes the most likely code (tends to buzz), 1 samples the model. */
   temperature?: number;

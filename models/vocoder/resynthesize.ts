@@ -10,7 +10,7 @@ import { modelsDir } from '../../src/paths.ts';
 import { loadAudio } from '../../src/audio/decode.ts';
 import { writeWav } from '../../src/audio/wav.ts';
 import { logMelSpectrogram } from '../../src/audio/features.ts';
-import { Vocoder, type VocodeOptions } from './model.ts';
+import { parseTemperature, Vocoder, type VocodeOptions } from './model.ts';
 
 export const DEFAULT_VOCODER_DIR = join(modelsDir, 'vocoder', 'default');
 
@@ -37,9 +37,8 @@ export async function runVocode(argv: string[]): Promise<number> {
     return 0;
   }
   if (positionals.length !== 1 || !values.output) throw new BabelfishError('BAD_ARGUMENT', `give one input file and -o OUT.wav\n${VOCODE_USAGE}`);
-  const temperature = values.temperature === undefined ? 1 : Number(values.temperature);
+  const temperature = parseTemperature(values.temperature);
   const seed = values.seed === undefined ? 1 : Number(values.seed);
-  if (!Number.isFinite(temperature) || temperature < 0) throw new BabelfishError('BAD_ARGUMENT', '--temperature must be a number >= 0');
   if (!Number.isInteger(seed)) throw new BabelfishError('BAD_ARGUMENT', '--seed must be an integer');
   await initBackend();
   const vocoder = await Vocoder.load(values.model ?? DEFAULT_VOCODER_DIR);

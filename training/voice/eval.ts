@@ -40,7 +40,7 @@ import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { normalizeTranscript } from '../../models/speech-encoder/vocab.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import { synthesizerFeatureConfig } from '../../models/synthesizer/config.ts';
-import { Vocoder } from '../../models/vocoder/model.ts';
+import { parseTemperature, Vocoder } from '../../models/vocoder/model.ts';
 
 export const EVAL_VOICE_USAGE = `usage: babelfish eval voice [--corpus dir | --manifest file] [--sentences N] [--out dir] [--json]
 
@@ -448,8 +448,6 @@ export async function runEvalVoice(argv: string[]): Promise<number> {
   }
   const maxSeconds = values['max-seconds'] === undefined ? 15 : Number(values['max-seconds']);
   if (!(maxSeconds > 0)) throw new BabelfishError('BAD_ARGUMENT', '--max-seconds must be positive');
-  const temperature = values.temperature === undefined ? 1 : Number(values.temperature);
-  if (!(temperature >= 0)) throw new BabelfishError('BAD_ARGUMENT', '--temperature must be a number >= 0');
   const report = await runVoiceEval({
     corpus: values.corpus,
     manifest: values.manifest,
@@ -465,7 +463,7 @@ export async function runEvalVoice(argv: string[]): Promise<number> {
     griffinLim: values['griffin-lim'],
     maxSeconds,
     seed: intFlag(values.seed, 'seed', 1, 0),
-    temperature,
+    temperature: parseTemperature(values.temperature),
   });
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatVoiceReport(report)) + '\n');
   return 0;
