@@ -140,6 +140,10 @@ describe('bad input (in process)', () => {
     await writeWav(tiny, new Float32Array(100), 16000);
     await expect(vocode.run([tiny, ...out])).rejects.toMatchObject({ code: 'EMPTY_AUDIO' });
     await expect(vocode.run([tone, '-o', path.join(dir, 'y.wav'), '--vocoder', path.join(dir, 'none')])).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND' });
+    await expect(vocode.run([tone])).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/-o out\.wav/) });
+    for (const t of ['hot', '-1', 'Infinity']) {
+      await expect(vocode.run([tone, ...out, '--temperature', t])).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/--temperature/) });
+    }
   });
 
   it('transcribe: no input, unknown language, bad beam, missing model', async () => {

@@ -10,7 +10,7 @@ import { melToAudio } from '../../audio/griffin-lim.ts';
 import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../audio/config.ts';
 import { melCepstralDistortion } from '../../metrics/mcd.ts';
 import type { MelSpectrogram } from '../../audio/types.ts';
-import { Vocoder } from '../../../models/vocoder/model.ts';
+import { parseTemperature, Vocoder } from '../../../models/vocoder/model.ts';
 import type { VocoderConfig } from '../../../models/vocoder/config.ts';
 
 /** The log-mel analysis a vocoder was trained on: src/audio's front end at its rate, hop and window. */
@@ -48,7 +48,7 @@ aligned, src/metrics/mcd.ts) of the result against the input, and the speed.
       out: { type: 'string', short: 'o' },
       vocoder: { type: 'string' },
       'griffin-lim': { type: 'boolean', default: false },
-      temperature: { type: 'string', default: '1' },
+      temperature: { type: 'string' },
       seed: { type: 'string', default: '1' },
       'max-seconds': { type: 'string', default: '60' },
       json: { type: 'boolean', default: false },
@@ -57,8 +57,7 @@ aligned, src/metrics/mcd.ts) of the result against the input, and the speed.
     if (!input) throw new BabelfishError('BAD_ARGUMENT', 'vocode needs an audio file: babelfish vocode in.wav -o out.wav');
     if (positionals.length > 1) throw new BabelfishError('BAD_ARGUMENT', `vocode takes one input file, got ${positionals.length}`);
     if (!values.out) throw new BabelfishError('BAD_ARGUMENT', 'say where to write the audio: -o out.wav');
-    const temperature = Number(values.temperature);
-    if (!(temperature >= 0 && temperature <= 10)) throw new BabelfishError('BAD_ARGUMENT', '--temperature must be within 0..10');
+    const temperature = parseTemperature(values.temperature);
     const seed = Number(values.seed);
     if (!Number.isInteger(seed)) throw new BabelfishError('BAD_ARGUMENT', '--seed must be an integer');
     const maxSeconds = Number(values['max-seconds']);
