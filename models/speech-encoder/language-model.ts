@@ -4,12 +4,14 @@
  * (shallow fusion):
  *
  *   score(text) = log P_ctc(text | audio) + weight * log P_lm(text </s>) + bonus * |text|
+ *                 - oovPenalty * (words of text not in the language's word list)
  *
- * The per-character bonus offsets the LM's preference for short texts. weight and bonus are
- * chosen on the dev voices by `babelfish train speech-lm`, never on the test voices.
+ * The per-character bonus offsets the LM's preference for short texts. weight, bonus and the
+ * penalty are chosen on the dev voices by `babelfish train speech-lm`, never on the test voices.
  *
- * Saved as `<model>/lm/config.json` plus `<model>/lm/<lang>.json`; a model folder without
- * `lm/` decodes without a language model.
+ * Saved as `<model>/lm/config.json` plus `<model>/lm/<lang>.json` (and `<lang>.words.txt`,
+ * one word a line, for the languages with a word list); a model folder without `lm/` decodes
+ * without a language model.
  */
 import { mkdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -17,6 +19,8 @@ import { BabelfishError } from '../../src/errors.ts';
 import { CharNgramLM, type CharNgramJson } from '../../src/text/char-ngram.ts';
 import { writeAtomic } from '../../src/write-atomic.ts';
 import type { BeamSearchOptions } from '../../src/ctc/decode.ts';
+import type { Vocab } from './vocab.ts';
+import { WordList } from './word-list.ts';
 
 export interface FusionConfig {
   /** LM log-probability weight. */
@@ -25,9 +29,11 @@ export interface FusionConfig {
   bonus: number;
   /** Prefix beam width to use with the LM when the caller asks for the default. */
   beamWidth: number;
+  /** Log-score taken off for each word the language's word list lacks (0: no word-list bias). */
+  oovPenalty: number;
 }
 
-export const DEFAULT_FUSION: FusionConfig = { weight: 0.5, bonus: 2, beamWidth: 16 };
+export const DEFAULT_FUSION: FusionConfig = { weight: 0.5, bonus: 2, beamWidth: 16, oovPenalty: 0 };
 
 export const LM_FORMAT = 'babelfish-speech-lm/1';
 
@@ -35,6 +41,8 @@ interface LmConfigJson {
   format: string;
   fusion: FusionConfig;
   languages: string[];
+  /** Languages with a `<lang>.words.txt` (absent in folders made before word lists). */
+  wordLists?: string[];
   /** How the LMs were made (order, pruning, data), for the model card. */
   trainedOn?: Record<string, unknown>;
 }
@@ -44,6 +52,7 @@ export class SpeechLanguageModels {
     readonly models: Readonly<Record<string, CharNgramLM>>,
     readonly fusion: FusionConfig = DEFAULT_FUSION,
     readonly trainedOn: Record<string, unknown> = {},
+    readonly wordLists: Readonly<Record<string, WordList>> = {},
   ) {}
 
   get languages(): string[] {
@@ -52,18 +61,27 @@ export class SpeechLanguageModels {
 
   /** A copy with other fusion weights (for tuning). */
   withFusion(fusion: Partial<FusionConfig>): SpeechLanguageModels {
-    return new SpeechLanguageModels(this.models, { ...this.fusion, ...fusion }, this.trainedOn);
+    return new SpeechLanguageModels(this.models, { ...this.fusion, ...fusion }, this.trainedOn, this.wordLists);
   }
 
   /** Beam-search hooks for `lang`, or undefined when there is no LM for it. */
   beamOptions(lang: string | undefined): Pick<BeamSearchOptions, 'lm' | 'lmEnd' | 'lmWeight'> | undefined {
     const lm = lang === undefined ? undefined : this.models[lang];
     if (!lm) return undefined;
-    const { weight, bonus } = this.fusion;
+    const { weight, bonus, oovPenalty } = this.fusion;
+    const words = oovPenalty ? this.wordLists[lang!] : undefined;
+    if (!words) {
+      return {
+        lmWeight: 1,
+        lm: (prefix, next) => weight * lm.logProb(prefix, next) + bonus,
+        lmEnd: (prefix) => weight * lm.logProbEnd(prefix),
+      };
+    }
+    // a word is judged once, when the space (or the end of the text) closes it
     return {
       lmWeight: 1,
-      lm: (prefix, next) => weight * lm.logProb(prefix, next) + bonus,
-      lmEnd: (prefix) => weight * lm.logProbEnd(prefix),
+      lm: (prefix, next) => weight * lm.logProb(prefix, next) + bonus - (next === words.space && !words.endsWithKnownWord(prefix) ? oovPenalty : 0),
+      lmEnd: (prefix) => weight * lm.logProbEnd(prefix) - (words.endsWithKnownWord(prefix) ? 0 : oovPenalty),
     };
   }
 
@@ -71,13 +89,14 @@ export class SpeechLanguageModels {
     const dir = join(modelDir, 'lm');
     await mkdir(dir, { recursive: true });
     for (const [lang, lm] of Object.entries(this.models)) await writeAtomic(join(dir, `${lang}.json`), JSON.stringify(lm.toJSON()));
-    const config: LmConfigJson = { format: LM_FORMAT, fusion: this.fusion, languages: this.languages, trainedOn: this.trainedOn };
+    for (const [lang, words] of Object.entries(this.wordLists)) await writeAtomic(join(dir, `${lang}.words.txt`), words.toText());
+    const config: LmConfigJson = { format: LM_FORMAT, fusion: this.fusion, languages: this.languages, wordLists: Object.keys(this.wordLists), trainedOn: this.trainedOn };
     // config.json last: a folder that has it is whole
     await writeAtomic(join(dir, 'config.json'), JSON.stringify(config, null, 1) + '\n');
   }
 
-  /** The LMs saved beside a speech encoder, or null when the folder has none. */
-  static async load(modelDir: string): Promise<SpeechLanguageModels | null> {
+  /** The LMs saved beside a speech encoder (whose vocabulary the word lists are read with), or null when the folder has none. */
+  static async load(modelDir: string, vocab: Vocab): Promise<SpeechLanguageModels | null> {
     const dir = join(modelDir, 'lm');
     const configPath = join(dir, 'config.json');
     if (!(await stat(configPath).then(() => true, () => false))) return null;
@@ -103,6 +122,18 @@ export class SpeechLanguageModels {
         throw new BabelfishError('MODEL_INVALID', `${path}: ${(e as Error).message}`, { cause: e });
       }
     }
-    return new SpeechLanguageModels(models, { ...DEFAULT_FUSION, ...config.fusion }, config.trainedOn ?? {});
+    const wordLists: Record<string, WordList> = {};
+    for (const lang of config.wordLists ?? []) {
+      const path = join(dir, `${lang}.words.txt`);
+      let text: string;
+      try {
+        text = await readFile(path, 'utf8');
+      } catch (e) {
+        throw new BabelfishError('MODEL_NOT_FOUND', `the speech LM config names a ${lang} word list but ${path} is missing or unreadable`, { cause: e });
+      }
+      wordLists[lang] = WordList.fromText(text, vocab);
+    }
+    // folders made before word lists have no oovPenalty: DEFAULT_FUSION's 0 keeps their decoding
+    return new SpeechLanguageModels(models, { ...DEFAULT_FUSION, ...config.fusion }, config.trainedOn ?? {}, wordLists);
   }
 }

@@ -231,7 +231,7 @@ export class SpeechEncoder {
     // A model saved before input level normalisation existed was trained without it.
     const config = speechEncoderConfig({ inputLevel: null, ...(folder.config as Partial<SpeechEncoderConfig>) });
     const encoder = new SpeechEncoder(config, vocab, loadVariables(folder, weightShapes(config), uniqueName), features);
-    encoder.setLanguageModels(await SpeechLanguageModels.load(dir));
+    encoder.setLanguageModels(await SpeechLanguageModels.load(dir, encoder.vocab));
     return encoder;
   }
 

@@ -113,6 +113,19 @@ afterAll(async () => {
 });
 
 describe('trained tiny models behind a real server', () => {
+  it('train speech-lm wrote a word list per language and tuned on dev speech and a degraded copy of it', async () => {
+    const lmDir = path.join(dir, 'models', 'speech-encoder', 'lm');
+    const config = JSON.parse(await readFile(path.join(lmDir, 'config.json'), 'utf8'));
+    expect(config.tuning.degradedCopies).toBe(true);
+    expect(config.tuning.devUtterances).toBeGreaterThan(0);
+    expect(config.wordLists.sort()).toEqual([...config.languages].sort());
+    for (const lang of config.wordLists) {
+      const words = (await readFile(path.join(lmDir, `${lang}.words.txt`), 'utf8')).split('\n').filter(Boolean);
+      expect(words.length).toBe(config.trainedOn.stats[lang].words);
+      expect(words.every((w: string) => !w.includes(' '))).toBe(true);
+    }
+  });
+
   it('streams a test recording in real time and hears partials, transcript, translation and audio back', async () => {
     expect(speechRate).toBe(16000);
     expect((await get('/healthz')).status).toBe(200);

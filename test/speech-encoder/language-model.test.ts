@@ -1,7 +1,7 @@
 /** The speech encoder's character LMs: fusion in the beam search, saving with the model, training and tuning. */
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -9,6 +9,7 @@ import { CharNgramLM } from '../../src/text/char-ngram.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { SpeechLanguageModels } from '../../models/speech-encoder/language-model.ts';
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
+import { WordList } from '../../models/speech-encoder/word-list.ts';
 import { heldOutSentences, lmSentences, tuneFusion, type DevItem } from '../../training/speech-encoder/train-lm.ts';
 import { writeTsv } from '../../training/corpus/text/tsv.ts';
 import { mulberry32 } from '../../src/random.ts';
@@ -48,7 +49,8 @@ describe('speech encoder + character LM', () => {
     encoder = SpeechEncoder.build({ hidden: 16, frontEndChannels: 16, dilations: [1], numMels: 8, languages: ['en', 'es'] });
     const en = CharNgramLM.train(enText.map((s) => vocab.encode(s)), vocab.size, { order: 4, minCount: 1 });
     const es = CharNgramLM.train(['el gato', 'la casa'].map((s) => vocab.encode(s)), vocab.size, { order: 4, minCount: 1 });
-    lms = new SpeechLanguageModels({ en, es }, { weight: 1, bonus: 0.5, beamWidth: 6 });
+    const words = { en: WordList.fromSentences(enText.map((s) => vocab.encode(s)), vocab) };
+    lms = new SpeechLanguageModels({ en, es }, { weight: 1, bonus: 0.5, beamWidth: 6, oovPenalty: 0 }, {}, words);
     dir = await mkdtemp(join(tmpdir(), 'bf-speech-lm-'));
   });
   afterAll(async () => {
@@ -74,7 +76,8 @@ describe('speech encoder + character LM', () => {
   });
 
   it('streams with the LM: chunked decoding gives the whole-signal text, for a given language and for auto', () => {
-    encoder.setLanguageModels(lms);
+    // with the word-list penalty on, so its hooks are streamed too
+    encoder.setLanguageModels(lms.withFusion({ oovPenalty: 2 }));
     const frames = 160;
     // features whose two halves sound different enough that the (untrained) language head
     // changes its mind midway: the first seed that does so, judged by whole-prefix decoding
@@ -121,18 +124,56 @@ describe('speech encoder + character LM', () => {
     expect(leads.size).toBeGreaterThan(1);
   });
 
+  it('a word list takes its penalty off words it lacks, in the middle and at the end of the text, and only there', () => {
+    // no character LM at all (weight 0), so only the word list can prefer "cat"
+    const wordsOnly = (oovPenalty: number) => lms.withFusion({ weight: 0, bonus: 0, oovPenalty });
+    const decode = (text: string, confusable: Map<number, string>, oovPenalty: number) => {
+      encoder.setLanguageModels(wordsOnly(oovPenalty));
+      return encoder.decodeRows(rowsFor(text, confusable), 6, 'en');
+    };
+    expect(decode('the cat', new Map([[5, 'e']]), 0)).toBe('the cet');
+    expect(decode('the cat', new Map([[5, 'e']]), 2)).toBe('the cat'); // "cet" judged by the end term
+    expect(decode('the cat sat', new Map([[5, 'e']]), 2)).toBe('the cat sat'); // by the space after it
+    // soft: a word the list lacks is still written when the acoustics are clear
+    expect(decode('the dog sat', new Map(), 2)).toBe('the dog sat');
+    // exactly the penalty per unknown word: the hooks' sum over a text against a hand count
+    const { lm, lmEnd } = wordsOnly(1.5).beamOptions('en')!;
+    const score = (text: string) => {
+      const ids = vocab.encode(text);
+      return ids.reduce((a, c, i) => a + lm!(ids.slice(0, i), c), 0) + lmEnd!(ids);
+    };
+    expect(score('the cat sat')).toBeCloseTo(0, 12);
+    expect(score('the dog sat')).toBeCloseTo(-1.5, 12);
+    expect(score('dog the cow')).toBeCloseTo(-3, 12);
+    // a language without a word list decodes as before
+    expect(wordsOnly(2).beamOptions('es')!.lm!(vocab.encode('zz'), vocab.symbols.indexOf(' '))).toBe(0);
+    encoder.setLanguageModels(null);
+  });
+
   it('saves the LMs with the model and loads them back; a folder without lm/ has none', async () => {
-    encoder.setLanguageModels(lms);
+    encoder.setLanguageModels(lms.withFusion({ oovPenalty: 2 }));
     await encoder.save(join(dir, 'with'));
     const back = await SpeechEncoder.load(join(dir, 'with'));
     try {
       expect(back.languageModels?.languages.sort()).toEqual(['en', 'es']);
-      expect(back.languageModels?.fusion).toEqual({ weight: 1, bonus: 0.5, beamWidth: 6 });
+      expect(back.languageModels?.fusion).toEqual({ weight: 1, bonus: 0.5, beamWidth: 6, oovPenalty: 2 });
+      expect(Object.keys(back.languageModels!.wordLists)).toEqual(['en']);
+      expect(back.languageModels!.wordLists.en.words()).toEqual(lms.wordLists.en.words());
       const ctx = vocab.encode('the c');
       expect(Array.from(back.languageModels!.models.en.distribution(ctx))).toEqual(Array.from(lms.models.en.distribution(ctx)));
     } finally {
       back.dispose();
     }
+    // a folder saved before word lists: no lists, no penalty, decoding as it was
+    const configPath = join(dir, 'with', 'lm', 'config.json');
+    const config = JSON.parse(await readFile(configPath, 'utf8'));
+    delete config.wordLists;
+    delete config.fusion.oovPenalty;
+    await writeFile(configPath, JSON.stringify(config));
+    const old = await SpeechEncoder.load(join(dir, 'with'));
+    expect(old.languageModels?.fusion.oovPenalty).toBe(0);
+    expect(old.languageModels?.wordLists).toEqual({});
+    old.dispose();
     encoder.setLanguageModels(null);
     await encoder.save(join(dir, 'without'));
     const plain = await SpeechEncoder.load(join(dir, 'without'));
@@ -143,6 +184,8 @@ describe('speech encoder + character LM', () => {
   it('says clearly what is wrong with a broken lm/ folder', async () => {
     encoder.setLanguageModels(lms);
     await encoder.save(join(dir, 'broken'));
+    await rm(join(dir, 'broken', 'lm', 'en.words.txt'));
+    await expect(SpeechEncoder.load(join(dir, 'broken'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/en\.words\.txt/) });
     await rm(join(dir, 'broken', 'lm', 'es.json'));
     await expect(SpeechEncoder.load(join(dir, 'broken'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/es\.json/) });
     await writeFile(join(dir, 'broken', 'lm', 'config.json'), '{ not json');
@@ -158,13 +201,17 @@ describe('speech encoder + character LM', () => {
       { lang: 'en', ref: 'the hat', rows: rowsFor('the hat', new Map([[4, 'c']])) },
       { lang: 'en', ref: 'that cat', rows: rowsFor('that cat', new Map()) },
     ];
-    const r = tuneFusion(encoder, lms, items, { beamWidth: 6, weights: [0, 0.5, 1], bonuses: [0, 1] }, () => {});
-    expect(r.grid).toHaveLength(5); // weight 0 needs no bonus sweep
+    const r = tuneFusion(encoder, lms, items, { beamWidth: 6, weights: [0, 0.5, 1], bonuses: [0, 1], oovPenalties: [0, 2] }, () => {});
+    expect(r.grid).toHaveLength(9); // weight 0 needs no bonus or penalty sweep
+    expect(r.grid.filter((g) => g.oovPenalty === 2)).toHaveLength(4);
     expect(r.cer).toBe(Math.min(...r.grid.map((g) => g.cer)));
     expect(r.cerNoLm).toBe(r.grid.find((g) => g.weight === 0)!.cer);
     expect(r.cerNoLm).toBeGreaterThan(0); // the acoustics alone get two letters wrong
     expect(r.cer).toBeLessThan(r.cerNoLm);
-    expect(r.grid.find((g) => g.weight === r.fusion.weight && g.bonus === r.fusion.bonus)!.cer).toBe(r.cer);
+    expect(r.grid.find((g) => g.weight === r.fusion.weight && g.bonus === r.fusion.bonus && g.oovPenalty === r.fusion.oovPenalty)!.cer).toBe(r.cer);
+    // without word lists there is no penalty to sweep
+    const plain = new SpeechLanguageModels(lms.models, lms.fusion);
+    expect(tuneFusion(encoder, plain, items, { beamWidth: 6, weights: [0, 1], bonuses: [0], oovPenalties: [0, 2] }, () => {}).grid).toHaveLength(2);
   });
 
   it('trains on the train split only: dev/test sentences and the speech corpus dev/test texts are left out', async () => {

@@ -46,8 +46,8 @@ export interface PlanInput {
   align: boolean;
 }
 
-/** Noisy copies of the test set: always degraded, never clean. */
-const NOISY_TEST: AugmentConfig = {
+/** Noisy copies of the test set (and of the speech LM's tuning utterances): always degraded, never clean. */
+export const NOISY_TEST: AugmentConfig = {
   fraction: 1,
   noise: 1,
   reverb: 0.3,
