@@ -6,6 +6,7 @@ import { initBackend } from '../../src/backend.ts';
 import { runTrainSpeechEncoder, type AudioFrontEnd } from '../../training/speech-encoder/train.ts';
 import { runEvalSpeechEncoder } from '../../training/speech-encoder/eval.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
+import { editDistance } from '../../src/metrics/cer.ts';
 import { logMelFeatureSource } from '../../models/speech-encoder/log-mel-source.ts';
 
 beforeAll(async () => {
@@ -86,7 +87,7 @@ describe('runTrainSpeechEncoder', () => {
     const writeOut = process.stdout.write.bind(process.stdout);
     process.stdout.write = ((s: string) => (stdout.push(String(s)), true)) as typeof process.stdout.write;
     try {
-      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--non-speech', '8'], front)).toBe(0);
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--non-speech', '8', '--out', join(dir, 'hyps.jsonl')], front)).toBe(0);
     } finally {
       process.stdout.write = writeOut;
     }
@@ -94,6 +95,12 @@ describe('runTrainSpeechEncoder', () => {
     expect(stdout.join('')).toMatch(/^es\s+1\s/m);
     expect(stdout.join('')).toMatch(/real-time factor/);
     expect(stdout.join('')).toMatch(/non-speech clips with text: \d\/8 \(noise \d\/2, hum \d\/2, silence \d\/2, bursts \d\/2\)/);
+    // --out: one line per scored test row, whose edits add up to the printed overall CER
+    const hyps = (await readFile(join(dir, 'hyps.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l));
+    expect(hyps.map((h) => [h.lang, h.ref])).toEqual([['en', 'cab'], ['es', 'abba']]);
+    for (const h of hyps) expect(h.charEdits).toBe(editDistance([...h.ref], [...h.hyp]));
+    const cer = hyps.reduce((a, h) => a + h.charEdits, 0) / hyps.reduce((a, h) => a + h.refChars, 0);
+    expect(stdout.join('')).toMatch(new RegExp(`^all\\s+2\\s+${(100 * cer).toFixed(1).replace('.', '\\.')}%`, 'm'));
 
     // --gain-db scales each recording before it reaches the model's front end.
     const peaks: number[] = [];

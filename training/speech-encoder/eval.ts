@@ -14,8 +14,9 @@ import { readManifest, type ManifestRow } from './data.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
 import type { AudioFrontEnd } from './train.ts';
 import { nonSpeechClips } from './non-speech.ts';
+import { writeAtomic } from '../../src/write-atomic.ts';
 
-export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--gain-db x] [--non-speech n] [--given-lang] [--json]
+export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--gain-db x] [--non-speech n] [--given-lang] [--out file] [--json]
 
 Transcribes every row of the manifest and prints CER and WER per language
 (corpus-level: total edits / total reference length, references normalised as
@@ -24,8 +25,8 @@ training targets; rows whose text has digits are skipped).
   --model     model folder (default models/speech-encoder/default)
   --corpus    corpus folder; the manifest is <corpus>/manifest.test.jsonl (default data/corpus/speech/default)
   --manifest  a manifest JSONL file (overrides --corpus)
-  --beam      prefix beam width (default: the model's LM beam, 16, when its folder has
-              lm/; else 1 = greedy)
+  --beam      prefix beam width (default: the model's LM beam, lm/config.json's, when its
+              folder has lm/; else 1 = greedy)
   --no-lm     decode without the character LMs
   --limit     only the first n rows
   --gain-db   scale every recording by this many dB first (--gain-db=-20: a quiet mic), to
@@ -38,6 +39,8 @@ training targets; rows whose text has digits are skipped).
               text: a recogniser should write nothing on them
   --given-lang  tell the decoder each row's language (its LM, no detection), as a user
               who picks the language does; the language-id column still scores the head
+  --out       also write every scored utterance to this JSONL file (id, audio, lang, the
+              detected language, reference, hypothesis, character edits), to read the errors
   --json      print JSON instead of a table`;
 
 export interface LanguageScore {
@@ -174,7 +177,7 @@ export async function evaluateSpeechEncoder(
     nonSpeechClips?: number;
     /** Tell the decoder each row's language, as a user who picks it does (its LM, no detection); language id still scores the head. */
     givenLanguage?: boolean;
-    onUtterance?: (row: ManifestRow, hyp: string, ref: string) => void;
+    onUtterance?: (row: ManifestRow, hyp: string, ref: string, detected: string | undefined) => void;
   } = {},
 ): Promise<EvalReport> {
   const tallies = new Map<string, Tally>();
@@ -194,7 +197,7 @@ export async function evaluateSpeechEncoder(
     const r = await encoder.transcribe(samples, { beamWidth: options.beamWidth, useLm: options.useLm, ...(options.givenLanguage ? { lang: row.lang } : {}) });
     computeMs += performance.now() - t0;
     audioSec += samples.length / front.features.sampleRate;
-    options.onUtterance?.(row, r.text, ref);
+    options.onUtterance?.(row, r.text, ref, detectedLanguage(r));
     const t = tallies.get(row.lang) ?? { chars: 0, charEdits: 0, words: 0, wordEdits: 0, n: 0, langRight: 0 };
     const refWords = ref.split(' ');
     t.chars += [...ref].length;
@@ -283,6 +286,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
     'gain-db': { type: 'string' },
     'non-speech': { type: 'string' },
     'given-lang': { type: 'boolean' },
+    out: { type: 'string' },
   });
   if (values.help) {
     process.stdout.write(EVAL_USAGE + '\n');
@@ -305,8 +309,19 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   const manifest = values.manifest ?? join(values.corpus ?? join(projectRoot, 'data/corpus/speech/default'), 'manifest.test.jsonl');
   let rows = await readManifest(manifest);
   if (limit) rows = rows.slice(0, limit);
-  const report = await evaluateSpeechEncoder(encoder, rows, audio, { beamWidth: beam, useLm: values['no-lm'] !== true, latency: values.latency === true, nonSpeechClips: nonSpeech, givenLanguage: values['given-lang'] === true });
+  const scored: string[] = [];
+  const onUtterance = (row: ManifestRow, hyp: string, ref: string, detected: string | undefined) =>
+    scored.push(JSON.stringify({ id: row.id, audio: row.audio, lang: row.lang, detected, ref, hyp, charEdits: editDistance([...ref], [...hyp]), refChars: [...ref].length }));
+  const report = await evaluateSpeechEncoder(encoder, rows, audio, {
+    beamWidth: beam,
+    useLm: values['no-lm'] !== true,
+    latency: values.latency === true,
+    nonSpeechClips: nonSpeech,
+    givenLanguage: values['given-lang'] === true,
+    onUtterance,
+  });
   encoder.dispose();
+  if (values.out) await writeAtomic(values.out, scored.map((l) => l + '\n').join(''));
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatReport(report)) + '\n');
   return 0;
 }
