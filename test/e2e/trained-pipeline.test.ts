@@ -116,8 +116,8 @@ describe('trained tiny models behind a real server', () => {
   it('train speech-lm wrote a word list per language and tuned on dev speech and a degraded copy of it', async () => {
     const lmDir = path.join(dir, 'models', 'speech-encoder', 'lm');
     const config = JSON.parse(await readFile(path.join(lmDir, 'config.json'), 'utf8'));
-    expect(config.tuning.degradedCopies).toBe(true);
-    expect(config.tuning.devUtterances).toBeGreaterThan(0);
+    expect(config.trainedOn.tuning.degradedCopies).toBe(true);
+    expect(config.trainedOn.tuning.devUtterances).toBeGreaterThan(0);
     expect(config.wordLists.sort()).toEqual([...config.languages].sort());
     for (const lang of config.wordLists) {
       const words = (await readFile(path.join(lmDir, `${lang}.words.txt`), 'utf8')).split('\n').filter(Boolean);
