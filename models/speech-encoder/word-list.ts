@@ -8,6 +8,7 @@
  * Words are kept as strings of encoder symbol ids, so the search can look up the word that
  * ends a label prefix without decoding it; on disk the list is plain text, one word a line.
  */
+import { BabelfishError } from '../../src/errors.ts';
 import type { Vocab } from './vocab.ts';
 
 export class WordList {
@@ -80,7 +81,7 @@ export class WordList {
 
 function spaceId(vocab: Vocab): number {
   const id = vocab.symbols.indexOf(' ');
-  if (id < 0) throw new Error('the vocabulary has no space symbol: words cannot be told apart');
+  if (id < 0) throw new BabelfishError('MODEL_INVALID', 'the vocabulary has no space symbol: words cannot be told apart');
   return id;
 }
 
