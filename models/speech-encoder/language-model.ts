@@ -70,18 +70,12 @@ export class SpeechLanguageModels {
     if (!lm) return undefined;
     const { weight, bonus, oovPenalty } = this.fusion;
     const words = oovPenalty ? this.wordLists[lang!] : undefined;
-    if (!words) {
-      return {
-        lmWeight: 1,
-        lm: (prefix, next) => weight * lm.logProb(prefix, next) + bonus,
-        lmEnd: (prefix) => weight * lm.logProbEnd(prefix),
-      };
-    }
-    // a word is judged once, when the space (or the end of the text) closes it
+    // a word is judged once, when a space (or the end of the text) closes it
+    const unknownWord = (prefix: readonly number[]) => (words && !words.endsWithKnownWord(prefix) ? oovPenalty : 0);
     return {
       lmWeight: 1,
-      lm: (prefix, next) => weight * lm.logProb(prefix, next) + bonus - (next === words.space && !words.endsWithKnownWord(prefix) ? oovPenalty : 0),
-      lmEnd: (prefix) => weight * lm.logProbEnd(prefix) - (words.endsWithKnownWord(prefix) ? 0 : oovPenalty),
+      lm: (prefix, next) => weight * lm.logProb(prefix, next) + bonus - (next === words?.space ? unknownWord(prefix) : 0),
+      lmEnd: (prefix) => weight * lm.logProbEnd(prefix) - unknownWord(prefix),
     };
   }
 

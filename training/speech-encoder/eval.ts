@@ -318,7 +318,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
     latency: values.latency === true,
     nonSpeechClips: nonSpeech,
     givenLanguage: values['given-lang'] === true,
-    onUtterance,
+    onUtterance: values.out ? onUtterance : undefined,
   });
   encoder.dispose();
   if (values.out) await writeAtomic(values.out, scored.map((l) => l + '\n').join(''));
