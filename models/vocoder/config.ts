@@ -25,6 +25,14 @@
  * Hence R=32, S=64, H=64, one cycle of 10 layers: R=64 would be RTF ~0.7, 20 layers ~0.38.
  * The 256-way head is 22% of the work; a logistic mixture would save most of it but trains
  * slower and is harder to sample exactly, so the categorical head stays.
+ *
+ * Excitation mode 'lpc' (LPCNet, Valin & Skoglund 2019): the network works on the
+ * pre-emphasised signal x, and each mel frame also gives a linear predictor (src/audio/lpc.ts),
+ * so p(t) = sum_k a_k x(t-1-k) is known before the network runs. The network then predicts
+ * only the residual e(t) = x(t) - p(t) (the output codes are mu-law e), from the sum of three
+ * embeddings: x(t-1), p(t) and e(t-1). The envelope comes from the predictor for free, and
+ * the residual of voiced speech is a pulse train, which shows the pitch far more plainly than
+ * the waveform does. It costs 16 multiply-adds per sample and two more table lookups.
  */
 import { BabelfishError } from '../../src/errors.ts';
 
@@ -53,6 +61,12 @@ export interface VocoderConfig {
   melStd: number;
   /** Weight-initialisation seed. */
   seed: number;
+  /** 'none': the output is the next sample's code; 'lpc': the next residual's (see above). */
+  excitation: 'none' | 'lpc';
+  /** Predictor taps in 'lpc' mode. */
+  lpcOrder: number;
+  /** Pre-emphasis coefficient in 'lpc' mode. */
+  preEmphasis: number;
 }
 
 export const DEFAULT_VOCODER_CONFIG: VocoderConfig = {
@@ -69,6 +83,10 @@ export const DEFAULT_VOCODER_CONFIG: VocoderConfig = {
   melMean: 0,
   melStd: 1,
   seed: 1,
+  // 'none' so that a saved config without the field (every model before the mode existed) means what it meant
+  excitation: 'none',
+  lpcOrder: 16,
+  preEmphasis: 0.85,
 };
 
 export function vocoderConfig(overrides: Partial<VocoderConfig> = {}): VocoderConfig {
@@ -87,6 +105,9 @@ export function validateVocoderConfig(c: VocoderConfig): void {
   }
   if (!c.dilations.length || c.dilations.some((d) => !Number.isInteger(d) || d < 1)) bad('dilations must be positive integers');
   if (!(c.hop > 0 && c.numMels > 0 && c.condChannels > 0 && c.melStd > 0)) bad('hop, numMels, condChannels and melStd must be positive');
+  if (c.excitation !== 'none' && c.excitation !== 'lpc') bad(`excitation must be 'none' or 'lpc' (got ${String(c.excitation)})`);
+  if (!Number.isInteger(c.lpcOrder) || c.lpcOrder < 1 || c.lpcOrder > 64) bad('lpcOrder must be an integer in 1..64');
+  if (!(c.preEmphasis >= 0 && c.preEmphasis < 1)) bad('preEmphasis must be in [0, 1)');
 }
 
 /** Samples of history one output sample depends on (kernel 2). */

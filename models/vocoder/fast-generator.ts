@@ -13,6 +13,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { BabelfishError } from '../../src/errors.ts';
+import { mulawDecode } from '../../src/audio/mulaw.ts';
 import type { VocoderConfig } from './config.ts';
 
 interface KernelExports {
@@ -25,6 +26,11 @@ interface KernelExports {
   forward(prev: number): void;
   softmax(temperature: number): void;
   generate(prev: number, n: number, temperature: number, out: number): number;
+  forward3(x: number, p: number, e: number): void;
+  setupLpc(embedP: number, embedE: number, order: number, coef: number, hist: number, mu: number): void;
+  resetLpc(silence: number): void;
+  generateLpc(n: number, temperature: number, out: number): void;
+  currentPrediction(): number;
 }
 
 let kernelModule: WebAssembly.Module | null = null;
@@ -59,6 +65,8 @@ export class FastWaveNetGenerator {
   private readonly outCapacity: number;
   private readonly condBias: Float32Array;
   private readonly condView: Float32Array;
+  /** 'lpc' mode: the predictor's taps and history in kernel memory (null in 'none' mode). */
+  private readonly lpc: { pCoef: number; pHist: number; pOutF: number } | null = null;
 
   constructor(config: VocoderConfig, w: FlatWeights, options: { maxChunk?: number } = {}) {
     this.config = config;
@@ -84,6 +92,11 @@ export class FastWaveNetGenerator {
     const pScratch = alloc(k.scratchBytes(R, S, H, Q));
     for (const d of dilations) this.rings.push({ ptr: alloc(4 * d * R), bytes: 4 * d * R });
     this.pOut = alloc(4 * this.outCapacity);
+    const lpcMode = config.excitation === 'lpc';
+    const order = config.lpcOrder;
+    const pEmbedP = lpcMode ? alloc(4 * Q * R) : 0, pEmbedE = lpcMode ? alloc(4 * Q * R) : 0;
+    const pCoef = lpcMode ? alloc(4 * order) : 0, pHist = lpcMode ? alloc(4 * order) : 0, pMu = lpcMode ? alloc(4 * Q) : 0;
+    const pOutF = lpcMode ? alloc(4 * this.outCapacity) : 0;
     const have = k.memory.buffer.byteLength;
     if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
     this.pPos = pPos;
@@ -119,6 +132,13 @@ export class FastWaveNetGenerator {
     put(pW2, transpose(need('head/w2'), H, Q));
     put(pB2, need('head/b2'));
     k.setup(L, R, S, H, Q, pDil, pPos, pRing, pLayer, layerStride, pEmbed, pSkipBias, pW1, pB1, pW2, pB2, this.pCond, pScratch);
+    if (lpcMode) {
+      put(pEmbedP, need('embedPred'));
+      put(pEmbedE, need('embedExc'));
+      put(pMu, mulawDecode(Int32Array.from({ length: Q }, (_, i) => i), Q));
+      k.setupLpc(pEmbedP, pEmbedE, order, pCoef, pHist, pMu);
+      this.lpc = { pCoef, pHist, pOutF };
+    }
     this.condView = new Float32Array(k.memory.buffer, this.pCond, L * 2 * R);
     this.reset();
   }
@@ -129,6 +149,44 @@ export class FastWaveNetGenerator {
     for (const r of this.rings) mem.fill(0, r.ptr, r.ptr + r.bytes);
     new Int32Array(this.k.memory.buffer, this.pPos, this.config.dilations.length).fill(0);
     this.k.seed(BigInt(seed >>> 0) * 0x9e3779b1n + 1n);
+    if (this.lpc) this.k.resetLpc(this.config.quantizationChannels >> 1);
+  }
+
+  private needLpc(): { pCoef: number; pHist: number; pOutF: number } {
+    if (!this.lpc) throw new Error('this vocoder has no lpc excitation');
+    return this.lpc;
+  }
+
+  /** 'lpc' mode: sets the current frame's predictor taps [lpcOrder]. */
+  setPredictor(taps: Float32Array): void {
+    new Float32Array(this.k.memory.buffer, this.needLpc().pCoef, this.config.lpcOrder).set(taps.subarray(0, this.config.lpcOrder));
+  }
+
+  /** 'lpc' mode: the prediction p(t) the next generated sample will use. */
+  prediction(): number {
+    this.needLpc();
+    return this.k.currentPrediction();
+  }
+
+  /** 'lpc' mode: advances one sample with the given input codes; returns the next-residual logits. */
+  stepLogitsExcited(x: number, p: number, e: number): Float32Array {
+    this.needLpc();
+    this.k.forward3(x, p, e);
+    return new Float32Array(this.k.memory.buffer, this.k.logitsPtr(), this.config.quantizationChannels).slice();
+  }
+
+  /**
+   * 'lpc' mode: generates n pre-emphasised samples under the current conditioning and predictor,
+   * each fed back through the predictor and the input codes; writes them into out from offset.
+   */
+  generateExcited(n: number, temperature: number, out: Float32Array, offset = 0): void {
+    const { pOutF } = this.needLpc();
+    for (let done = 0; done < n; ) {
+      const m = Math.min(this.outCapacity, n - done);
+      this.k.generateLpc(m, temperature, pOutF);
+      out.set(new Float32Array(this.k.memory.buffer, pOutF, m), offset + done);
+      done += m;
+    }
   }
 
   /** Sets the per-layer gate inputs [L * 2R] of the current mel frame (conv bias added here). */

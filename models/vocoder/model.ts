@@ -11,6 +11,7 @@ import { BabelfishError } from '../../src/errors.ts';
 import { writeAtomic } from '../../src/write-atomic.ts';
 import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
+import { MelLpc, deEmphasize } from '../../src/audio/lpc.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { vocoderConfig, type VocoderConfig } from './config.ts';
 import { conditionFrames, frameOf, initialWeights, samplesForFrames, utteranceContext, weightShapes, type VocoderWeights } from './network.ts';
@@ -109,10 +110,44 @@ export class Vocoder {
   }
 
   /**
-   * Generates the mu-law codes for a mel, in chunks of at most chunkSamples, as they are made.
-   * Yields to the event loop between chunks so a server stays responsive.
+   * The fast generator's loop shared by both excitation modes: for each run of samples that
+   * share a mel frame (cut at chunk boundaries), `prepare(f)` sets the frame's inputs and
+   * `fill(n, buf, offset)` generates n samples into the chunk buffer; full chunks are yielded
+   * as they are made, with a turn of the event loop between them so a server stays responsive.
    */
-  async *streamCodes(mel: MelSpectrogram, options: VocodeOptions = {}): AsyncGenerator<Int32Array> {
+  private async *chunks<B extends Int32Array | Float32Array>(
+    mel: MelSpectrogram,
+    options: VocodeOptions,
+    newBuffer: (n: number) => B,
+    prepare: (frame: number) => void,
+    fill: (n: number, buf: B, offset: number) => void,
+  ): AsyncGenerator<B> {
+    const c = this.config;
+    const total = samplesForFrames(mel.frames, c);
+    const chunk = Math.max(1, Math.floor(options.chunkSamples ?? 1600));
+    let buf = newBuffer(chunk);
+    let filled = 0;
+    let t = 0;
+    while (t < total) {
+      const f = frameOf(t, mel.frames, c);
+      let end = t + 1;
+      while (end < total && frameOf(end, mel.frames, c) === f) end++;
+      end = Math.min(end, t + (chunk - filled));
+      prepare(f);
+      fill(end - t, buf, filled);
+      filled += end - t;
+      t = end;
+      if (filled === chunk || t === total) {
+        yield buf.slice(0, filled) as B;
+        filled = 0;
+        buf = newBuffer(chunk);
+        await new Promise((r) => setImmediate(r));
+      }
+    }
+  }
+
+  /** Checks a mel and the output length bound; returns the number of samples it will make. */
+  private outputLength(mel: MelSpectrogram, options: VocodeOptions): number {
     this.checkMel(mel);
     const c = this.config;
     const total = samplesForFrames(mel.frames, c);
@@ -120,38 +155,66 @@ export class Vocoder {
     if (total > maxSeconds * c.sampleRate) {
       throw new BabelfishError('BAD_ARGUMENT', `mel of ${mel.frames} frames would make ${(total / c.sampleRate).toFixed(1)} s of audio; the limit is ${maxSeconds} s (split the text)`);
     }
-    if (total === 0) return;
+    return total;
+  }
+
+  /**
+   * Generates the mu-law codes for a mel ('none' excitation), in chunks of at most
+   * chunkSamples, as they are made.
+   */
+  async *streamCodes(mel: MelSpectrogram, options: VocodeOptions = {}): AsyncGenerator<Int32Array> {
+    const c = this.config;
+    if (c.excitation !== 'none') throw new BabelfishError('BAD_ARGUMENT', `a vocoder with ${c.excitation} excitation makes samples, not sample codes (use stream)`);
+    if (this.outputLength(mel, options) === 0) return;
     const temperature = options.temperature ?? 1;
-    const chunk = Math.max(1, Math.floor(options.chunkSamples ?? 1600));
     const cond = this.conditioning(mel);
     const width = c.dilations.length * 2 * c.residualChannels;
     const gen = this.fastGenerator();
     gen.reset(options.seed ?? 1);
     let prev = silenceCode(c.quantizationChannels);
-    let buf = new Int32Array(chunk);
-    let filled = 0;
-    let t = 0;
-    while (t < total) {
-      const f = frameOf(t, mel.frames, c);
-      // the run of samples sharing frame f, cut at the chunk boundary
-      let end = t + 1;
-      while (end < total && frameOf(end, mel.frames, c) === f) end++;
-      end = Math.min(end, t + (chunk - filled));
-      gen.setConditioning(cond.subarray(f * width, (f + 1) * width));
-      prev = gen.generate(prev, end - t, temperature, buf, filled);
-      filled += end - t;
-      t = end;
-      if (filled === chunk || t === total) {
-        yield buf.slice(0, filled);
-        filled = 0;
-        buf = new Int32Array(chunk);
-        await new Promise((r) => setImmediate(r));
-      }
+    yield* this.chunks(
+      mel,
+      options,
+      (n) => new Int32Array(n),
+      (f) => gen.setConditioning(cond.subarray(f * width, (f + 1) * width)),
+      (n, buf, offset) => void (prev = gen.generate(prev, n, temperature, buf, offset)),
+    );
+  }
+
+  /** 'lpc' excitation: pre-emphasised samples from the generator, de-emphasised chunk by chunk. */
+  private async *streamExcited(mel: MelSpectrogram, options: VocodeOptions): AsyncGenerator<Float32Array> {
+    const c = this.config;
+    if (this.outputLength(mel, options) === 0) return;
+    const temperature = options.temperature ?? 1;
+    const cond = this.conditioning(mel);
+    const taps = new MelLpc({ order: c.lpcOrder, preEmphasis: c.preEmphasis }).predictors(mel);
+    const width = c.dilations.length * 2 * c.residualChannels;
+    const gen = this.fastGenerator();
+    gen.reset(options.seed ?? 1);
+    let last = 0;
+    const chunks = this.chunks(
+      mel,
+      options,
+      (n) => new Float32Array(n),
+      (f) => {
+        gen.setConditioning(cond.subarray(f * width, (f + 1) * width));
+        gen.setPredictor(taps.subarray(f * c.lpcOrder, (f + 1) * c.lpcOrder));
+      },
+      (n, buf, offset) => gen.generateExcited(n, temperature, buf, offset),
+    );
+    for await (const chunk of chunks) {
+      last = deEmphasize(chunk, c.preEmphasis, last, chunk);
+      for (let i = 0; i < chunk.length; i++) chunk[i] = chunk[i] > 1 ? 1 : chunk[i] < -1 ? -1 : chunk[i];
+      yield chunk;
     }
   }
 
   /** Streams audio chunks (Float32Array in [-1, 1]) as they are generated. */
   async *stream(mel: MelSpectrogram, options: VocodeOptions = {}): AsyncGenerator<Float32Array> {
+    if (this.config.excitation === 'lpc') {
+      yield* this.streamExcited(mel, options);
+      return;
+    }
     for await (const codes of this.streamCodes(mel, options)) yield mulawDecode(codes, this.config.quantizationChannels);
   }
 

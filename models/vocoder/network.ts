@@ -20,6 +20,7 @@ export function weightShapes(c: VocoderConfig): WeightShapes {
   const L = c.dilations.length;
   const shapes: WeightShapes = [
     ['embed', [Q, R]],
+    ...(c.excitation === 'lpc' ? ([['embedPred', [Q, R]], ['embedExc', [Q, R]]] as WeightShapes) : []),
     ['cond/w', [3 * M, C]],
     ['cond/b', [C]],
     ['cond/proj', [C, L * 2 * R]],
@@ -38,7 +39,7 @@ export function weightShapes(c: VocoderConfig): WeightShapes {
 export function initialWeights(c: VocoderConfig): Record<string, Float32Array> {
   return seededWeights(weightShapes(c), c.seed, (name, shape) => {
     if (shape.length !== 2) return undefined;
-    return name === 'embed' ? 1 : glorotLimit(shape[0], shape[1]);
+    return name.startsWith('embed') ? 1 : glorotLimit(shape[0], shape[1]);
   });
 }
 
@@ -78,9 +79,18 @@ export function utteranceContext(mel: Float32Array, frames: number, bins: number
   return tf.tensor3d(melContext(mel, frames, bins, Array.from({ length: frames }, (_, f) => f)), [1, frames, 3 * bins]);
 }
 
+/** In 'lpc' excitation mode, the stack's other two inputs per position (see config.ts). */
+export interface ExcitationInputs {
+  /** [B, T] mu-law codes of the linear prediction p(t). */
+  pred: tf.Tensor2D;
+  /** [B, T] mu-law codes of the previous residual e(t-1). */
+  prevExc: tf.Tensor2D;
+}
+
 /**
  * The sample-rate stack. prev: [B, T] int32 codes of the previous samples (the input is the
- * target shifted by one); condFrames: [B, F, L * 2R] conditioning, frame f covering samples
+ * target shifted by one; in 'lpc' mode the pre-emphasised samples, with `excitation` the
+ * prediction and previous residual); condFrames: [B, F, L * 2R] conditioning, frame f covering samples
  * [f * hop, (f + 1) * hop), T = F * hop (hop 1 passes one row per sample). Returns logits [B * T, Q].
  * Positions before the window start see zeros, exactly as the generator's empty queues do.
  *
@@ -89,7 +99,7 @@ export function utteranceContext(mel: Float32Array, frames: number, bins: number
  * separate matMuls against row/column blocks of the small weight, and the conditioning is
  * sliced at frame rate and broadcast over the hop instead of being upsampled first.
  */
-export function stackForward(w: VocoderWeights, c: VocoderConfig, prev: tf.Tensor2D, condFrames: tf.Tensor3D, hop: number): tf.Tensor2D {
+export function stackForward(w: VocoderWeights, c: VocoderConfig, prev: tf.Tensor2D, condFrames: tf.Tensor3D, hop: number, excitation?: ExcitationInputs): tf.Tensor2D {
   return tf.tidy(() => {
     const [B, T] = prev.shape;
     const F = condFrames.shape[1];
@@ -99,8 +109,12 @@ export function stackForward(w: VocoderWeights, c: VocoderConfig, prev: tf.Tenso
     const withCond = (z: tf.Tensor, l: number, part: number) =>
       z.reshape([B, F, hop, R]).add(condFrames.slice([0, 0, (2 * l + part) * R], [B, F, R]).reshape([B, F, 1, R])).reshape([N, R]);
     // one-hot matMul rather than gather: gather's gradient (UnsortedSegmentSum) is missing on WASM
-    const onehot = tf.oneHot(prev.reshape([-1]) as tf.Tensor1D, c.quantizationChannels);
-    let h = matMul2d(onehot, w['embed']);
+    const embed = (codes: tf.Tensor2D, table: string) => matMul2d(tf.oneHot(codes.reshape([-1]) as tf.Tensor1D, c.quantizationChannels), w[table]);
+    let h = embed(prev, 'embed');
+    if (c.excitation === 'lpc') {
+      if (!excitation) throw new Error('stackForward: an lpc-excitation vocoder needs the prediction and previous-residual codes');
+      h = h.add(embed(excitation.pred, 'embedPred')).add(embed(excitation.prevExc, 'embedExc'));
+    }
     let skip: tf.Tensor | null = null;
     c.dilations.forEach((d, l) => {
       const wd = w[`layer${l}/wd`];

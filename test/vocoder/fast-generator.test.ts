@@ -6,6 +6,8 @@ import { conditionFrames, frameOf, initialWeights, samplesForFrames, utteranceCo
 import { mulberry32 } from '../../src/random.ts';
 import { FastWaveNetGenerator, type FlatWeights } from '../../models/vocoder/fast-generator.ts';
 import { NaiveWaveNetGenerator } from '../../models/vocoder/naive-generator.ts';
+import { mulawDecode, mulawEncode } from '../../src/audio/mulaw.ts';
+import { predictSample } from '../../src/audio/lpc.ts';
 
 /** Random weights with non-zero biases and a sharpened head, so distributions are far from uniform. */
 function randomModel(c: VocoderConfig, seed: number): { flat: FlatWeights; tensors: VocoderWeights } {
@@ -138,6 +140,101 @@ describe('FastWaveNetGenerator', () => {
     const a = run(1);
     expect(run(1)).toEqual(a);
     expect(run(2)).not.toEqual(a);
+    tf.dispose(Object.values(tensors));
+  });
+});
+
+describe('FastWaveNetGenerator, lpc excitation', () => {
+  const lpcSmall = { dilations: [1, 2, 4, 8, 16, 32], residualChannels: 8, skipChannels: 16, headChannels: 16, seed: 3, excitation: 'lpc' as const, lpcOrder: 4 };
+
+  it('gives the tfjs model\'s next-residual logits for the same three input codes', () => {
+    const c = vocoderConfig(lpcSmall);
+    const { flat, tensors } = randomModel(c, 21);
+    const frames = 3;
+    const rows = condRows(tensors, c, randomMel(frames, c.numMels, 8), frames);
+    const T = samplesForFrames(frames, c);
+    const rand = mulberry32(5);
+    const codes = () => Int32Array.from({ length: T }, () => Math.floor(rand() * 256));
+    const x = codes(), p = codes(), e = codes();
+    const width = rows[0].length;
+    const perSample = new Float32Array(T * width);
+    for (let t = 0; t < T; t++) perSample.set(rows[frameOf(t, frames, c)], t * width);
+    const logitsT = tf.tidy(() => {
+      const as2d = (a: Int32Array) => tf.tensor2d(a, [1, T], 'int32');
+      return stackForward(tensors, c, as2d(x), tf.tensor3d(perSample, [1, T, width]), 1, { pred: as2d(p), prevExc: as2d(e) }).dataSync() as Float32Array;
+    });
+    const fast = new FastWaveNetGenerator(c, flat);
+    let maxL = 0;
+    let spread = 0;
+    for (let t = 0; t < T; t++) {
+      fast.setConditioning(rows[frameOf(t, frames, c)]);
+      const logits = fast.stepLogitsExcited(x[t], p[t], e[t]);
+      for (let q = 0; q < 256; q++) {
+        maxL = Math.max(maxL, Math.abs(logits[q] - logitsT[t * 256 + q]));
+        spread = Math.max(spread, Math.abs(logitsT[t * 256 + q] - logitsT[q]));
+      }
+    }
+    expect(spread).toBeGreaterThan(0.5); // the logits move with the inputs, so agreement means something
+    expect(maxL).toBeLessThan(1e-3);
+    // and the prediction and previous-residual embeddings matter: other codes give other logits
+    fast.reset();
+    fast.setConditioning(rows[0]);
+    const a = fast.stepLogitsExcited(100, 30, 200);
+    fast.reset();
+    fast.setConditioning(rows[0]);
+    const b = fast.stepLogitsExcited(100, 220, 60);
+    expect(Math.max(...a.map((v, q) => Math.abs(v - b[q])))).toBeGreaterThan(0.1);
+    tf.dispose(Object.values(tensors));
+  });
+
+  it('generates x(t) = p(t) + residual, feeding back the codes, as a JS reference loop does (argmax)', () => {
+    const c = vocoderConfig(lpcSmall);
+    const { flat, tensors } = randomModel(c, 22);
+    const cond = new Float32Array(c.dilations.length * 2 * c.residualChannels);
+    const taps = Float32Array.from([1.2, -0.5, 0.1, -0.05]);
+    const n = 300;
+    // the kernel
+    const fast = new FastWaveNetGenerator(c, flat, { maxChunk: 64 });
+    fast.setConditioning(cond);
+    fast.setPredictor(taps);
+    const got = new Float32Array(n);
+    fast.generateExcited(n, 0, got);
+    // the reference: the same network one step at a time, prediction and mu-law in JS
+    const ref = new FastWaveNetGenerator(c, flat);
+    ref.setConditioning(cond);
+    const table = mulawDecode(Int32Array.from({ length: 256 }, (_, i) => i));
+    const want = new Float32Array(n);
+    let lastX = 128;
+    let lastE = 128;
+    for (let t = 0; t < n; t++) {
+      const pred = predictSample(taps, want, t);
+      const logits = ref.stepLogitsExcited(lastX, mulawEncode(Float32Array.of(pred))[0], lastE);
+      let code = 0;
+      for (let q = 1; q < 256; q++) if (logits[q] > logits[code]) code = q;
+      want[t] = Math.max(-1, Math.min(1, pred + table[code]));
+      lastX = mulawEncode(Float32Array.of(want[t]))[0];
+      lastE = code;
+    }
+    let max = 0;
+    for (let t = 0; t < n; t++) max = Math.max(max, Math.abs(got[t] - want[t]));
+    expect(new Set(Array.from(want)).size).toBeGreaterThan(10);
+    expect(max).toBeLessThan(1e-5);
+    tf.dispose(Object.values(tensors));
+  });
+
+  it('keeps the prediction history across calls and empties it on reset', () => {
+    const c = vocoderConfig(lpcSmall);
+    const { flat, tensors } = randomModel(c, 23);
+    const fast = new FastWaveNetGenerator(c, flat);
+    fast.setConditioning(new Float32Array(c.dilations.length * 2 * c.residualChannels));
+    fast.setPredictor(Float32Array.from([0.5, 0.25, 0, 0]));
+    expect(fast.prediction()).toBe(0);
+    const out = new Float32Array(2);
+    fast.generateExcited(2, 0, out);
+    expect(fast.prediction()).toBeCloseTo(0.5 * out[1] + 0.25 * out[0], 6);
+    fast.reset();
+    expect(fast.prediction()).toBe(0);
+    expect(() => new FastWaveNetGenerator(vocoderConfig({ ...lpcSmall, excitation: 'none' }), flat).setPredictor(new Float32Array(4))).toThrow(/no lpc/);
     tf.dispose(Object.values(tensors));
   });
 });

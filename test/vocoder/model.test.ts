@@ -1,5 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
@@ -60,6 +60,39 @@ describe('Vocoder', () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+
+  it('lpc excitation: streams the same audio in any chunking, saves and loads as lpc; old configs load as none', async () => {
+    const v = Vocoder.build({ ...small, seed: 5, excitation: 'lpc', lpcOrder: 8 });
+    const m = mel(6);
+    const whole = await v.vocode(m, { seed: 2 });
+    expect(whole.length).toBe(samplesForFrames(6, v.config));
+    const parts: number[] = [];
+    for await (const c of v.stream(m, { chunkSamples: 97, seed: 2 })) parts.push(...c);
+    expect(parts).toEqual(Array.from(whole)); // the de-emphasis state is carried across chunks
+    for (const x of whole) expect(Math.abs(x)).toBeLessThanOrEqual(1);
+    expect(new Set(Array.from(whole)).size).toBeGreaterThan(100);
+    await expect(v.streamCodes(m).next()).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    const dir = await mkdtemp(join(tmpdir(), 'vocoder-'));
+    try {
+      await v.save(dir);
+      const w = await Vocoder.load(dir);
+      expect(w.config.excitation).toBe('lpc');
+      expect(Array.from(await w.vocode(m, { seed: 2 }))).toEqual(Array.from(whole));
+      w.dispose();
+      // a config saved before the excitation field existed
+      const old = Vocoder.build({ ...small, seed: 5 });
+      const { excitation: _e, lpcOrder: _o, preEmphasis: _p, ...before } = old.config;
+      await old.save(dir);
+      const json = JSON.parse(await readFile(join(dir, 'model.json'), 'utf8'));
+      json.config = before;
+      await writeFile(join(dir, 'model.json'), JSON.stringify(json));
+      expect((await Vocoder.load(dir)).config.excitation).toBe('none');
+      old.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    v.dispose();
   });
 
   it('rejects bad input with clear errors and bounds the output length', async () => {

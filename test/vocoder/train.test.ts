@@ -12,6 +12,7 @@ import { conditionFrames, frameOf, initialWeights, utteranceContext, weightShape
 import { sampleBatch, syntheticUtterances } from '../../training/vocoder/data.ts';
 import { trainVocoder, DEFAULT_TRAIN_OPTIONS, runTrainVocoder } from '../../training/vocoder/train.ts';
 import { mulberry32 } from '../../src/random.ts';
+import { mulawDecode } from '../../src/audio/mulaw.ts';
 import { curveSeries, parseTrainingLog } from '../../training/report/training-curves.ts';
 
 const tiny = { dilations: [1, 2, 4, 8, 16], residualChannels: 16, skipChannels: 32, headChannels: 32, condChannels: 16 };
@@ -50,6 +51,32 @@ describe('vocoder training data', () => {
       expect(found).toBe(true);
     }
     tf.dispose(Object.values(tensors));
+  });
+
+  it('lpc mode: the residual and prediction rebuild the pre-emphasised audio; inputs are the targets shifted by one', () => {
+    const c = vocoderConfig({ ...tiny, excitation: 'lpc' });
+    const [u] = syntheticUtterances(1, 0.2, c, mulberry32(3));
+    const e = u.excitation!;
+    expect(e.exc.length).toBe(u.codes.length);
+    // a sine is almost perfectly predictable: the residual codes sit near silence (128), the samples do not
+    const spread = (a: Uint8Array) => Math.max(...a.subarray(400)) - Math.min(...a.subarray(400));
+    expect(spread(u.codes)).toBeGreaterThan(150);
+    expect(spread(e.exc)).toBeLessThan(spread(u.codes) / 2);
+    // x = p + e within the mu-law steps of the three quantised values
+    const x = mulawDecode(Int32Array.from(u.codes));
+    const p = mulawDecode(Int32Array.from(e.pred));
+    const r = mulawDecode(Int32Array.from(e.exc));
+    for (let t = 0; t < x.length; t++) expect(Math.abs(x[t] - p[t] - r[t])).toBeLessThan(0.05 * (Math.abs(x[t]) + Math.abs(p[t]) + Math.abs(r[t])) + 1e-3);
+    const b = sampleBatch([u], 2, 640, c, mulberry32(4));
+    for (let bi = 0; bi < 2; bi++) {
+      for (let i = 1; i < 640; i++) {
+        expect(b.prevExc![bi * 640 + i]).toBe(b.target[bi * 640 + i - 1]);
+      }
+    }
+    // targets are residual codes at the window's positions: find the window by its inputs
+    const s0 = Array.from({ length: u.codes.length }, (_, t) => t).find((t) => t > 0 && Array.from({ length: 640 }).every((_, i) => u.codes[t - 1 + i] === b.prev[i] && e.pred[t + i] === b.pred![i]));
+    expect(s0).toBeDefined();
+    expect(Array.from(b.target.subarray(0, 640))).toEqual(Array.from(e.exc.subarray(s0!, s0! + 640)));
   });
 
   it('rejects a window that is not a multiple of the hop', () => {

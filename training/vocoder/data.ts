@@ -16,15 +16,18 @@ import { logMelSpectrogram } from '../../src/audio/features.ts';
 import { mulawEncode } from '../../src/audio/mulaw.ts';
 import { loadAudio } from '../../src/audio/decode.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
-import { melContext } from '../../models/vocoder/network.ts';
+import { frameOf, melContext } from '../../models/vocoder/network.ts';
+import { MelLpc, preEmphasize, predictSample } from '../../src/audio/lpc.ts';
 import { silenceCode } from '../../models/vocoder/model.ts';
 import { condOffset, type VocoderConfig } from '../../models/vocoder/config.ts';
 
 export interface VocoderUtterance {
   id: string;
-  /** mu-law codes of the audio. */
+  /** mu-law codes of the audio (in 'lpc' mode, of the pre-emphasised audio). */
   codes: Uint8Array;
   mel: MelSpectrogram;
+  /** 'lpc' mode: mu-law codes of each sample's linear prediction p(t) and residual e(t) = x(t) - p(t). */
+  excitation?: { pred: Uint8Array; exc: Uint8Array };
 }
 
 export interface ManifestRow {
@@ -63,9 +66,31 @@ export function resolveFrom(manifest: string, p: string): string {
   return existsSync(near) ? near : resolve(p);
 }
 
-export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram, classes: number): VocoderUtterance {
-  const codes = mulawEncode(audio, classes);
-  return { id, codes: Uint8Array.from(codes), mel };
+/**
+ * An utterance as training targets. In 'lpc' mode the audio is pre-emphasised and each sample
+ * gets the prediction of its frame's predictor (the frame frameOf assigns, as in generation)
+ * from the true past, and the residual the network learns to draw.
+ */
+export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram, c: VocoderConfig): VocoderUtterance {
+  const classes = c.quantizationChannels;
+  if (c.excitation !== 'lpc') return { id, codes: Uint8Array.from(mulawEncode(audio, classes)), mel };
+  const x = preEmphasize(audio, c.preEmphasis);
+  const order = c.lpcOrder;
+  const taps = new MelLpc({ order, preEmphasis: c.preEmphasis }).predictors(mel);
+  const pred = new Float32Array(x.length);
+  const exc = new Float32Array(x.length);
+  for (let t = 0; t < x.length; t++) {
+    const f = frameOf(t, mel.frames, c);
+    const p = mel.frames ? predictSample(taps.subarray(f * order, (f + 1) * order), x, t) : 0;
+    pred[t] = p;
+    exc[t] = x[t] - p;
+  }
+  return {
+    id,
+    codes: Uint8Array.from(mulawEncode(x, classes)),
+    mel,
+    excitation: { pred: Uint8Array.from(mulawEncode(pred, classes)), exc: Uint8Array.from(mulawEncode(exc, classes)) },
+  };
 }
 
 export async function loadUtterance(id: string, wavPath: string, c: VocoderConfig, melPath?: string): Promise<VocoderUtterance> {
@@ -79,7 +104,7 @@ export async function loadUtterance(id: string, wavPath: string, c: VocoderConfi
   } else {
     mel = logMelSpectrogram(samples);
   }
-  return toUtterance(id, samples, mel, c.quantizationChannels);
+  return toUtterance(id, samples, mel, c);
 }
 
 /** Global mean and standard deviation of all mel values (the conditioning's normalisation). */
@@ -108,8 +133,11 @@ export function melStats(utts: readonly VocoderUtterance[]): { mean: number; std
 export interface WindowBatch {
   /** [B * T] the code before each target (the input). */
   prev: Int32Array;
-  /** [B * T] the codes to predict. */
+  /** [B * T] the codes to predict (in 'lpc' mode, of the residual). */
   target: Int32Array;
+  /** 'lpc' mode: [B * T] codes of the prediction p(t) and of the previous residual e(t-1). */
+  pred?: Int32Array;
+  prevExc?: Int32Array;
   /** [B * framesPerWindow * 3M] each window frame with its neighbours (see melContext). */
   context: Float32Array;
   batch: number;
@@ -140,6 +168,11 @@ export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: num
     window: T,
     framesPerWindow: nF,
   };
+  const lpc = c.excitation === 'lpc';
+  if (lpc) {
+    out.pred = new Int32Array(B * T);
+    out.prevExc = new Int32Array(B * T);
+  }
   const silence = silenceCode(c.quantizationChannels);
   for (let b = 0; b < B; b++) {
     let r = Math.floor(rand() * totalWeight);
@@ -152,8 +185,14 @@ export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: num
     out.context.set(melContext(u.mel.data, u.mel.frames, M, index), b * nF * 3 * M);
     for (let i = 0; i < T; i++) {
       const t = s0 + i;
-      out.target[b * T + i] = u.codes[t];
       out.prev[b * T + i] = t > 0 ? u.codes[t - 1] : silence;
+      if (lpc) {
+        const e = u.excitation;
+        if (!e) throw new BabelfishError('INTERNAL', `utterance ${u.id} was loaded without its excitation`);
+        out.target[b * T + i] = e.exc[t];
+        out.pred![b * T + i] = e.pred[t];
+        out.prevExc![b * T + i] = t > 0 ? e.exc[t - 1] : silence;
+      } else out.target[b * T + i] = u.codes[t];
     }
   }
   return out;
@@ -166,7 +205,7 @@ export function syntheticUtterances(n: number, seconds: number, c: VocoderConfig
     const hz = 150 + 650 * rand();
     const phase = rand() * 2 * Math.PI;
     const x = Float32Array.from({ length: len }, (_, t) => 0.5 * Math.sin(phase + (2 * Math.PI * hz * t) / c.sampleRate));
-    return toUtterance(`sine-${k}-${hz.toFixed(0)}hz`, x, logMelSpectrogram(x), c.quantizationChannels);
+    return toUtterance(`sine-${k}-${hz.toFixed(0)}hz`, x, logMelSpectrogram(x), c);
   });
 }
 

@@ -19,6 +19,7 @@ import { parseCommandArgs } from '../../src/cli/args.ts';
 import { projectRoot } from '../../src/paths.ts';
 import { writeWav } from '../../src/audio/wav.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
+import { deEmphasize } from '../../src/audio/lpc.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
 import { condOffset, vocoderConfig, receptiveField, type VocoderConfig } from '../../models/vocoder/config.ts';
 import { conditionFrames, stackForward, type VocoderWeights } from '../../models/vocoder/network.ts';
@@ -94,7 +95,8 @@ const USAGE = `usage: babelfish train vocoder [options]
   --synthetic N           N synthetic sine utterances instead of a corpus
   --sample-seconds S --temperature T   the sample WAV written at each checkpoint
   --export DIR            where the final model goes (default <out>/model)
-  --residual R --skip S --head H --cond-channels C --dilations 1,2,4,...   model size`;
+  --residual R --skip S --head H --cond-channels C --dilations 1,2,4,...   model size
+  --excitation none|lpc   lpc: predict the residual of the mel's linear predictor (LPCNet)`;
 
 function parseOptions(argv: string[]): TrainVocoderOptions | null {
   const { values } = parseCommandArgs(argv, {
@@ -123,6 +125,7 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     head: { type: 'string' },
     'cond-channels': { type: 'string' },
     dilations: { type: 'string' },
+    excitation: { type: 'string' },
   });
   if (values.help) return null;
   const num = (name: string, v: string | undefined, fallback: number, min = 0) => {
@@ -137,6 +140,10 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
   if (values.skip) model.skipChannels = num('skip', values.skip, 0, 4);
   if (values.head) model.headChannels = num('head', values.head, 0, 4);
   if (values['cond-channels']) model.condChannels = num('cond-channels', values['cond-channels'], 0, 1);
+  if (values.excitation) {
+    if (values.excitation !== 'none' && values.excitation !== 'lpc') throw new BabelfishError('BAD_ARGUMENT', `--excitation must be none or lpc (got '${values.excitation}')`);
+    model.excitation = values.excitation;
+  }
   if (values.dilations) model.dilations = values.dilations.split(',').map((s) => num('dilations', s, 0, 1));
   return {
     corpus: values.corpus ? resolve(values.corpus) : d.corpus,
@@ -228,7 +235,9 @@ async function loadData(o: TrainVocoderOptions, c: VocoderConfig, log: (s: strin
 export function windowLoss(w: VocoderWeights, c: VocoderConfig, b: WindowBatch): tf.Scalar {
   return tf.tidy(() => {
     const context = tf.tensor3d(b.context, [b.batch, b.framesPerWindow, 3 * c.numMels]);
-    const logits = stackForward(w, c, tf.tensor2d(b.prev, [b.batch, b.window], 'int32'), conditionFrames(w, c, context), c.hop);
+    const codes = (a: Int32Array) => tf.tensor2d(a, [b.batch, b.window], 'int32');
+    const excitation = b.pred && b.prevExc ? { pred: codes(b.pred), prevExc: codes(b.prevExc) } : undefined;
+    const logits = stackForward(w, c, codes(b.prev), conditionFrames(w, c, context), c.hop, excitation);
     const labels = tf.oneHot(tf.tensor1d(b.target, 'int32'), c.quantizationChannels);
     return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
   });
@@ -306,7 +315,9 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
     const mel = { data: sampleUtt.mel.data.subarray(0, frames * c.numMels), frames, bins: c.numMels };
     const audio = await vocoder.vocode(mel, { temperature: o.temperature, seed: o.seed });
     await writeWav(join(samplesDir, `step-${String(atStep).padStart(8, '0')}.wav`), audio, c.sampleRate);
-    await writeWav(join(samplesDir, 'reference.wav'), mulawDecode(sampleUtt.codes.subarray(0, audio.length), c.quantizationChannels), c.sampleRate);
+    const reference = mulawDecode(sampleUtt.codes.subarray(0, audio.length), c.quantizationChannels);
+    if (c.excitation === 'lpc') deEmphasize(reference, c.preEmphasis, 0, reference);
+    await writeWav(join(samplesDir, 'reference.wav'), reference, c.sampleRate);
   };
 
   // One JSON object per logged step and per checkpoint, for plotting (as the other trainers write).

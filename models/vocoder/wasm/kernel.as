@@ -24,6 +24,15 @@ let pSkip: usize = 0;   // [S]
 let pA: usize = 0;      // [H]
 let pLogits: usize = 0; // [Q] logits, then probabilities
 let rng: u64 = 0x9e3779b97f4a7c15;
+// 'lpc' excitation mode (see ../config.ts), set by setupLpc().
+let pEmbedP: usize = 0; // [Q][R] embedding of the prediction's code
+let pEmbedE: usize = 0; // [Q][R] embedding of the previous residual's code
+let order: i32 = 0;
+let pCoef: usize = 0;   // f32[order] the current frame's predictor
+let pHist: usize = 0;   // f32[order] x(t-1), x(t-2), ... of the pre-emphasised output
+let pMu: usize = 0;     // f32[Q] mu-law decoding table
+let lastX: i32 = 0;     // code of x(t-1)
+let lastE: i32 = 0;     // code of e(t-1)
 
 export function heapBase(): usize { return __heap_base; }
 
@@ -132,8 +141,21 @@ export function seed(s: u64): void { rng = s == 0 ? 0x9e3779b97f4a7c15 : s; }
 
 // One sample: the network's logits for the next code given the previous code.
 export function forward(prev: i32): void {
+  copy(pHcur, pEmbed + <usize>prev * (<usize>R << 2), <usize>R << 2);
+  stack();
+}
+
+// 'lpc' mode: the logits of the next residual given x(t-1), p(t) and e(t-1) codes.
+export function forward3(x: i32, p: i32, e: i32): void {
   const rb = <usize>R << 2;
-  copy(pHcur, pEmbed + <usize>prev * rb, rb);
+  const a = pEmbed + <usize>x * rb; const b = pEmbedP + <usize>p * rb; const c = pEmbedE + <usize>e * rb;
+  for (let i: usize = 0; i < rb; i += 16) v128.store(pHcur + i, f32x4.add(f32x4.add(v128.load(a + i), v128.load(b + i)), v128.load(c + i)));
+  stack();
+}
+
+// The layers and the head over the input embedding in pHcur.
+function stack(): void {
+  const rb = <usize>R << 2;
   copy(pSkip, pSkipBias, <usize>S << 2);
   for (let l = 0; l < L; l++) {
     const d = load<i32>(pDil + (<usize>l << 2));
@@ -203,19 +225,66 @@ function argmaxLogits(): i32 {
   return best;
 }
 
+// Draws a code from the logits: argmax at temperature 0, else a sample.
+@inline function pick(temperature: f32): i32 {
+  if (temperature <= 0) return argmaxLogits();
+  // inverse CDF on the unnormalised weights: u scaled by their sum
+  let u = <f32>uniform() * expInPlace(temperature); let c: f32 = 0;
+  for (let i = 0; i < Q; i++) { c += load<f32>(pLogits + (<usize>i << 2)); if (u < c) return i; }
+  return Q - 1;
+}
+
 // Generates n codes into out (i32[n]), starting from prev; temperature 0 means argmax. Returns the last code.
 export function generate(prev: i32, n: i32, temperature: f32, out: usize): i32 {
   for (let k = 0; k < n; k++) {
     forward(prev);
-    let code = 0;
-    if (temperature <= 0) code = argmaxLogits();
-    else {
-      // inverse CDF on the unnormalised weights: u scaled by their sum
-      let u = <f32>uniform() * expInPlace(temperature); let c: f32 = 0; code = Q - 1;
-      for (let i = 0; i < Q; i++) { c += load<f32>(pLogits + (<usize>i << 2)); if (u < c) { code = i; break; } }
-    }
+    const code = pick(temperature);
     store<i32>(out + (<usize>k << 2), code);
     prev = code;
   }
   return prev;
 }
+
+export function setupLpc(embedP: usize, embedE: usize, ord: i32, coef: usize, hist: usize, mu: usize): void {
+  pEmbedP = embedP; pEmbedE = embedE; order = ord; pCoef = coef; pHist = hist; pMu = mu;
+}
+
+// Empties the predictor's history; the previous codes become those of silence.
+export function resetLpc(silence: i32): void {
+  for (let j = 0; j < order; j++) store<f32>(pHist + (<usize>j << 2), 0);
+  lastX = silence; lastE = silence;
+}
+
+// mu-law code of x, as src/audio/mulaw.ts computes it.
+function muEncode(x: f64): i32 {
+  const mu = <f64>(Q - 1);
+  const v = x > 1 ? 1.0 : x < -1 ? -1.0 : x;
+  const y = (v < 0 ? -1.0 : v > 0 ? 1.0 : 0.0) * Math.log1p(mu * Math.abs(v)) / Math.log1p(mu);
+  return <i32>Math.floor(((y + 1) / 2) * mu + 0.5);
+}
+
+// The linear prediction p(t) from the history.
+@inline function predict(): f64 {
+  let s: f64 = 0;
+  for (let j = 0; j < order; j++) s += <f64>load<f32>(pCoef + (<usize>j << 2)) * <f64>load<f32>(pHist + (<usize>j << 2));
+  return s;
+}
+
+// 'lpc' mode: generates n pre-emphasised samples into out (f32[n]) under the current
+// conditioning and predictor: x(t) = p(t) + mu-law value of the drawn residual code.
+export function generateLpc(n: i32, temperature: f32, out: usize): void {
+  for (let k = 0; k < n; k++) {
+    const p = predict();
+    forward3(lastX, muEncode(p), lastE);
+    const code = pick(temperature);
+    let x = p + <f64>load<f32>(pMu + (<usize>code << 2));
+    x = x > 1 ? 1.0 : x < -1 ? -1.0 : x;
+    for (let j = order - 1; j > 0; j--) store<f32>(pHist + (<usize>j << 2), load<f32>(pHist + (<usize>(j - 1) << 2)));
+    store<f32>(pHist, <f32>x);
+    lastX = muEncode(<f64><f32>x); lastE = code;
+    store<f32>(out + (<usize>k << 2), <f32>x);
+  }
+}
+
+// The prediction the next generateLpc step will use (for tests).
+export function currentPrediction(): f64 { return predict(); }
