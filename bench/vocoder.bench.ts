@@ -2,7 +2,8 @@
  * WaveNet vocoder speed at 16 kHz on one core (Node's main thread, single-threaded WASM):
  * the fast cached-queue generator (samples/s, real-time factor), the whole `vocode()` path
  * (conditioning + generation + mu-law decode) with its time to the first 100 ms chunk, and
- * the naive uncached generator on a short clip, with the fast/naive ratio from the same run.
+ * the naive uncached generator on a short clip, with the fast/naive ratio from the same run;
+ * and the LPC-excitation generator (predictor + three input embeddings) against the plain one.
  * Untrained weights: the arithmetic is the same as a trained model's. Wall-clock figures move
  * with the machine's load; `fast.rtf_cpu` (CPU time of the single-threaded loop) does not, much.
  */
@@ -11,6 +12,7 @@ import { Vocoder } from '../models/vocoder/model.ts';
 import { receptiveField } from '../models/vocoder/config.ts';
 import { frameOf, samplesForFrames } from '../models/vocoder/network.ts';
 import { NaiveWaveNetGenerator } from '../models/vocoder/naive-generator.ts';
+import { MelLpc } from '../src/audio/lpc.ts';
 import type { BenchResult } from './types.ts';
 
 export default async function (): Promise<BenchResult[]> {
@@ -51,6 +53,35 @@ export default async function (): Promise<BenchResult[]> {
   }
   const fastRate = total / best;
 
+  // The same in 'lpc' excitation mode: CPU time, best of three, against the plain generator's.
+  const lpcVocoder = Vocoder.build({ excitation: 'lpc' });
+  const lc = lpcVocoder.config;
+  const lpcCond = lpcVocoder.conditioning(mel);
+  const taps = new MelLpc({ order: lc.lpcOrder, preEmphasis: lc.preEmphasis }).predictors(mel);
+  const lpcGen = lpcVocoder.fastGenerator();
+  const lpcOut = new Float32Array(total);
+  const runLpc = () => {
+    lpcGen.reset(1);
+    for (let t = 0; t < total; ) {
+      const f = frameOf(t, frames, lc);
+      let end = t + 1;
+      while (end < total && frameOf(end, frames, lc) === f) end++;
+      lpcGen.setConditioning(lpcCond.subarray(f * width, (f + 1) * width));
+      lpcGen.setPredictor(taps.subarray(f * lc.lpcOrder, (f + 1) * lc.lpcOrder));
+      lpcGen.generateExcited(end - t, 1, lpcOut, t);
+      t = end;
+    }
+  };
+  runLpc();
+  let lpcCpu = Infinity;
+  for (let i = 0; i < 3; i++) {
+    const cpu0 = process.cpuUsage();
+    runLpc();
+    const cpu = process.cpuUsage(cpu0);
+    lpcCpu = Math.min(lpcCpu, (cpu.user + cpu.system) / 1e6);
+  }
+  lpcVocoder.dispose();
+
   // Whole path, streamed: time to first chunk and total.
   const t0 = performance.now();
   let first = 0;
@@ -82,5 +113,7 @@ export default async function (): Promise<BenchResult[]> {
     { name: 'vocode.first_chunk_ms', value: first, unit: 'ms', higherIsBetter: false, note: 'latency to the first 100 ms chunk' },
     { name: 'naive.samples_per_s', value: naiveRate, unit: 'samples/s', higherIsBetter: true, note: `tfjs over the ${rf}-sample receptive field per sample, ${naiveSteps} samples` },
     { name: 'fast_vs_naive', value: fastRate / naiveRate, unit: 'ratio', higherIsBetter: true, note: 'same run' },
+    { name: 'lpc.rtf_cpu', value: lpcCpu / (total / sr), unit: 'RTF', higherIsBetter: false, note: `excitation 'lpc' (order ${lc.lpcOrder}): CPU seconds per audio second` },
+    { name: 'lpc_vs_plain_cpu', value: lpcCpu / bestCpu, unit: 'ratio', higherIsBetter: false, note: 'CPU time of the lpc generator over the plain one, same run' },
   ];
 }
