@@ -9,7 +9,9 @@ import { initBackend } from '../../src/backend.ts';
 import { projectRoot } from '../../src/paths.ts';
 import { vocoderConfig, condOffset } from '../../models/vocoder/config.ts';
 import { conditionFrames, frameOf, initialWeights, utteranceContext, weightShapes, type VocoderWeights } from '../../models/vocoder/network.ts';
-import { sampleBatch, syntheticUtterances } from '../../training/vocoder/data.ts';
+import { sampleBatch, syntheticUtterances, toUtterance } from '../../training/vocoder/data.ts';
+import { logMelSpectrogram } from '../../src/audio/features.ts';
+import { preEmphasize } from '../../src/audio/lpc.ts';
 import { trainVocoder, DEFAULT_TRAIN_OPTIONS, runTrainVocoder } from '../../training/vocoder/train.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
@@ -77,6 +79,29 @@ describe('vocoder training data', () => {
     const s0 = Array.from({ length: u.codes.length }, (_, t) => t).find((t) => t > 0 && Array.from({ length: 640 }).every((_, i) => u.codes[t - 1 + i] === b.prev[i] && e.pred[t + i] === b.pred![i]));
     expect(s0).toBeDefined();
     expect(Array.from(b.target.subarray(0, 640))).toEqual(Array.from(e.exc.subarray(s0!, s0! + 640)));
+  });
+
+  it('lpc input noise: the history moves by at most N codes; the residual still rebuilds the clean signal', () => {
+    const c = vocoderConfig({ ...tiny, excitation: 'lpc' });
+    const x = Float32Array.from({ length: 3200 }, (_, t) => 0.5 * Math.sin(0.07 * t) + 0.2 * Math.sin(0.31 * t));
+    const mel = logMelSpectrogram(x);
+    const clean = toUtterance('a', x, mel, c);
+    const noisy = toUtterance('a', x, mel, c, 2, mulberry32(5));
+    let moved = 0;
+    for (let t = 0; t < x.length; t++) {
+      const d = Math.abs(noisy.codes[t] - clean.codes[t]);
+      expect(d).toBeLessThanOrEqual(2);
+      if (d) moved++;
+    }
+    expect(moved).toBeGreaterThan(x.length / 2);
+    // the prediction comes from the noisy history, the target from the clean sample: x = p + e
+    const xe = preEmphasize(x, c.preEmphasis);
+    const p = mulawDecode(Int32Array.from(noisy.excitation!.pred));
+    const e = mulawDecode(Int32Array.from(noisy.excitation!.exc));
+    let worst = 0;
+    for (let t = 0; t < x.length; t++) worst = Math.max(worst, Math.abs(xe[t] - p[t] - e[t]) / (Math.abs(p[t]) + Math.abs(e[t]) + 0.02));
+    expect(worst).toBeLessThan(0.05);
+    expect(Array.from(noisy.excitation!.pred)).not.toEqual(Array.from(clean.excitation!.pred));
   });
 
   it('rejects a window that is not a multiple of the hop', () => {

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { logMelSpectrogram } from '../../src/audio/features.ts';
-import { mulawEncode } from '../../src/audio/mulaw.ts';
+import { mulawDecode, mulawEncode } from '../../src/audio/mulaw.ts';
 import { loadAudio } from '../../src/audio/decode.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { frameOf, melContext } from '../../models/vocoder/network.ts';
@@ -69,31 +69,45 @@ export function resolveFrom(manifest: string, p: string): string {
 /**
  * An utterance as training targets. In 'lpc' mode the audio is pre-emphasised and each sample
  * gets the prediction of its frame's predictor (the frame frameOf assigns, as in generation)
- * from the true past, and the residual the network learns to draw.
+ * and the residual the network learns to draw.
+ *
+ * `inputNoise` (mu-law steps, 'lpc' mode; LPCNet's recipe): the network and the predictor see
+ * a noisy copy of the past (each sample's code moved by up to that many steps), while the
+ * target residual stays the true sample minus that noisy prediction. Teacher forcing alone
+ * shows the network only perfect histories; in generation its own draws are the history, and a
+ * model that never saw an error lets the predictor's resonances run away (bursts and clipping
+ * after 500 steps without it). With noise it learns to steer back to the signal.
  */
-export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram, c: VocoderConfig): VocoderUtterance {
+export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram, c: VocoderConfig, inputNoise = 0, rand: () => number = Math.random): VocoderUtterance {
   const classes = c.quantizationChannels;
   if (c.excitation !== 'lpc') return { id, codes: Uint8Array.from(mulawEncode(audio, classes)), mel };
   const x = preEmphasize(audio, c.preEmphasis);
+  const clean = mulawEncode(x, classes);
+  let seen = x;
+  let seenCodes = clean;
+  if (inputNoise > 0) {
+    seenCodes = clean.map((k) => Math.min(classes - 1, Math.max(0, k + Math.round((2 * rand() - 1) * inputNoise))));
+    seen = mulawDecode(seenCodes, classes);
+  }
   const order = c.lpcOrder;
   const taps = new MelLpc({ order, preEmphasis: c.preEmphasis }).predictors(mel);
   const pred = new Float32Array(x.length);
   const exc = new Float32Array(x.length);
   for (let t = 0; t < x.length; t++) {
     const f = frameOf(t, mel.frames, c);
-    const p = mel.frames ? predictSample(taps.subarray(f * order, (f + 1) * order), x, t) : 0;
+    const p = mel.frames ? predictSample(taps.subarray(f * order, (f + 1) * order), seen, t) : 0;
     pred[t] = p;
     exc[t] = x[t] - p;
   }
   return {
     id,
-    codes: Uint8Array.from(mulawEncode(x, classes)),
+    codes: Uint8Array.from(seenCodes),
     mel,
     excitation: { pred: Uint8Array.from(mulawEncode(pred, classes)), exc: Uint8Array.from(mulawEncode(exc, classes)) },
   };
 }
 
-export async function loadUtterance(id: string, wavPath: string, c: VocoderConfig, melPath?: string): Promise<VocoderUtterance> {
+export async function loadUtterance(id: string, wavPath: string, c: VocoderConfig, melPath?: string, inputNoise = 0, rand?: () => number): Promise<VocoderUtterance> {
   const { samples } = await loadAudio(wavPath, c.sampleRate);
   let mel: MelSpectrogram;
   if (melPath) {
@@ -104,7 +118,7 @@ export async function loadUtterance(id: string, wavPath: string, c: VocoderConfi
   } else {
     mel = logMelSpectrogram(samples);
   }
-  return toUtterance(id, samples, mel, c);
+  return toUtterance(id, samples, mel, c, inputNoise, rand);
 }
 
 /** Global mean and standard deviation of all mel values (the conditioning's normalisation). */

@@ -51,6 +51,8 @@ export interface TrainVocoderOptions {
   temperature: number;
   /** Predicted-mel folder for fine-tuning (null: ground-truth mel). */
   finetuneMel: string | null;
+  /** 'lpc' excitation: the most mu-law steps of noise on the training inputs (see data.ts toUtterance). */
+  inputNoise: number;
   /** Start from this model's weights and config (fine-tuning). */
   init: string | null;
   /** Train on n synthetic sine utterances instead of a corpus (tests, smoke runs). */
@@ -77,6 +79,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainVocoderOptions = {
   sampleSeconds: 2,
   temperature: 1,
   finetuneMel: null,
+  inputNoise: 2,
   init: null,
   synthetic: 0,
   export: null,
@@ -94,6 +97,7 @@ const USAGE = `usage: babelfish train vocoder [options]
   --finetune-mel DIR      train on predicted mel: DIR/manifest.jsonl rows {audio, mel}
   --synthetic N           N synthetic sine utterances instead of a corpus
   --sample-seconds S --temperature T   the sample WAV written at each checkpoint
+  --input-noise N         lpc excitation: up to N mu-law steps of noise on the training history (default 2)
   --export DIR            where the final model goes (default <out>/model)
   --residual R --skip S --head H --cond-channels C --dilations 1,2,4,...   model size
   --excitation none|lpc   lpc: predict the residual of the mel's linear predictor (LPCNet)`;
@@ -116,6 +120,7 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     resume: { type: 'boolean' },
     init: { type: 'string' },
     'finetune-mel': { type: 'string' },
+    'input-noise': { type: 'string' },
     synthetic: { type: 'string' },
     'sample-seconds': { type: 'string' },
     temperature: { type: 'string' },
@@ -162,6 +167,7 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     sampleSeconds: num('sample-seconds', values['sample-seconds'], d.sampleSeconds),
     temperature: num('temperature', values.temperature, d.temperature),
     finetuneMel: values['finetune-mel'] ? resolve(values['finetune-mel']) : null,
+    inputNoise: num('input-noise', values['input-noise'], d.inputNoise),
     init: values.init ? resolve(values.init) : null,
     synthetic: Math.floor(num('synthetic', values.synthetic, 0)),
     export: values.export ? resolve(values.export) : null,
@@ -212,11 +218,13 @@ async function loadData(o: TrainVocoderOptions, c: VocoderConfig, log: (s: strin
   const trainItems = shuffled.filter((i) => !i.heldOut).slice(0, o.maxUtterances);
   const heldItems = shuffled.filter((i) => i.heldOut).slice(0, 8);
   if (!trainItems.length) throw new BabelfishError('BAD_ARGUMENT', 'no training utterances found');
-  const load = async (list: typeof items, what: string) => {
+  // training inputs get the lpc noise (from their own seeded stream); held-out ones stay clean
+  const noiseRand = mulberry32(o.seed + 31);
+  const load = async (list: typeof items, what: string, inputNoise: number) => {
     const out: VocoderUtterance[] = [];
     const t0 = performance.now();
     for (const it of list) {
-      out.push(await loadUtterance(it.id, it.wav, c, it.mel));
+      out.push(await loadUtterance(it.id, it.wav, c, it.mel, inputNoise, noiseRand));
       if (out.length % 100 === 0 || out.length === list.length) {
         const s = (performance.now() - t0) / 1000;
         log(`vocoder: loading ${what} ${out.length}/${list.length} (${s.toFixed(0)} s, ETA ${((s / out.length) * (list.length - out.length)).toFixed(0)} s)`);
@@ -224,8 +232,8 @@ async function loadData(o: TrainVocoderOptions, c: VocoderConfig, log: (s: strin
     }
     return out;
   };
-  const train = await load(trainItems, 'train');
-  const heldOut = heldItems.length ? await load(heldItems, 'held-out') : train.slice(0, 1);
+  const train = await load(trainItems, 'train', o.inputNoise);
+  const heldOut = heldItems.length ? await load(heldItems, 'held-out', 0) : train.slice(0, 1);
   return { train, heldOut, melSource };
 }
 
