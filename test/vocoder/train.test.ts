@@ -81,27 +81,40 @@ describe('vocoder training data', () => {
     expect(Array.from(b.target.subarray(0, 640))).toEqual(Array.from(e.exc.subarray(s0!, s0! + 640)));
   });
 
-  it('lpc input noise: the history moves by at most N codes; the residual still rebuilds the clean signal', () => {
+  it('lpc input noise: moves the residual that enters the history by at most N codes; targets still rebuild the clean signal', () => {
     const c = vocoderConfig({ ...tiny, excitation: 'lpc' });
     const x = Float32Array.from({ length: 3200 }, (_, t) => 0.5 * Math.sin(0.07 * t) + 0.2 * Math.sin(0.31 * t));
     const mel = logMelSpectrogram(x);
     const clean = toUtterance('a', x, mel, c);
-    const noisy = toUtterance('a', x, mel, c, 2, mulberry32(5));
+    expect(Array.from(clean.excitation!.excIn)).toEqual(Array.from(clean.excitation!.exc));
+    // rand() = 0.99 first (the amount: 3 * 0.99), then the per-sample draws
+    const draws = mulberry32(5);
+    let first = true;
+    const noisy = toUtterance('a', x, mel, c, 3, () => (first ? ((first = false), 0.99) : draws()));
+    const e = noisy.excitation!;
     let moved = 0;
     for (let t = 0; t < x.length; t++) {
-      const d = Math.abs(noisy.codes[t] - clean.codes[t]);
-      expect(d).toBeLessThanOrEqual(2);
+      const d = Math.abs(e.excIn[t] - e.exc[t]);
+      expect(d).toBeLessThanOrEqual(3);
       if (d) moved++;
     }
     expect(moved).toBeGreaterThan(x.length / 2);
-    // the prediction comes from the noisy history, the target from the clean sample: x = p + e
-    const xe = preEmphasize(x, c.preEmphasis);
-    const p = mulawDecode(Int32Array.from(noisy.excitation!.pred));
-    const e = mulawDecode(Int32Array.from(noisy.excitation!.exc));
-    let worst = 0;
-    for (let t = 0; t < x.length; t++) worst = Math.max(worst, Math.abs(xe[t] - p[t] - e[t]) / (Math.abs(p[t]) + Math.abs(e[t]) + 0.02));
-    expect(worst).toBeLessThan(0.05);
-    expect(Array.from(noisy.excitation!.pred)).not.toEqual(Array.from(clean.excitation!.pred));
+    const dec = (a: Uint8Array) => mulawDecode(Int32Array.from(a));
+    const [xe, p, r, rIn, h] = [preEmphasize(x, c.preEmphasis), dec(e.pred), dec(e.exc), dec(e.excIn), dec(noisy.codes)];
+    let target = 0;
+    let history = 0;
+    for (let t = 0; t < x.length; t++) {
+      const scale = Math.abs(p[t]) + Math.abs(r[t]) + Math.abs(rIn[t]) + 0.02;
+      target = Math.max(target, Math.abs(xe[t] - p[t] - r[t]) / scale); // clean sample = prediction + target residual
+      history = Math.max(history, Math.abs(h[t] - p[t] - rIn[t]) / scale); // history = prediction + residual as drawn
+    }
+    expect(target).toBeLessThan(0.05);
+    expect(history).toBeLessThan(0.05);
+    // the batch's previous-residual input is the residual as it entered the history
+    const b = sampleBatch([noisy], 1, 640, c, mulberry32(2));
+    const s0 = Array.from({ length: x.length }, (_, t) => t).find((t) => t > 0 && Array.from({ length: 640 }).every((_, i) => e.exc[t + i] === b.target[i] && e.pred[t + i] === b.pred![i]));
+    expect(s0).toBeDefined();
+    expect(Array.from(b.prevExc!)).toEqual(Array.from(e.excIn.subarray(s0! - 1, s0! - 1 + 640)));
   });
 
   it('rejects a window that is not a multiple of the hop', () => {

@@ -26,8 +26,12 @@ export interface VocoderUtterance {
   /** mu-law codes of the audio (in 'lpc' mode, of the pre-emphasised audio). */
   codes: Uint8Array;
   mel: MelSpectrogram;
-  /** 'lpc' mode: mu-law codes of each sample's linear prediction p(t) and residual e(t) = x(t) - p(t). */
-  excitation?: { pred: Uint8Array; exc: Uint8Array };
+  /**
+   * 'lpc' mode (then `codes` is the history the network sees, see toUtterance): mu-law codes of
+   * each sample's prediction p(t), target residual e(t) = x(t) - p(t), and the residual as it
+   * entered the history (e(t) plus the training noise).
+   */
+  excitation?: { pred: Uint8Array; exc: Uint8Array; excIn: Uint8Array };
 }
 
 export interface ManifestRow {
@@ -67,44 +71,47 @@ export function resolveFrom(manifest: string, p: string): string {
 }
 
 /**
- * An utterance as training targets. In 'lpc' mode the audio is pre-emphasised and each sample
- * gets the prediction of its frame's predictor (the frame frameOf assigns, as in generation)
- * and the residual the network learns to draw.
+ * An utterance as training targets. In 'lpc' mode the audio is pre-emphasised, and the
+ * network's history is built as generation builds it: each sample is its frame's prediction
+ * (the frame frameOf assigns) plus a quantised residual, x^(t) = p(t) + mulaw(e(t)), with
+ * p(t) from the earlier x^ and the target residual e(t) = x(t) - p(t) of the true sample.
  *
- * `inputNoise` (mu-law steps, 'lpc' mode; LPCNet's recipe): the network and the predictor see
- * a noisy copy of the past (each sample's code moved by up to that many steps), while the
- * target residual stays the true sample minus that noisy prediction. Teacher forcing alone
- * shows the network only perfect histories; in generation its own draws are the history, and a
- * model that never saw an error lets the predictor's resonances run away (bursts and clipping
- * after 500 steps without it). With noise it learns to steer back to the signal.
+ * `inputNoise` (mu-law steps; LPCNet's recipe): the residual that enters the history (and the
+ * previous-residual input) is moved by up to that many codes, the amount drawn per utterance.
+ * Teacher forcing alone shows the network only perfect histories; in generation its own draws
+ * are the history, and a model that never saw an error lets the predictor's resonances run
+ * away (bursts and clipping after 500 steps without it). Since the target is always the true
+ * sample minus the prediction, the noisy history teaches it to steer back to the signal.
  */
 export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram, c: VocoderConfig, inputNoise = 0, rand: () => number = Math.random): VocoderUtterance {
   const classes = c.quantizationChannels;
   if (c.excitation !== 'lpc') return { id, codes: Uint8Array.from(mulawEncode(audio, classes)), mel };
   const x = preEmphasize(audio, c.preEmphasis);
-  const clean = mulawEncode(x, classes);
-  let seen = x;
-  let seenCodes = clean;
-  if (inputNoise > 0) {
-    seenCodes = clean.map((k) => Math.min(classes - 1, Math.max(0, k + Math.round((2 * rand() - 1) * inputNoise))));
-    seen = mulawDecode(seenCodes, classes);
-  }
   const order = c.lpcOrder;
   const taps = new MelLpc({ order, preEmphasis: c.preEmphasis }).predictors(mel);
-  const pred = new Float32Array(x.length);
-  const exc = new Float32Array(x.length);
+  const table = mulawDecode(Int32Array.from({ length: classes }, (_, i) => i), classes);
+  const amount = inputNoise * rand();
+  const history = new Float32Array(x.length);
+  const one = new Float32Array(1);
+  const code = (v: number) => {
+    one[0] = v;
+    return mulawEncode(one, classes)[0];
+  };
+  const codes = new Uint8Array(x.length);
+  const pred = new Uint8Array(x.length);
+  const exc = new Uint8Array(x.length);
+  const excIn = new Uint8Array(x.length);
   for (let t = 0; t < x.length; t++) {
     const f = frameOf(t, mel.frames, c);
-    const p = mel.frames ? predictSample(taps.subarray(f * order, (f + 1) * order), seen, t) : 0;
-    pred[t] = p;
-    exc[t] = x[t] - p;
+    const p = mel.frames ? predictSample(taps.subarray(f * order, (f + 1) * order), history, t) : 0;
+    pred[t] = code(p);
+    exc[t] = code(x[t] - p);
+    excIn[t] = amount > 0 ? Math.min(classes - 1, Math.max(0, exc[t] + Math.round((2 * rand() - 1) * amount))) : exc[t];
+    const h = p + table[excIn[t]];
+    history[t] = h > 1 ? 1 : h < -1 ? -1 : h;
+    codes[t] = code(history[t]);
   }
-  return {
-    id,
-    codes: Uint8Array.from(seenCodes),
-    mel,
-    excitation: { pred: Uint8Array.from(mulawEncode(pred, classes)), exc: Uint8Array.from(mulawEncode(exc, classes)) },
-  };
+  return { id, codes, mel, excitation: { pred, exc, excIn } };
 }
 
 export async function loadUtterance(id: string, wavPath: string, c: VocoderConfig, melPath?: string, inputNoise = 0, rand?: () => number): Promise<VocoderUtterance> {
@@ -205,7 +212,7 @@ export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: num
         if (!e) throw new BabelfishError('INTERNAL', `utterance ${u.id} was loaded without its excitation`);
         out.target[b * T + i] = e.exc[t];
         out.pred![b * T + i] = e.pred[t];
-        out.prevExc![b * T + i] = t > 0 ? e.exc[t - 1] : silence;
+        out.prevExc![b * T + i] = t > 0 ? e.excIn[t - 1] : silence;
       } else out.target[b * T + i] = u.codes[t];
     }
   }

@@ -79,7 +79,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainVocoderOptions = {
   sampleSeconds: 2,
   temperature: 1,
   finetuneMel: null,
-  inputNoise: 2,
+  inputNoise: 3,
   init: null,
   synthetic: 0,
   export: null,
@@ -97,7 +97,7 @@ const USAGE = `usage: babelfish train vocoder [options]
   --finetune-mel DIR      train on predicted mel: DIR/manifest.jsonl rows {audio, mel}
   --synthetic N           N synthetic sine utterances instead of a corpus
   --sample-seconds S --temperature T   the sample WAV written at each checkpoint
-  --input-noise N         lpc excitation: up to N mu-law steps of noise on the training history (default 2)
+  --input-noise N         lpc excitation: noise on the residual entering the training history, up to N mu-law steps (default 3)
   --export DIR            where the final model goes (default <out>/model)
   --residual R --skip S --head H --cond-channels C --dilations 1,2,4,...   model size
   --excitation none|lpc   lpc: predict the residual of the mel's linear predictor (LPCNet)`;
