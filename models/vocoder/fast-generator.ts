@@ -10,6 +10,10 @@
  * All buffers live in the kernel's linear memory, laid out once; nothing is allocated per
  * sample. Matrices are stored [out][in] (transposed from tfjs's [in, out]) so every output is a
  * contiguous dot product.
+ *
+ * In 'lpc' excitation mode (config.ts) the kernel also keeps the predictor's taps and the last
+ * `lpcOrder` output samples: per sample it forms the prediction, sums the three input
+ * embeddings, runs the same stack, draws a residual code and feeds x = p + residual back.
  */
 import { readFileSync } from 'node:fs';
 import { BabelfishError } from '../../src/errors.ts';
