@@ -65,8 +65,9 @@ export class Vocoder {
 
   async save(dir: string): Promise<void> {
     const { data, specs } = await encodeWeights(weightShapes(this.config), this.weights);
-    const companions = (d: string) => writeAtomic(join(d, 'config.json'), JSON.stringify(this.config, null, 1) + '\n');
-    await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 1, companions });
+    const config = savedConfig(this.config);
+    const companions = (d: string) => writeAtomic(join(d, 'config.json'), JSON.stringify(config, null, 1) + '\n');
+    await writeModelFolder(dir, { format: MODEL_FORMAT, config, data, specs, indent: 1, companions });
   }
 
   dispose(): void {
@@ -240,6 +241,16 @@ export class Vocoder {
     }
     return out;
   }
+}
+
+/**
+ * The config as saved: a plain ('none' excitation) vocoder leaves out the lpc fields, so its
+ * folder is byte for byte what it was before the lpc mode existed (and loads as 'none').
+ */
+function savedConfig(c: VocoderConfig): Partial<VocoderConfig> {
+  if (c.excitation !== 'none') return c;
+  const { excitation: _e, lpcOrder: _o, preEmphasis: _p, ...plain } = c;
+  return plain;
 }
 
 /** The code of a zero sample: the input before the first generated sample. */

@@ -180,6 +180,22 @@ describe('trainVocoder', () => {
     }
   });
 
+  it('the command trains the lpc excitation unless told --excitation none, and rejects other values', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'vocoder-cli-'));
+    const args = ['--synthetic', '2', '--batch', '1', '--window', '320', '--steps', '1', '--checkpoint-every', '1', '--sample-seconds', '0', '--val-batches', '0',
+      '--dilations', '1,2', '--residual', '4', '--skip', '4', '--head', '4', '--cond-channels', '4'];
+    try {
+      const config = async (dir: string) => JSON.parse(await readFile(join(dir, 'model', 'config.json'), 'utf8'));
+      expect(await runTrainVocoder([...args, '--out', join(out, 'a')])).toBe(0);
+      expect((await config(join(out, 'a'))).excitation).toBe('lpc');
+      expect(await runTrainVocoder([...args, '--out', join(out, 'b'), '--excitation', 'none'])).toBe(0);
+      expect((await config(join(out, 'b'))).excitation).toBeUndefined(); // a plain vocoder's folder, as before the mode existed
+      await expect(runTrainVocoder([...args, '--out', join(out, 'c'), '--excitation', 'celp'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('continues the step count after being killed', async () => {
     const out = await mkdtemp(join(tmpdir(), 'vocoder-kill-'));
     const args = ['--synthetic', '3', '--out', out, '--batch', '2', '--window', '320', '--checkpoint-every', '3', '--log-every', '1', '--sample-seconds', '0', '--val-batches', '0',
