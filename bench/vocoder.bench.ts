@@ -28,17 +28,23 @@ export default async function (): Promise<BenchResult[]> {
   // Generator alone, frame by frame as vocode() drives it.
   const gen = v.fastGenerator();
   const codes = new Int32Array(total);
-  const runFast = () => {
-    gen.reset(1);
-    let prev = 128;
+  /** Calls run(f, start, end) for each run of samples [start, end) that share mel frame f, as vocode() drives the generator. */
+  const forEachFrameRun = (run: (f: number, start: number, end: number) => void) => {
     for (let t = 0; t < total; ) {
       const f = frameOf(t, frames, c);
       let end = t + 1;
       while (end < total && frameOf(end, frames, c) === f) end++;
-      gen.setConditioning(cond.subarray(f * width, (f + 1) * width));
-      prev = gen.generate(prev, end - t, 1, codes, t);
+      run(f, t, end);
       t = end;
     }
+  };
+  const runFast = () => {
+    gen.reset(1);
+    let prev = 128;
+    forEachFrameRun((f, start, end) => {
+      gen.setConditioning(cond.subarray(f * width, (f + 1) * width));
+      prev = gen.generate(prev, end - start, 1, codes, start);
+    });
   };
   runFast(); // warm-up
   let best = Infinity;
@@ -62,15 +68,11 @@ export default async function (): Promise<BenchResult[]> {
   const lpcOut = new Float32Array(total);
   const runLpc = () => {
     lpcGen.reset(1);
-    for (let t = 0; t < total; ) {
-      const f = frameOf(t, frames, lc);
-      let end = t + 1;
-      while (end < total && frameOf(end, frames, lc) === f) end++;
+    forEachFrameRun((f, start, end) => {
       lpcGen.setConditioning(lpcCond.subarray(f * width, (f + 1) * width));
       lpcGen.setPredictor(taps.subarray(f * lc.lpcOrder, (f + 1) * lc.lpcOrder));
-      lpcGen.generateExcited(end - t, 1, lpcOut, t);
-      t = end;
-    }
+      lpcGen.generateExcited(end - start, 1, lpcOut, start);
+    });
   };
   runLpc();
   let lpcCpu = Infinity;

@@ -80,9 +80,11 @@ export function deEmphasize(x: Float32Array, alpha: number, last = 0, out: Float
 export class MelLpc {
   readonly config: LpcConfig;
   private readonly bins: number;
-  /** Per filter: its centre frequency in Hz and 1 / its weight sum (0: the filter covers no bin). */
+  /** The filters that cover at least one FFT bin: index, centre frequency (Hz), 1 / weight sum. */
+  private readonly used: Int32Array;
   private readonly centres: Float64Array;
   private readonly invWeight: Float64Array;
+  private readonly density: Float64Array;
   /** Per FFT bin: the pre-emphasis power response. */
   private readonly emphasis: Float64Array;
   /** cos(w_j k) per bin j and lag k, with the DFT's weights for an even spectrum (1 at DC and Nyquist, 2 between). */
@@ -95,16 +97,16 @@ export class MelLpc {
   constructor(config: Partial<LpcConfig> = {}, features: FeatureConfig = DEFAULT_FEATURE_CONFIG) {
     this.config = { ...DEFAULT_LPC_CONFIG, ...config };
     const { order, preEmphasis, lagWindowHz } = this.config;
-    const { nFft, sampleRate, nMels } = features;
+    const { nFft, sampleRate } = features;
     this.bins = nFft / 2 + 1;
     this.binHz = sampleRate / nFft;
     const fb = melFilterbank(features);
     const edges = melEdges(features);
-    this.centres = Float64Array.from({ length: nMels }, (_, m) => edges[m + 1]);
-    this.invWeight = Float64Array.from(fb, (row) => {
-      const s = row.reduce((a, b) => a + b, 0);
-      return s > 0 ? 1 / s : 0;
-    });
+    const sums = fb.map((row) => row.reduce((a, b) => a + b, 0));
+    this.used = Int32Array.from(sums.flatMap((sum, m) => (sum > 0 ? [m] : [])));
+    this.centres = Float64Array.from(this.used, (m) => edges[m + 1]);
+    this.invWeight = Float64Array.from(this.used, (m) => 1 / sums[m]);
+    this.density = new Float64Array(this.used.length);
     this.emphasis = Float64Array.from({ length: this.bins }, (_, j) => {
       const w = (Math.PI * j) / (this.bins - 1);
       return 1 + preEmphasis * preEmphasis - 2 * preEmphasis * Math.cos(w);
@@ -122,22 +124,17 @@ export class MelLpc {
 
   /** The interpolated power spectrum of one log-mel frame (before pre-emphasis), over the FFT bins. */
   powerSpectrum(logMel: ArrayLike<number>, out: Float64Array = new Float64Array(this.bins)): Float64Array {
-    const c = this.centres;
-    // densities of the filters that see at least one bin, at their centre frequencies
-    const hz: number[] = [];
-    const density: number[] = [];
-    for (let m = 0; m < c.length; m++) {
-      if (this.invWeight[m] > 0) {
-        hz.push(c[m]);
-        density.push(Math.exp(logMel[m]) * this.invWeight[m]);
-      }
-    }
+    // each used filter's energy over its weight sum: a power density at its centre frequency
+    const hz = this.centres;
+    const density = this.density;
+    const n = hz.length;
+    for (let i = 0; i < n; i++) density[i] = Math.exp(logMel[this.used[i]]) * this.invWeight[i];
     let m = 0;
     for (let j = 0; j < this.bins; j++) {
       const f = j * this.binHz;
-      while (m < hz.length - 1 && hz[m + 1] <= f) m++;
+      while (m < n - 1 && hz[m + 1] <= f) m++;
       if (f <= hz[0]) out[j] = density[0];
-      else if (m >= hz.length - 1) out[j] = density[hz.length - 1];
+      else if (m >= n - 1) out[j] = density[n - 1];
       else {
         const u = (f - hz[m]) / (hz[m + 1] - hz[m]);
         out[j] = density[m] * (1 - u) + density[m + 1] * u;

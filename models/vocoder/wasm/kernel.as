@@ -33,6 +33,7 @@ let pHist: usize = 0;   // f32[order] x(t-1), x(t-2), ... of the pre-emphasised 
 let pMu: usize = 0;     // f32[Q] mu-law decoding table
 let lastX: i32 = 0;     // code of x(t-1)
 let lastE: i32 = 0;     // code of e(t-1)
+let muScale: f64 = 0;   // 1 / ln(1 + mu), as src/audio/mulaw.ts multiplies by it
 
 export function heapBase(): usize { return __heap_base; }
 
@@ -247,6 +248,7 @@ export function generate(prev: i32, n: i32, temperature: f32, out: usize): i32 {
 
 export function setupLpc(embedP: usize, embedE: usize, ord: i32, coef: usize, hist: usize, mu: usize): void {
   pEmbedP = embedP; pEmbedE = embedE; order = ord; pCoef = coef; pHist = hist; pMu = mu;
+  muScale = 1.0 / Math.log1p(<f64>(Q - 1));
 }
 
 // Empties the predictor's history; the previous codes become those of silence.
@@ -259,7 +261,7 @@ export function resetLpc(silence: i32): void {
 function muEncode(x: f64): i32 {
   const mu = <f64>(Q - 1);
   const v = x > 1 ? 1.0 : x < -1 ? -1.0 : x;
-  const y = (v < 0 ? -1.0 : v > 0 ? 1.0 : 0.0) * Math.log1p(mu * Math.abs(v)) / Math.log1p(mu);
+  const y = (v < 0 ? -1.0 : v > 0 ? 1.0 : 0.0) * Math.log1p(mu * Math.abs(v)) * muScale;
   return <i32>Math.floor(((y + 1) / 2) * mu + 0.5);
 }
 
