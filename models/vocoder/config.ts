@@ -33,6 +33,17 @@
  * embeddings: x(t-1), p(t) and e(t-1). The envelope comes from the predictor for free, and
  * the residual of voiced speech is a pulse train, which shows the pitch far more plainly than
  * the waveform does. It costs 16 multiply-adds per sample and two more table lookups.
+ *
+ * Long-term prediction (`pitchBins` > 0, lpc mode only): the residual of voiced speech repeats
+ * every pitch period P, so a fourth input embedding gives the network e(t - P), the residual one
+ * period back (the long-term predictor of CELP codecs, fed to the network instead of
+ * subtracted). It hands the network the pulse it has to repeat, which a mel-only WaveNet
+ * must otherwise find in its own history (ours, trained for hours rather than weeks, did not:
+ * its voiced speech came out as a whisper). P comes from a pitch head over the same mel
+ * context as the conditioning, trained with a cross-entropy over `pitchBins` log-spaced period
+ * classes plus "unvoiced" against the NCCF pitch of the training audio (src/audio/pitch.ts);
+ * in training the input uses the measured P, in generation the head's. One more table lookup
+ * per sample; the head runs once per frame.
  */
 import { BabelfishError } from '../../src/errors.ts';
 
@@ -67,6 +78,13 @@ export interface VocoderConfig {
   lpcOrder: number;
   /** Pre-emphasis coefficient in 'lpc' mode. */
   preEmphasis: number;
+  /** Long-term prediction (lpc mode): period classes of the pitch head; 0 = none. */
+  pitchBins: number;
+  /** Period range of the classes, samples (40..320 = 400..50 Hz at 16 kHz). */
+  minPeriod: number;
+  maxPeriod: number;
+  /** Hidden width of the pitch head. */
+  pitchHidden: number;
 }
 
 export const DEFAULT_VOCODER_CONFIG: VocoderConfig = {
@@ -87,7 +105,15 @@ export const DEFAULT_VOCODER_CONFIG: VocoderConfig = {
   excitation: 'none',
   lpcOrder: 16,
   preEmphasis: 0.85,
+  // 0 so that configs saved before long-term prediction existed load as what they were
+  pitchBins: 0,
+  minPeriod: 40,
+  maxPeriod: 320,
+  pitchHidden: 128,
 };
+
+/** Residual codes the generator keeps for long-term prediction (wasm/kernel.as); maxPeriod must be below it. */
+export const LTP_RING = 512;
 
 export function vocoderConfig(overrides: Partial<VocoderConfig> = {}): VocoderConfig {
   const c = { ...DEFAULT_VOCODER_CONFIG, ...overrides, dilations: [...(overrides.dilations ?? DEFAULT_VOCODER_CONFIG.dilations)] };
@@ -108,6 +134,17 @@ export function validateVocoderConfig(c: VocoderConfig): void {
   if (c.excitation !== 'none' && c.excitation !== 'lpc') bad(`excitation must be 'none' or 'lpc' (got ${String(c.excitation)})`);
   if (!Number.isInteger(c.lpcOrder) || c.lpcOrder < 1 || c.lpcOrder > 64) bad('lpcOrder must be an integer in 1..64');
   if (!(c.preEmphasis >= 0 && c.preEmphasis < 1)) bad('preEmphasis must be in [0, 1)');
+  if (!Number.isInteger(c.pitchBins) || c.pitchBins < 0 || c.pitchBins > 255) bad('pitchBins must be an integer in 0..255');
+  if (c.pitchBins > 0) {
+    if (c.excitation !== 'lpc') bad('long-term prediction (pitchBins > 0) needs the lpc excitation');
+    if (!(Number.isInteger(c.minPeriod) && Number.isInteger(c.maxPeriod) && c.minPeriod >= 2 && c.minPeriod < c.maxPeriod && c.maxPeriod < LTP_RING)) bad(`need integer periods 2 <= minPeriod < maxPeriod < ${LTP_RING}`);
+    if (!Number.isInteger(c.pitchHidden) || c.pitchHidden < 1) bad('pitchHidden must be a positive integer');
+  }
+}
+
+/** The period classes of a long-term-prediction vocoder (src/audio/pitch.ts). */
+export function periodClasses(c: Pick<VocoderConfig, 'pitchBins' | 'minPeriod' | 'maxPeriod'>): { bins: number; minPeriod: number; maxPeriod: number } {
+  return { bins: c.pitchBins, minPeriod: c.minPeriod, maxPeriod: c.maxPeriod };
 }
 
 /** Samples of history one output sample depends on (kernel 2). */

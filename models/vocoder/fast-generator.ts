@@ -14,11 +14,13 @@
  * In 'lpc' excitation mode (config.ts) the kernel also keeps the predictor's taps and the last
  * `lpcOrder` output samples: per sample it forms the prediction, sums the three input
  * embeddings, runs the same stack, draws a residual code and feeds x = p + residual back.
+ * With long-term prediction it also keeps the last 512 residual codes and adds the embedding
+ * of the one a pitch period back (setPeriod, per frame).
  */
 import { readFileSync } from 'node:fs';
 import { BabelfishError } from '../../src/errors.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
-import type { VocoderConfig } from './config.ts';
+import { LTP_RING, type VocoderConfig } from './config.ts';
 
 interface KernelExports {
   memory: WebAssembly.Memory;
@@ -31,6 +33,9 @@ interface KernelExports {
   softmax(temperature: number): void;
   generate(prev: number, n: number, temperature: number, out: number): number;
   forward3(x: number, p: number, e: number): void;
+  forward4(x: number, p: number, e: number, l: number): void;
+  setupLtp(embedL: number, ring: number): void;
+  setPeriod(p: number): void;
   setupLpc(embedP: number, embedE: number, order: number, coef: number, hist: number, mu: number): void;
   resetLpc(silence: number): void;
   generateLpc(n: number, temperature: number, out: number): void;
@@ -101,6 +106,8 @@ export class FastWaveNetGenerator {
     const pEmbedP = lpcMode ? alloc(4 * Q * R) : 0, pEmbedE = lpcMode ? alloc(4 * Q * R) : 0;
     const pCoef = lpcMode ? alloc(4 * order) : 0, pHist = lpcMode ? alloc(4 * order) : 0, pMu = lpcMode ? alloc(4 * Q) : 0;
     const pOutF = lpcMode ? alloc(4 * this.outCapacity) : 0;
+    const ltp = config.pitchBins > 0;
+    const pEmbedL = ltp ? alloc(4 * Q * R) : 0, pExcRing = ltp ? alloc(4 * LTP_RING) : 0;
     const have = k.memory.buffer.byteLength;
     if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
     this.pPos = pPos;
@@ -141,6 +148,10 @@ export class FastWaveNetGenerator {
       put(pEmbedE, need('embedExc'));
       put(pMu, mulawDecode(Int32Array.from({ length: Q }, (_, i) => i), Q));
       k.setupLpc(pEmbedP, pEmbedE, order, pCoef, pHist, pMu);
+      if (ltp) {
+        put(pEmbedL, need('embedLtp'));
+        k.setupLtp(pEmbedL, pExcRing);
+      }
       this.lpc = { pCoef, pHist, pOutF };
     }
     this.condView = new Float32Array(k.memory.buffer, this.pCond, L * 2 * R);
@@ -164,6 +175,21 @@ export class FastWaveNetGenerator {
   /** 'lpc' mode: sets the current frame's predictor taps [lpcOrder]. */
   setPredictor(taps: Float32Array): void {
     new Float32Array(this.k.memory.buffer, this.needLpc().pCoef, this.config.lpcOrder).set(taps.subarray(0, this.config.lpcOrder));
+  }
+
+  /** Long-term prediction: the current frame's pitch period in samples (0 = unvoiced). */
+  setPeriod(period: number): void {
+    if (this.config.pitchBins <= 0) throw new Error('this vocoder has no long-term prediction');
+    if (!(Number.isInteger(period) && period >= 0 && period < LTP_RING)) throw new Error(`pitch period ${period} outside 0..${LTP_RING - 1}`);
+    this.k.setPeriod(period);
+  }
+
+  /** Long-term prediction: advances one sample with the four input codes; returns the next-residual logits. */
+  stepLogitsLtp(x: number, p: number, e: number, l: number): Float32Array {
+    this.needLpc();
+    if (this.config.pitchBins <= 0) throw new Error('this vocoder has no long-term prediction');
+    this.k.forward4(x, p, e, l);
+    return new Float32Array(this.k.memory.buffer, this.k.logitsPtr(), this.config.quantizationChannels).slice();
   }
 
   /** 'lpc' mode: the prediction p(t) the next generated sample will use. */

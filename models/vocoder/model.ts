@@ -13,8 +13,9 @@ import { encodeWeights, initialVariables, loadVariables, readModelFolder, variab
 import { mulawDecode } from '../../src/audio/mulaw.ts';
 import { MelLpc, deEmphasize } from '../../src/audio/lpc.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
-import { vocoderConfig, type VocoderConfig } from './config.ts';
-import { conditionFrames, frameOf, initialWeights, samplesForFrames, utteranceContext, weightShapes, type VocoderWeights } from './network.ts';
+import { periodClasses, vocoderConfig, type VocoderConfig } from './config.ts';
+import { conditionFrames, frameOf, initialWeights, pitchLogits, samplesForFrames, utteranceContext, weightShapes, type VocoderWeights } from './network.ts';
+import { classPeriod } from '../../src/audio/pitch.ts';
 import { FastWaveNetGenerator, type FlatWeights } from './fast-generator.ts';
 
 export type { MelSpectrogram };
@@ -70,6 +71,20 @@ export class Vocoder {
     await writeModelFolder(dir, { format: MODEL_FORMAT, config, data, specs, indent: 1, companions });
   }
 
+  /**
+   * A new vocoder with some config fields changed: weights whose name and shape both
+   * models share are copied, the others start as a fresh model's (see initialWeights).
+   */
+  withConfig(overrides: Partial<VocoderConfig>): Vocoder {
+    const config = vocoderConfig({ ...this.config, ...overrides });
+    const fresh = initialVariables(weightShapes(config), initialWeights(config), uniqueName);
+    for (const [name, v] of Object.entries(fresh)) {
+      const old = this.weights[name];
+      if (old && old.shape.join() === v.shape.join()) v.assign(old);
+    }
+    return new Vocoder(config, fresh);
+  }
+
   dispose(): void {
     tf.dispose(Object.values(this.weights));
   }
@@ -99,6 +114,23 @@ export class Vocoder {
     const flat = Float32Array.from(out.dataSync() as Float32Array);
     out.dispose();
     return flat;
+  }
+
+  /**
+   * Long-term prediction: the pitch head's period per frame (0 = unvoiced), from its most
+   * likely class, then a 3-frame median: a lone octave jump or voicing flip is more likely the
+   * head's error than the voice's.
+   */
+  pitchPeriods(mel: MelSpectrogram): Int32Array {
+    this.checkMel(mel);
+    const c = this.config;
+    if (c.pitchBins <= 0) throw new BabelfishError('BAD_ARGUMENT', 'this vocoder has no pitch head');
+    if (mel.frames === 0) return new Int32Array(0);
+    const cls = tf.tidy(() => pitchLogits(this.weights as VocoderWeights, c, utteranceContext(mel.data, mel.frames, mel.bins)).argMax(1));
+    const k = periodClasses(c);
+    const raw = Array.from(cls.dataSync() as Int32Array, (x) => classPeriod(x, k));
+    cls.dispose();
+    return medianOf3(raw);
   }
 
   private checkMel(mel: MelSpectrogram): void {
@@ -189,6 +221,7 @@ export class Vocoder {
     const temperature = options.temperature ?? 1;
     const cond = this.conditioning(mel);
     const taps = new MelLpc({ order: c.lpcOrder, preEmphasis: c.preEmphasis }).predictors(mel);
+    const periods = c.pitchBins > 0 ? this.pitchPeriods(mel) : null;
     const width = c.dilations.length * 2 * c.residualChannels;
     const gen = this.fastGenerator();
     gen.reset(options.seed ?? 1);
@@ -200,6 +233,7 @@ export class Vocoder {
       (f) => {
         gen.setConditioning(cond.subarray(f * width, (f + 1) * width));
         gen.setPredictor(taps.subarray(f * c.lpcOrder, (f + 1) * c.lpcOrder));
+        if (periods) gen.setPeriod(periods[f]);
       },
       (n, buf, offset) => gen.generateExcited(n, temperature, buf, offset),
     );
@@ -248,9 +282,22 @@ export class Vocoder {
  * folder is byte for byte what it was before the lpc mode existed (and loads as 'none').
  */
 function savedConfig(c: VocoderConfig): Partial<VocoderConfig> {
-  if (c.excitation !== 'none') return c;
-  const { excitation: _e, lpcOrder: _o, preEmphasis: _p, ...plain } = c;
+  const { pitchBins, minPeriod: _a, maxPeriod: _b, pitchHidden: _h, ...rest } = c;
+  if (pitchBins > 0) return c;
+  // likewise an lpc vocoder without long-term prediction leaves out the pitch fields
+  if (c.excitation !== 'none') return rest;
+  const { excitation: _e, lpcOrder: _o, preEmphasis: _p, ...plain } = rest;
   return plain;
+}
+
+/** Each value replaced by the median of it and its two neighbours (the ends kept). */
+export function medianOf3(v: readonly number[]): Int32Array {
+  const out = Int32Array.from(v);
+  for (let i = 1; i + 1 < v.length; i++) {
+    const [a, b, d] = [v[i - 1], v[i], v[i + 1]];
+    out[i] = Math.max(Math.min(a, b), Math.min(Math.max(a, b), d));
+  }
+  return out;
 }
 
 /** The code of a zero sample: the input before the first generated sample. */

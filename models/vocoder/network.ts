@@ -21,6 +21,7 @@ export function weightShapes(c: VocoderConfig): WeightShapes {
   const shapes: WeightShapes = [
     ['embed', [Q, R]],
     ...(c.excitation === 'lpc' ? ([['embedPred', [Q, R]], ['embedExc', [Q, R]]] as WeightShapes) : []),
+    ...(c.pitchBins > 0 ? ([['embedLtp', [Q, R]]] as WeightShapes) : []),
     ['cond/w', [3 * M, C]],
     ['cond/b', [C]],
     ['cond/proj', [C, L * 2 * R]],
@@ -32,6 +33,7 @@ export function weightShapes(c: VocoderConfig): WeightShapes {
     shapes.push([`layer${l}/ws`, [R, S]], [`layer${l}/bs`, [S]]);
   }
   shapes.push(['head/w1', [S, H]], ['head/b1', [H]], ['head/w2', [H, Q]], ['head/b2', [Q]]);
+  if (c.pitchBins > 0) shapes.push(['pitch/w1', [3 * M, c.pitchHidden]], ['pitch/b1', [c.pitchHidden]], ['pitch/w2', [c.pitchHidden, c.pitchBins + 1]], ['pitch/b2', [c.pitchBins + 1]]);
   return shapes;
 }
 
@@ -39,6 +41,8 @@ export function weightShapes(c: VocoderConfig): WeightShapes {
 export function initialWeights(c: VocoderConfig): Record<string, Float32Array> {
   return seededWeights(weightShapes(c), c.seed, (name, shape) => {
     if (shape.length !== 2) return undefined;
+    // zeros: a long-term input added to a trained model starts as no change to it
+    if (name === 'embedLtp') return 0;
     return name.startsWith('embed') ? 1 : glorotLimit(shape[0], shape[1]);
   });
 }
@@ -53,6 +57,19 @@ export function conditionFrames(w: VocoderWeights, c: VocoderConfig, context: tf
     const x = context.sub(c.melMean).div(c.melStd).reshape([B * F, K]);
     const hidden = tf.tanh(matMul2d(x, w['cond/w']).add(w['cond/b']));
     return matMul2d(hidden, w['cond/proj']).reshape([B, F, -1]) as tf.Tensor3D;
+  });
+}
+
+/**
+ * The pitch head (long-term prediction): the same normalised mel context rows [B, F, 3M] ->
+ * tanh hidden -> logits [B * F, pitchBins + 1] over "unvoiced" (class 0) and the period classes.
+ */
+export function pitchLogits(w: VocoderWeights, c: VocoderConfig, context: tf.Tensor3D): tf.Tensor2D {
+  return tf.tidy(() => {
+    const [B, F, K] = context.shape;
+    const x = context.sub(c.melMean).div(c.melStd).reshape([B * F, K]);
+    const hidden = tf.tanh(matMul2d(x, w['pitch/w1']).add(w['pitch/b1']));
+    return matMul2d(hidden, w['pitch/w2']).add(w['pitch/b2']) as tf.Tensor2D;
   });
 }
 
@@ -85,6 +102,8 @@ export interface ExcitationInputs {
   pred: tf.Tensor2D;
   /** [B, T] mu-law codes of the previous residual e(t-1). */
   prevExc: tf.Tensor2D;
+  /** With long-term prediction: [B, T] codes of the residual one pitch period back, e(t-P) (silence where unvoiced). */
+  ltp?: tf.Tensor2D;
 }
 
 /**
@@ -114,6 +133,10 @@ export function stackForward(w: VocoderWeights, c: VocoderConfig, prev: tf.Tenso
     if (c.excitation === 'lpc') {
       if (!excitation) throw new Error('stackForward: an lpc-excitation vocoder needs the prediction and previous-residual codes');
       h = h.add(embed(excitation.pred, 'embedPred')).add(embed(excitation.prevExc, 'embedExc'));
+      if (c.pitchBins > 0) {
+        if (!excitation.ltp) throw new Error('stackForward: a long-term-prediction vocoder needs the e(t-P) codes');
+        h = h.add(embed(excitation.ltp, 'embedLtp'));
+      }
     }
     let skip: tf.Tensor | null = null;
     c.dilations.forEach((d, l) => {

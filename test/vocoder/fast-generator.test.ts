@@ -238,3 +238,115 @@ describe('FastWaveNetGenerator, lpc excitation', () => {
     tf.dispose(Object.values(tensors));
   });
 });
+
+describe('FastWaveNetGenerator, long-term prediction', () => {
+  const ltpSmall = { dilations: [1, 2, 4, 8, 16, 32], residualChannels: 8, skipChannels: 16, headChannels: 16, seed: 4, excitation: 'lpc' as const, lpcOrder: 4, pitchBins: 8, minPeriod: 20, maxPeriod: 100, pitchHidden: 8 };
+  /** randomModel, with the e(t-P) embedding random too (it starts at zero). */
+  function ltpModel(c: VocoderConfig, seed: number): { flat: FlatWeights; tensors: VocoderWeights } {
+    const m = randomModel(c, seed);
+    const rand = mulberry32(seed + 1);
+    const e = m.flat['embedLtp'];
+    for (let i = 0; i < e.length; i++) e[i] = 2 * rand() - 1;
+    m.tensors['embedLtp'].dispose();
+    m.tensors['embedLtp'] = tf.tensor(e, [256, c.residualChannels]);
+    return m;
+  }
+
+  it('gives the tfjs model\'s next-residual logits for the same four input codes', () => {
+    const c = vocoderConfig(ltpSmall);
+    const { flat, tensors } = ltpModel(c, 31);
+    const frames = 3;
+    const rows = condRows(tensors, c, randomMel(frames, c.numMels, 9), frames);
+    const T = samplesForFrames(frames, c);
+    const rand = mulberry32(6);
+    const codes = () => Int32Array.from({ length: T }, () => Math.floor(rand() * 256));
+    const x = codes(), p = codes(), e = codes(), l = codes();
+    const width = rows[0].length;
+    const perSample = new Float32Array(T * width);
+    for (let t = 0; t < T; t++) perSample.set(rows[frameOf(t, frames, c)], t * width);
+    const logitsT = tf.tidy(() => {
+      const as2d = (a: Int32Array) => tf.tensor2d(a, [1, T], 'int32');
+      return stackForward(tensors, c, as2d(x), tf.tensor3d(perSample, [1, T, width]), 1, { pred: as2d(p), prevExc: as2d(e), ltp: as2d(l) }).dataSync() as Float32Array;
+    });
+    const fast = new FastWaveNetGenerator(c, flat);
+    let maxL = 0;
+    for (let t = 0; t < T; t++) {
+      fast.setConditioning(rows[frameOf(t, frames, c)]);
+      const logits = fast.stepLogitsLtp(x[t], p[t], e[t], l[t]);
+      for (let q = 0; q < 256; q++) maxL = Math.max(maxL, Math.abs(logits[q] - logitsT[t * 256 + q]));
+    }
+    expect(maxL).toBeLessThan(1e-3);
+    // the fourth input matters
+    fast.reset();
+    fast.setConditioning(rows[0]);
+    const a = fast.stepLogitsLtp(100, 30, 200, 10);
+    fast.reset();
+    fast.setConditioning(rows[0]);
+    const b = fast.stepLogitsLtp(100, 30, 200, 240);
+    expect(Math.max(...a.map((v, q) => Math.abs(v - b[q])))).toBeGreaterThan(0.1);
+    tf.dispose(Object.values(tensors));
+  });
+
+  it('feeds back the residual one period back, per frame period, as a JS reference loop does (argmax)', () => {
+    const c = vocoderConfig(ltpSmall);
+    const { flat, tensors } = ltpModel(c, 32);
+    const cond = new Float32Array(c.dilations.length * 2 * c.residualChannels);
+    const taps = Float32Array.from([1.2, -0.5, 0.1, -0.05]);
+    // runs of samples with their period: unvoiced, 37, 64, unvoiced, 23
+    const runs: [number, number][] = [[50, 0], [120, 37], [150, 64], [40, 0], [90, 23]];
+    const fast = new FastWaveNetGenerator(c, flat, { maxChunk: 64 });
+    fast.setConditioning(cond);
+    fast.setPredictor(taps);
+    const n = runs.reduce((a, [k]) => a + k, 0);
+    const got = new Float32Array(n);
+    let o = 0;
+    for (const [k, P] of runs) {
+      fast.setPeriod(P);
+      fast.generateExcited(k, 0, got, o);
+      o += k;
+    }
+    const ref = new FastWaveNetGenerator(c, flat);
+    ref.setConditioning(cond);
+    const table = mulawDecode(Int32Array.from({ length: 256 }, (_, i) => i));
+    const want = new Float32Array(n);
+    const residuals: number[] = [];
+    let lastX = 128;
+    let lastE = 128;
+    let t = 0;
+    let used = 0;
+    for (const [k, P] of runs) {
+      for (let j = 0; j < k; j++, t++) {
+        const pred = predictSample(taps, want, t);
+        const l = P > 0 && t >= P ? residuals[t - P] : 128;
+        if (P > 0 && t >= P) used++;
+        const logits = ref.stepLogitsLtp(lastX, mulawEncode(Float32Array.of(pred))[0], lastE, l);
+        let code = 0;
+        for (let q = 1; q < 256; q++) if (logits[q] > logits[code]) code = q;
+        residuals.push(code);
+        want[t] = Math.max(-1, Math.min(1, pred + table[code]));
+        lastX = mulawEncode(Float32Array.of(want[t]))[0];
+        lastE = code;
+      }
+    }
+    let max = 0;
+    for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
+    expect(used).toBeGreaterThan(200);
+    expect(new Set(Array.from(want)).size).toBeGreaterThan(10);
+    expect(max).toBeLessThan(1e-5);
+    // reset empties the residual history: the same runs again give the same audio
+    fast.reset();
+    fast.setConditioning(cond);
+    fast.setPredictor(taps);
+    const again = new Float32Array(n);
+    o = 0;
+    for (const [k, P] of runs) {
+      fast.setPeriod(P);
+      fast.generateExcited(k, 0, again, o);
+      o += k;
+    }
+    expect(Array.from(again)).toEqual(Array.from(got));
+    expect(() => fast.setPeriod(512)).toThrow(/outside/);
+    expect(() => new FastWaveNetGenerator(vocoderConfig({ ...ltpSmall, pitchBins: 0 }), flat).setPeriod(10)).toThrow(/no long-term/);
+    tf.dispose(Object.values(tensors));
+  });
+});

@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
-import { Vocoder } from '../../models/vocoder/model.ts';
+import { Vocoder, medianOf3 } from '../../models/vocoder/model.ts';
 import { samplesForFrames } from '../../models/vocoder/network.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
 import { logMelSpectrogram } from '../../src/audio/features.ts';
@@ -93,6 +93,52 @@ describe('Vocoder', () => {
       await rm(dir, { recursive: true, force: true });
     }
     v.dispose();
+  });
+
+  it('long-term prediction: added to an lpc model it starts as that model; streams, saves and loads; lpc configs save without it', async () => {
+    const v = Vocoder.build({ ...small, seed: 6, excitation: 'lpc', lpcOrder: 8 });
+    const m = mel(8);
+    const before = await v.vocode(m, { seed: 3 });
+    const w = v.withConfig({ pitchBins: 12, pitchHidden: 8 });
+    expect(w.config.pitchBins).toBe(12);
+    // the e(t-P) embedding starts at zero: whatever periods the new head picks, the audio is the old model's
+    expect(Array.from(await w.vocode(m, { seed: 3 }))).toEqual(Array.from(before));
+    const periods = w.pitchPeriods(m);
+    expect(periods.length).toBe(8);
+    for (const p of periods) expect(p === 0 || (p >= 40 && p <= 320)).toBe(true);
+    // give the new input weight: now the audio differs, streams identically in any chunking, and survives save/load
+    const e = w.weights['embedLtp'];
+    e.assign(e.add(1).mul(0.5));
+    const whole = await w.vocode(m, { seed: 3 });
+    expect(Array.from(whole)).not.toEqual(Array.from(before));
+    const parts: number[] = [];
+    for await (const c of w.stream(m, { chunkSamples: 101, seed: 3 })) parts.push(...c);
+    expect(parts).toEqual(Array.from(whole));
+    const dir = await mkdtemp(join(tmpdir(), 'vocoder-'));
+    try {
+      await w.save(dir);
+      const loaded = await Vocoder.load(dir);
+      expect(loaded.config.pitchBins).toBe(12);
+      expect(Array.from(await loaded.vocode(m, { seed: 3 }))).toEqual(Array.from(whole));
+      loaded.dispose();
+      await v.save(dir);
+      const saved = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
+      expect(saved.excitation).toBe('lpc');
+      expect('pitchBins' in saved || 'minPeriod' in saved || 'pitchHidden' in saved).toBe(false);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+    expect(() => Vocoder.build({ ...small, pitchBins: 8 })).toThrow(/needs the lpc excitation/);
+    expect(() => Vocoder.build({ ...small, excitation: 'lpc', pitchBins: 8, maxPeriod: 600 })).toThrow(/maxPeriod/);
+    await expect(async () => v.pitchPeriods(m)).rejects.toThrow(/no pitch head/);
+    v.dispose();
+    w.dispose();
+  });
+
+  it('medianOf3 takes each value\'s median with its neighbours and keeps the ends', () => {
+    expect(Array.from(medianOf3([5, 100, 6, 7, 0, 8, 9]))).toEqual([5, 6, 7, 6, 7, 8, 9]);
+    expect(Array.from(medianOf3([3]))).toEqual([3]);
+    expect(Array.from(medianOf3([]))).toEqual([]);
   });
 
   it('rejects bad input with clear errors and bounds the output length', async () => {

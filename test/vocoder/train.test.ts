@@ -13,6 +13,7 @@ import { sampleBatch, syntheticUtterances, toUtterance } from '../../training/vo
 import { logMelSpectrogram } from '../../src/audio/features.ts';
 import { preEmphasize } from '../../src/audio/lpc.ts';
 import { trainVocoder, DEFAULT_TRAIN_OPTIONS, runTrainVocoder } from '../../training/vocoder/train.ts';
+import { Vocoder } from '../../models/vocoder/model.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { mulawDecode } from '../../src/audio/mulaw.ts';
 import { curveSeries, parseTrainingLog } from '../../training/report/training-curves.ts';
@@ -117,6 +118,38 @@ describe('vocoder training data', () => {
     expect(Array.from(b.prevExc!)).toEqual(Array.from(e.excIn.subarray(s0! - 1, s0! - 1 + 640)));
   });
 
+  it('long-term prediction: each sample\'s e(t-P) input is the residual one measured period back; the pitch targets are its classes', () => {
+    const c = vocoderConfig({ ...tiny, excitation: 'lpc', pitchBins: 16 });
+    // 0.1 s of silence, then a 200 Hz pulse train through a resonance (period 80 samples)
+    const x = new Float32Array(8000);
+    for (let t0 = 1600; t0 < 8000; t0 += 80) for (let j = 0; j < 120 && t0 + j < 8000; j++) x[t0 + j] += 0.3 * Math.exp(-j / 25) * Math.cos(0.3 * j);
+    const u = toUtterance('p', x, logMelSpectrogram(x), c, 2, mulberry32(7));
+    const periods = Array.from(u.period!);
+    expect(periods.length).toBe(u.mel.frames);
+    expect(periods.slice(0, 5).every((p) => p === 0)).toBe(true);
+    expect(periods.slice(15, -3).every((p) => Math.abs(p - 80) <= 1)).toBe(true);
+    const b = sampleBatch([u], 3, 960, c, mulberry32(8));
+    const e = u.excitation!;
+    const nF = b.framesPerWindow;
+    let voiced = 0;
+    for (let bi = 0; bi < 3; bi++) {
+      // locate the window by its targets and predictions, then check every e(t-P) input against the utterance
+      const s0 = Array.from({ length: x.length - 960 }, (_, t) => t).find((t) => t > 0 && Array.from({ length: 960 }).every((_, i) => e.exc[t + i] === b.target[bi * 960 + i] && e.pred[t + i] === b.pred![bi * 960 + i]))!;
+      expect(s0).toBeDefined();
+      for (let i = 0; i < 960; i++) {
+        const t = s0 + i;
+        const P = periods[frameOf(t, u.mel.frames, c)];
+        expect(b.ltp![bi * 960 + i]).toBe(P > 0 && t >= P ? e.excIn[t - P] : 128);
+        if (P > 0) voiced++;
+      }
+      for (let j = 0; j < nF; j++) {
+        const P = periods[frameOf(s0 + j * c.hop, u.mel.frames, c)];
+        expect(b.pitchClass![bi * nF + j]).toBe(P ? 1 + Math.min(15, Math.floor((16 * Math.log(P / 40)) / Math.log(8))) : 0);
+      }
+    }
+    expect(voiced).toBeGreaterThan(1000);
+  });
+
   it('rejects a window that is not a multiple of the hop', () => {
     const c = vocoderConfig(tiny);
     expect(() => sampleBatch(syntheticUtterances(1, 0.1, c, mulberry32(1)), 1, 500, c, Math.random)).toThrow(/multiple of the hop/);
@@ -191,6 +224,17 @@ describe('trainVocoder', () => {
       expect(await runTrainVocoder([...args, '--out', join(out, 'b'), '--excitation', 'none'])).toBe(0);
       expect((await config(join(out, 'b'))).excitation).toBeUndefined(); // a plain vocoder's folder, as before the mode existed
       await expect(runTrainVocoder([...args, '--out', join(out, 'c'), '--excitation', 'celp'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+      // --pitch-bins adds long-term prediction, also to an --init model that has none, whose weights it keeps
+      expect(await runTrainVocoder([...args, '--out', join(out, 'd'), '--pitch-bins', '6'])).toBe(0);
+      expect((await config(join(out, 'd'))).pitchBins).toBe(6);
+      expect(await runTrainVocoder([...args, '--out', join(out, 'e'), '--init', join(out, 'a', 'model'), '--pitch-bins', '6', '--lr', '0'])).toBe(0);
+      const [before, after] = [await Vocoder.load(join(out, 'a', 'model')), await Vocoder.load(join(out, 'e', 'model'))];
+      expect(after.config.pitchBins).toBe(6);
+      for (const [name, v] of Object.entries(before.weights)) expect(Array.from(after.weights[name].dataSync())).toEqual(Array.from(v.dataSync()));
+      before.dispose();
+      after.dispose();
+      await expect(runTrainVocoder([...args, '--out', join(out, 'f'), '--pitch-bins', 'x'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+      await expect(runTrainVocoder([...args, '--out', join(out, 'g'), '--pitch-bins', '4', '--excitation', 'none'])).rejects.toMatchObject({ code: 'MODEL_INVALID' });
     } finally {
       await rm(out, { recursive: true, force: true });
     }

@@ -19,7 +19,8 @@ import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { frameOf, melContext } from '../../models/vocoder/network.ts';
 import { MelLpc, preEmphasize, predictSample } from '../../src/audio/lpc.ts';
 import { silenceCode } from '../../models/vocoder/model.ts';
-import { condOffset, type VocoderConfig } from '../../models/vocoder/config.ts';
+import { condOffset, periodClasses, type VocoderConfig } from '../../models/vocoder/config.ts';
+import { periodClass, trackPitch } from '../../src/audio/pitch.ts';
 
 export interface VocoderUtterance {
   id: string;
@@ -32,6 +33,8 @@ export interface VocoderUtterance {
    * entered the history (e(t) plus the training noise).
    */
   excitation?: { pred: Uint8Array; exc: Uint8Array; excIn: Uint8Array };
+  /** Long-term prediction: the NCCF pitch period of each mel frame's audio (0 = unvoiced). */
+  period?: Int32Array;
 }
 
 export interface ManifestRow {
@@ -111,7 +114,15 @@ export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram
     history[t] = h > 1 ? 1 : h < -1 ? -1 : h;
     codes[t] = code(history[t]);
   }
-  return { id, codes, mel, excitation: { pred, exc, excIn } };
+  const out: VocoderUtterance = { id, codes, mel, excitation: { pred, exc, excIn } };
+  if (c.pitchBins > 0) out.period = framePeriods(audio, mel.frames, c);
+  return out;
+}
+
+/** The measured pitch period under each mel frame (at the centre of its analysis window). */
+export function framePeriods(audio: Float32Array, frames: number, c: VocoderConfig): Int32Array {
+  const centres = Array.from({ length: frames }, (_, f) => f * c.hop + Math.floor(c.melWindow / 2));
+  return trackPitch(audio, centres, { minPeriod: c.minPeriod, maxPeriod: c.maxPeriod }).period;
 }
 
 export async function loadUtterance(id: string, wavPath: string, c: VocoderConfig, melPath?: string, inputNoise = 0, rand?: () => number): Promise<VocoderUtterance> {
@@ -159,6 +170,10 @@ export interface WindowBatch {
   /** 'lpc' mode: [B * T] codes of the prediction p(t) and of the previous residual e(t-1). */
   pred?: Int32Array;
   prevExc?: Int32Array;
+  /** Long-term prediction: [B * T] codes of the residual one measured period back, e(t-P) (silence where unvoiced). */
+  ltp?: Int32Array;
+  /** Long-term prediction: [B * framesPerWindow] the pitch head's target class per window frame. */
+  pitchClass?: Int32Array;
   /** [B * framesPerWindow * 3M] each window frame with its neighbours (see melContext). */
   context: Float32Array;
   batch: number;
@@ -194,6 +209,12 @@ export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: num
     out.pred = new Int32Array(B * T);
     out.prevExc = new Int32Array(B * T);
   }
+  const ltp = c.pitchBins > 0;
+  if (ltp) {
+    out.ltp = new Int32Array(B * T);
+    out.pitchClass = new Int32Array(B * nF);
+  }
+  const classes = periodClasses(c);
   const silence = silenceCode(c.quantizationChannels);
   for (let b = 0; b < B; b++) {
     let r = Math.floor(rand() * totalWeight);
@@ -204,6 +225,8 @@ export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: num
     const s0 = offset + frame0 * c.hop;
     const index = Array.from({ length: nF }, (_, j) => frame0 + j);
     out.context.set(melContext(u.mel.data, u.mel.frames, M, index), b * nF * 3 * M);
+    if (ltp && !u.period) throw new BabelfishError('INTERNAL', `utterance ${u.id} was loaded without its pitch`);
+    if (ltp) for (let j = 0; j < nF; j++) out.pitchClass![b * nF + j] = periodClass(u.period![Math.min(index[j], u.mel.frames - 1)], classes);
     for (let i = 0; i < T; i++) {
       const t = s0 + i;
       out.prev[b * T + i] = t > 0 ? u.codes[t - 1] : silence;
@@ -213,6 +236,10 @@ export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: num
         out.target[b * T + i] = e.exc[t];
         out.pred![b * T + i] = e.pred[t];
         out.prevExc![b * T + i] = t > 0 ? e.excIn[t - 1] : silence;
+        if (ltp) {
+          const P = u.period![frameOf(t, u.mel.frames, c)];
+          out.ltp![b * T + i] = P > 0 && t >= P ? e.excIn[t - P] : silence;
+        }
       } else out.target[b * T + i] = u.codes[t];
     }
   }

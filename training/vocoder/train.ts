@@ -22,7 +22,7 @@ import { mulawDecode } from '../../src/audio/mulaw.ts';
 import { deEmphasize } from '../../src/audio/lpc.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
 import { condOffset, vocoderConfig, receptiveField, type VocoderConfig } from '../../models/vocoder/config.ts';
-import { conditionFrames, stackForward, type VocoderWeights } from '../../models/vocoder/network.ts';
+import { conditionFrames, pitchLogits, stackForward, type VocoderWeights } from '../../models/vocoder/network.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { checkWindow, corpusManifests, loadUtterance, melStats, readJsonl, resolveFrom, sampleBatch, syntheticUtterances, type VocoderUtterance, type WindowBatch } from './data.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
@@ -102,7 +102,10 @@ const USAGE = `usage: babelfish train vocoder [options]
   --export DIR            where the final model goes (default <out>/model)
   --residual R --skip S --head H --cond-channels C --dilations 1,2,4,...   model size
   --excitation lpc|none   lpc (default): predict the residual of the mel's linear predictor (LPCNet);
-                          none: predict the samples themselves (the plain WaveNet)`;
+                          none: predict the samples themselves (the plain WaveNet)
+  --pitch-bins N          lpc: long-term prediction, the residual one pitch period back as an input,
+                          the period from a pitch head over N log-spaced classes (0: none); with
+                          --init, adds it to a model that has none`;
 
 function parseOptions(argv: string[]): TrainVocoderOptions | null {
   const { values } = parseCommandArgs(argv, {
@@ -133,6 +136,7 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     'cond-channels': { type: 'string' },
     dilations: { type: 'string' },
     excitation: { type: 'string' },
+    'pitch-bins': { type: 'string' },
   });
   if (values.help) return null;
   const num = (name: string, v: string | undefined, fallback: number, min = 0) => {
@@ -151,6 +155,7 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     if (values.excitation !== 'none' && values.excitation !== 'lpc') throw new BabelfishError('BAD_ARGUMENT', `--excitation must be none or lpc (got '${values.excitation}')`);
     model.excitation = values.excitation;
   }
+  if (values['pitch-bins'] !== undefined) model.pitchBins = Math.floor(num('pitch-bins', values['pitch-bins'], 0, 0));
   if (values.dilations) model.dilations = values.dilations.split(',').map((s) => num('dilations', s, 0, 1));
   return {
     corpus: values.corpus ? resolve(values.corpus) : d.corpus,
@@ -241,15 +246,30 @@ async function loadData(o: TrainVocoderOptions, c: VocoderConfig, log: (s: strin
 
 // ---- loss
 
-/** Mean cross-entropy (nats per sample) of the next code over a batch of windows. */
-export function windowLoss(w: VocoderWeights, c: VocoderConfig, b: WindowBatch): tf.Scalar {
-  return tf.tidy(() => {
+/**
+ * The training objective over a batch of windows: the mean cross-entropy (nats per sample) of
+ * the next code, plus, with long-term prediction, the pitch head's mean cross-entropy per frame
+ * (its own weights, so the sum only adds the two gradients).
+ */
+export function windowLosses(w: VocoderWeights, c: VocoderConfig, b: WindowBatch): { sample: tf.Scalar; pitch: tf.Scalar | null } {
+  const out = tf.tidy(() => {
     const context = tf.tensor3d(b.context, [b.batch, b.framesPerWindow, 3 * c.numMels]);
     const codes = (a: Int32Array) => tf.tensor2d(a, [b.batch, b.window], 'int32');
-    const excitation = b.pred && b.prevExc ? { pred: codes(b.pred), prevExc: codes(b.prevExc) } : undefined;
+    const excitation = b.pred && b.prevExc ? { pred: codes(b.pred), prevExc: codes(b.prevExc), ...(b.ltp ? { ltp: codes(b.ltp) } : {}) } : undefined;
     const logits = stackForward(w, c, codes(b.prev), conditionFrames(w, c, context), c.hop, excitation);
     const labels = tf.oneHot(tf.tensor1d(b.target, 'int32'), c.quantizationChannels);
-    return tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    const sample = tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
+    if (c.pitchBins <= 0 || !b.pitchClass) return { sample };
+    const pitchLabels = tf.oneHot(tf.tensor1d(b.pitchClass, 'int32'), c.pitchBins + 1);
+    return { sample, pitch: tf.losses.softmaxCrossEntropy(pitchLabels, pitchLogits(w, c, context)) as tf.Scalar };
+  });
+  return { sample: out.sample, pitch: out.pitch ?? null };
+}
+
+export function windowLoss(w: VocoderWeights, c: VocoderConfig, b: WindowBatch): tf.Scalar {
+  return tf.tidy(() => {
+    const { sample, pitch } = windowLosses(w, c, b);
+    return pitch ? tf.add(sample, pitch) : sample;
   });
 }
 
@@ -282,6 +302,13 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
   } else if (o.init) {
     vocoder = await Vocoder.load(o.init);
     log(`vocoder: initialised from ${o.init}`);
+    if ((o.model.pitchBins ?? 0) > 0 && vocoder.config.pitchBins === 0) {
+      // the new input's embedding starts at zero, so the run starts from exactly the old model
+      const old = vocoder;
+      vocoder = old.withConfig({ pitchBins: o.model.pitchBins });
+      old.dispose();
+      log(`vocoder: added long-term prediction (${vocoder.config.pitchBins} period classes) to the initial model`);
+    }
   } else {
     vocoder = Vocoder.build({ ...o.model, seed: o.seed });
   }
@@ -305,14 +332,19 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
   const longest = Math.max(...data.heldOut.map((u) => u.codes.length));
   const valWindow = Math.min(o.window, Math.floor((longest - condOffset(c)) / c.hop) * c.hop);
   const valBatches = valWindow >= c.hop ? Array.from({ length: o.valBatches }, () => sampleBatch(data.heldOut, Math.min(o.batch, 4), valWindow, c, valRand)) : [];
+  // The held-out figure is the sample loss alone, comparable with models without a pitch head.
+  let valPitch: number | null = null;
   const evaluate = (): number | null => {
     if (!valBatches.length) return null;
     let s = 0;
+    let p = 0;
     for (const b of valBatches) {
-      const l = windowLoss(vocoder.weights, c, b);
-      s += l.dataSync()[0];
-      l.dispose();
+      const { sample, pitch } = windowLosses(vocoder.weights, c, b);
+      s += sample.dataSync()[0];
+      if (pitch) p += pitch.dataSync()[0];
+      tf.dispose([sample, pitch ?? []]);
     }
+    valPitch = c.pitchBins > 0 ? p / valBatches.length : null;
     return s / valBatches.length;
   };
 
@@ -339,6 +371,7 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
   const t0 = performance.now();
   const firstStep = step;
   let windowLossSum = 0;
+  let pitchLossSum = 0;
   let windowCount = 0;
   const checkpoint = async () => {
     valLoss = evaluate();
@@ -347,16 +380,23 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
     if (valLoss !== null) metrics.valLoss = valLoss;
     const { resume: _r, ...options } = o as TrainVocoderOptions & { resume?: boolean };
     await saveCheckpoint(o.out, vocoder, optimizer, { step, options: { ...options, melSource: data.melSource } as TrainVocoderOptions, metrics, seconds });
-    if (valLoss !== null) await appendLog({ step, valLoss });
+    if (valLoss !== null) await appendLog({ step, valLoss, ...(valPitch !== null ? { valPitchLoss: valPitch } : {}) });
     await writeSample(step);
-    log(`vocoder: checkpoint at step ${step}` + (valLoss !== null ? `, held-out loss ${valLoss.toFixed(3)} nats` : '') + (o.sampleSeconds > 0 ? `, sample ${samplesDir}` : ''));
+    log(`vocoder: checkpoint at step ${step}` + (valLoss !== null ? `, held-out loss ${valLoss.toFixed(3)} nats` : '') + (valPitch !== null ? ` (pitch head ${valPitch.toFixed(3)})` : '') + (o.sampleSeconds > 0 ? `, sample ${samplesDir}` : ''));
   };
 
   while (step < o.steps) {
     // Each step's windows depend only on the seed and the step, so a resumed run sees the batches it would have.
     const batch = sampleBatch(data.train, o.batch, o.window, c, mulberry32(o.seed * 1_000_003 + step));
+    let pitchPart: tf.Scalar | null = null;
     const lossValue = tf.tidy(() => {
-      const { value, grads } = tf.variableGrads(() => windowLoss(vocoder.weights, c, batch), varList);
+      const objective = () => {
+        const { sample, pitch } = windowLosses(vocoder.weights, c, batch);
+        if (!pitch) return sample;
+        pitchPart = tf.keep(pitch.clone());
+        return tf.add(sample, pitch) as tf.Scalar;
+      };
+      const { value, grads } = tf.variableGrads(objective, varList);
       let g = grads;
       if (o.clip > 0) {
         const norm = tf.sqrt(tf.addN(Object.values(grads).map((t) => tf.sum(tf.square(t)))));
@@ -366,18 +406,27 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
       optimizer.applyGradients(Object.entries(g).map(([name, tensor]) => ({ name, tensor })));
       return value.dataSync()[0];
     });
+    // the logged loss is the sample loss (nats per sample), as for every vocoder; the pitch head's apart
+    let pitchValue = 0;
+    if (pitchPart) {
+      pitchValue = (pitchPart as tf.Scalar).dataSync()[0];
+      (pitchPart as tf.Scalar).dispose();
+    }
     if (!Number.isFinite(lossValue)) throw new BabelfishError('INTERNAL', `vocoder training diverged at step ${step} (loss ${lossValue}); lower --lr`);
     step++;
-    losses.push(lossValue);
-    windowLossSum += lossValue;
+    losses.push(lossValue - pitchValue);
+    windowLossSum += lossValue - pitchValue;
+    pitchLossSum += pitchValue;
     windowCount++;
     if (step % o.logEvery === 0 || step === o.steps) {
       const elapsed = (performance.now() - t0) / 1000;
       const done = step - firstStep;
       const rate = (done * o.batch * o.window) / elapsed;
-      log(`vocoder step ${step}/${o.steps} loss ${(windowLossSum / windowCount).toFixed(3)} nats | ${(rate / 1000).toFixed(1)}k samples/s | ${(elapsed / done).toFixed(2)} s/step | ETA ${formatSeconds(((o.steps - step) * elapsed) / done)}`);
-      await appendLog({ step, loss: windowLossSum / windowCount, samplesPerSec: rate, secPerStep: elapsed / done });
+      const pitchNote = c.pitchBins > 0 ? ` (pitch head ${(pitchLossSum / windowCount).toFixed(3)})` : '';
+      log(`vocoder step ${step}/${o.steps} loss ${(windowLossSum / windowCount).toFixed(3)} nats${pitchNote} | ${(rate / 1000).toFixed(1)}k samples/s | ${(elapsed / done).toFixed(2)} s/step | ETA ${formatSeconds(((o.steps - step) * elapsed) / done)}`);
+      await appendLog({ step, loss: windowLossSum / windowCount, ...(c.pitchBins > 0 ? { pitchLoss: pitchLossSum / windowCount } : {}), samplesPerSec: rate, secPerStep: elapsed / done });
       windowLossSum = 0;
+      pitchLossSum = 0;
       windowCount = 0;
     }
     if (step % o.checkpointEvery === 0 || step === o.steps) await checkpoint();

@@ -34,6 +34,11 @@ let pMu: usize = 0;     // f32[Q] mu-law decoding table
 let lastX: i32 = 0;     // code of x(t-1)
 let lastE: i32 = 0;     // code of e(t-1)
 let muScale: f64 = 0;   // 1 / ln(1 + mu), as src/audio/mulaw.ts multiplies by it
+// Long-term prediction (set by setupLtp()): the residual one pitch period back as a fourth input.
+let pEmbedL: usize = 0; // [Q][R] embedding of e(t-P)'s code; 0 = no long-term input
+let pExcRing: usize = 0; // i32[512] the last 512 residual codes
+let excPos: i32 = 0;    // ring slot of the next residual
+let period: i32 = 0;    // P of the current frame; 0 = unvoiced
 
 export function heapBase(): usize { return __heap_base; }
 
@@ -148,10 +153,27 @@ export function forward(prev: i32): void {
 
 // 'lpc' mode: the logits of the next residual given x(t-1), p(t) and e(t-1) codes.
 export function forward3(x: i32, p: i32, e: i32): void {
+  sumEmbeddings(x, p, e);
+  stack();
+}
+
+// Long-term prediction: the same with e(t-P)'s code l as a fourth input.
+export function forward4(x: i32, p: i32, e: i32, l: i32): void {
+  sumEmbeddings(x, p, e);
+  addLtp(l);
+  stack();
+}
+
+@inline function sumEmbeddings(x: i32, p: i32, e: i32): void {
   const rb = <usize>R << 2;
   const a = pEmbed + <usize>x * rb; const b = pEmbedP + <usize>p * rb; const c = pEmbedE + <usize>e * rb;
   for (let i: usize = 0; i < rb; i += 16) v128.store(pHcur + i, f32x4.add(f32x4.add(v128.load(a + i), v128.load(b + i)), v128.load(c + i)));
-  stack();
+}
+
+@inline function addLtp(l: i32): void {
+  const rb = <usize>R << 2;
+  const a = pEmbedL + <usize>l * rb;
+  for (let i: usize = 0; i < rb; i += 16) v128.store(pHcur + i, f32x4.add(v128.load(pHcur + i), v128.load(a + i)));
 }
 
 // The layers and the head over the input embedding in pHcur.
@@ -251,10 +273,19 @@ export function setupLpc(embedP: usize, embedE: usize, ord: i32, coef: usize, hi
   muScale = 1.0 / Math.log1p(<f64>(Q - 1));
 }
 
+export function setupLtp(embedL: usize, ring: usize): void {
+  pEmbedL = embedL; pExcRing = ring;
+}
+
+// The current frame's pitch period in samples (0 = unvoiced); below 512.
+export function setPeriod(p: i32): void { period = p; }
+
 // Empties the predictor's history; the previous codes become those of silence.
 export function resetLpc(silence: i32): void {
   for (let j = 0; j < order; j++) store<f32>(pHist + (<usize>j << 2), 0);
   lastX = silence; lastE = silence;
+  if (pExcRing) for (let j = 0; j < 512; j++) store<i32>(pExcRing + (<usize>j << 2), silence);
+  excPos = 0; period = 0;
 }
 
 // mu-law code of x, as src/audio/mulaw.ts computes it.
@@ -277,8 +308,13 @@ function muEncode(x: f64): i32 {
 export function generateLpc(n: i32, temperature: f32, out: usize): void {
   for (let k = 0; k < n; k++) {
     const p = predict();
-    forward3(lastX, muEncode(p), lastE);
+    if (pEmbedL) {
+      // unvoiced frames see silence one "period" back, as in training
+      const l = period > 0 ? load<i32>(pExcRing + (<usize>((excPos - period) & 511) << 2)) : Q >> 1;
+      forward4(lastX, muEncode(p), lastE, l);
+    } else forward3(lastX, muEncode(p), lastE);
     const code = pick(temperature);
+    if (pEmbedL) { store<i32>(pExcRing + (<usize>excPos << 2), code); excPos = (excPos + 1) & 511; }
     let x = p + <f64>load<f32>(pMu + (<usize>code << 2));
     x = x > 1 ? 1.0 : x < -1 ? -1.0 : x;
     for (let j = order - 1; j > 0; j--) store<f32>(pHist + (<usize>j << 2), load<f32>(pHist + (<usize>(j - 1) << 2)));

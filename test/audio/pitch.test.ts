@@ -1,0 +1,87 @@
+import { describe, it, expect } from 'vitest';
+import { classPeriod, nccf, periodClass, trackPitch } from '../../src/audio/pitch.ts';
+import { mulberry32 } from '../../src/random.ts';
+
+const SR = 16000;
+
+/** A glottal-like pulse train (each pulse a decaying resonance) at a given f0, as voiced speech's excitation through a formant. */
+function pulseTrain(f0: number, seconds: number, formantHz = 700): Float32Array {
+  const n = Math.round(seconds * SR);
+  const x = new Float32Array(n);
+  const period = SR / f0;
+  for (let k = 0; k * period < n; k++) {
+    const t0 = Math.round(k * period);
+    for (let j = 0; j < 200 && t0 + j < n; j++) x[t0 + j] += 0.3 * Math.exp(-j / 30) * Math.cos((2 * Math.PI * formantHz * j) / SR);
+  }
+  return x;
+}
+
+const centres = (n: number, hop = 160) => Array.from({ length: Math.floor((n - 400) / hop) }, (_, f) => f * hop + 200);
+
+describe('nccf', () => {
+  it('is 1 at the period of a periodic signal and matches a hand computation', () => {
+    const x = Float32Array.from({ length: 2000 }, (_, t) => Math.sin((2 * Math.PI * t) / 100));
+    expect(nccf(x, 1000, 320, 100)).toBeCloseTo(1, 6);
+    expect(nccf(x, 1000, 320, 50)).toBeCloseTo(-1, 6);
+    // hand case: x = [1, 2, 3, 4], window 2, lag 1, centre 2 -> s = 2 - round(1.5) = 0: a = [1, 2], b = [2, 3]
+    const y = Float32Array.from([1, 2, 3, 4]);
+    expect(nccf(y, 2, 2, 1)).toBeCloseTo((1 * 2 + 2 * 3) / Math.sqrt((1 + 4) * (4 + 9)), 6);
+  });
+});
+
+describe('trackPitch', () => {
+  it('finds the period of pulse trains from 60 to 380 Hz without octave errors', () => {
+    for (const f0 of [60, 85, 120, 180, 250, 380]) {
+      const x = pulseTrain(f0, 0.5);
+      const { period } = trackPitch(x, centres(x.length));
+      const inner = Array.from(period.slice(3, -3));
+      expect(inner.length).toBeGreaterThan(20);
+      for (const p of inner) expect(Math.abs(p - SR / f0)).toBeLessThanOrEqual(1);
+    }
+  });
+
+  it('calls white noise and silence unvoiced', () => {
+    const rand = mulberry32(5);
+    const noise = Float32Array.from({ length: 8000 }, () => 0.3 * (2 * rand() - 1));
+    const n = trackPitch(noise, centres(noise.length));
+    expect(Array.from(n.period).filter((p) => p > 0).length).toBeLessThanOrEqual(1);
+    const silence = trackPitch(new Float32Array(8000), centres(8000));
+    expect(Array.from(silence.period).every((p) => p === 0)).toBe(true);
+    expect(Array.from(silence.correlation).every((r) => r === 0)).toBe(true);
+  });
+
+  it('follows a voiced segment between silences', () => {
+    const x = new Float32Array(16000);
+    x.set(pulseTrain(150, 0.4), 4000);
+    const c = centres(x.length);
+    const { period } = trackPitch(x, c);
+    c.forEach((centre, f) => {
+      if (centre < 3600 || centre > 10800) expect(period[f]).toBe(0);
+      else if (centre > 4400 && centre < 10000) expect(Math.abs(period[f] - SR / 150)).toBeLessThanOrEqual(1);
+    });
+  });
+});
+
+describe('period classes', () => {
+  const k = { bins: 48, minPeriod: 40, maxPeriod: 320 };
+  it('maps periods to log-spaced classes and back within half a class', () => {
+    expect(periodClass(0, k)).toBe(0);
+    expect(periodClass(40, k)).toBe(1);
+    expect(periodClass(320, k)).toBe(48);
+    expect(periodClass(1000, k)).toBe(48);
+    expect(periodClass(20, k)).toBe(1);
+    // 8x range over 48 bins: each bin spans a ratio of 8^(1/48) = 1.0443
+    const step = 8 ** (1 / 48);
+    for (let p = 40; p <= 320; p++) {
+      const back = classPeriod(periodClass(p, k), k);
+      expect(Math.abs(Math.log(back / p))).toBeLessThanOrEqual(Math.log(step) + 0.5 / p + 1e-9);
+    }
+    expect(classPeriod(0, k)).toBe(0);
+    // classes are monotone in the period
+    let last = 0;
+    for (let p = 40; p <= 320; p++) {
+      expect(periodClass(p, k)).toBeGreaterThanOrEqual(last);
+      last = periodClass(p, k);
+    }
+  });
+});
