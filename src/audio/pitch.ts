@@ -118,3 +118,28 @@ export function classPeriod(cls: number, k: PeriodClasses): number {
   if (cls <= 0) return 0;
   return Math.round(k.minPeriod * (k.maxPeriod / k.minPeriod) ** ((cls - 0.5) / k.bins));
 }
+
+/** Frame counts comparing a test pitch track with a reference one, frame by frame. */
+export interface PitchAgreement {
+  /** Frames voiced in the reference. */
+  referenceVoiced: number;
+  /** ...and voiced in the test too. */
+  bothVoiced: number;
+  /** Frames voiced in both whose periods differ by more than 20% (gross pitch errors). */
+  grossErrors: number;
+}
+
+export function pitchAgreement(reference: ArrayLike<number>, test: ArrayLike<number>): PitchAgreement {
+  const n = Math.min(reference.length, test.length);
+  let referenceVoiced = 0;
+  let bothVoiced = 0;
+  let grossErrors = 0;
+  for (let i = 0; i < n; i++) {
+    if (!(reference[i] > 0)) continue;
+    referenceVoiced++;
+    if (!(test[i] > 0)) continue;
+    bothVoiced++;
+    if (Math.abs(test[i] - reference[i]) > 0.2 * reference[i]) grossErrors++;
+  }
+  return { referenceVoiced, bothVoiced, grossErrors };
+}

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { classPeriod, nccf, periodClass, trackPitch } from '../../src/audio/pitch.ts';
+import { classPeriod, nccf, periodClass, pitchAgreement, trackPitch } from '../../src/audio/pitch.ts';
 import { mulberry32 } from '../../src/random.ts';
 
 const SR = 16000;
@@ -83,5 +83,14 @@ describe('period classes', () => {
       expect(periodClass(p, k)).toBeGreaterThanOrEqual(last);
       last = periodClass(p, k);
     }
+  });
+});
+
+describe('pitchAgreement', () => {
+  it('counts reference-voiced frames, those voiced in both, and >20% period errors among them', () => {
+    const ref = [0, 100, 100, 100, 100, 0, 50];
+    const test = [80, 100, 121, 0, 119, 60, 50];
+    expect(pitchAgreement(ref, test)).toEqual({ referenceVoiced: 5, bothVoiced: 4, grossErrors: 1 });
+    expect(pitchAgreement([], [1, 2])).toEqual({ referenceVoiced: 0, bothVoiced: 0, grossErrors: 0 });
   });
 });

@@ -67,6 +67,15 @@ describe('runVoiceEval', () => {
       expect(f.synthesizedSeconds).toBeGreaterThan(0);
     }
     expect(report.overall.sentences).toBe(4);
+    // the pitch figures pool the sentences' frame counts
+    const counts = report.sentences.map((r) => r.resynthesisPitch);
+    const voiced = counts.reduce((a, c) => a + c.referenceVoiced, 0);
+    const both = counts.reduce((a, c) => a + c.bothVoiced, 0);
+    const gross = counts.reduce((a, c) => a + c.grossErrors, 0);
+    expect(voiced).toBeGreaterThan(20); // the reference recordings are speech
+    for (const c of counts) expect(c.grossErrors <= c.bothVoiced && c.bothVoiced <= c.referenceVoiced).toBe(true);
+    expect(report.overall.resynthesisVoicing).toBeCloseTo(both / voiced, 12);
+    expect(report.overall.resynthesisGpe).toBe(both ? gross / both : null);
     // Griffin-Lim beside the WaveNet: its own audio, so its own MCD; CER is corpus-level over its transcripts.
     for (const s of report.sentences) {
       expect(Number.isFinite(s.synthesisMcdGriffinLim)).toBe(true);

@@ -30,6 +30,7 @@ import { melToAudio } from '../../src/audio/griffin-lim.ts';
 import type { FeatureConfig } from '../../src/audio/config.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
+import { pitchAgreement, trackPitch, type PitchAgreement } from '../../src/audio/pitch.ts';
 import { resolveModelDir } from '../../src/cli/model-dir.ts';
 import { heatmapPng } from '../../src/plot/heatmap.ts';
 import { boundedMcd, vocoderFeatureConfig } from '../../src/cli/commands/vocode.ts';
@@ -46,6 +47,8 @@ export const EVAL_VOICE_USAGE = `usage: babelfish eval voice [--corpus dir | --m
 
 Per language, on the test split of the speech corpus (voices never heard in training):
   resynthesis MCD   reference -> mel -> WaveNet -> mel, against the reference (dB)
+  voiced, GPE       the resynthesis's pitch (NCCF) frame by frame against the reference's: the
+                    share of voiced frames that stay voiced, and of those with the period >20% off
   synthesis MCD     text -> synthesizer -> WaveNet, against the reference recording (dB, DTW)
   mel MCD           the synthesizer's mel itself against the reference (dB, DTW)
   round-trip CER    the speech encoder's transcript of the synthesized speech vs the text
@@ -101,6 +104,14 @@ export interface VoiceLanguageFigures {
   /** Synthesis MCD and round-trip CER with Griffin-Lim on the synthesizer's mel instead of the WaveNet. */
   synthesisMcdGriffinLim: number | null;
   roundTripCerGriffinLim: number | null;
+  /**
+   * Resynthesis pitch (src/audio/pitch.ts, NCCF tracks of reference and resynthesis frame by
+   * frame): the share of the reference's voiced frames that come out voiced, and the share of
+   * those whose period is off by more than 20% (gross pitch error). A vocoder that whispers
+   * has the envelope (a fair MCD) but no voicing.
+   */
+  resynthesisVoicing: number | null;
+  resynthesisGpe: number | null;
   /** Seconds of reference and of synthesized audio. */
   referenceSeconds: number;
   synthesizedSeconds: number;
@@ -113,6 +124,7 @@ export interface VoiceSentenceResult {
   text: string;
   spoken: string;
   resynthesisMcd: number | null;
+  resynthesisPitch: PitchAgreement;
   synthesisMcd: number | null;
   synthesizerMelMcd: number | null;
   transcript: string | null;
@@ -271,6 +283,8 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
     // (a) the vocoder alone
     const resyn = await vocode(refMel);
     const resynMel = mel(resyn);
+    const centres = Array.from({ length: refMel.frames }, (_, f) => f * features.hopLength + (features.winLength >> 1));
+    const resynthesisPitch = pitchAgreement(trackPitch(ref, centres).period, trackPitch(resyn, centres).period);
     // (b) the whole voice
     const plans = synthesizer.plan(item.text, item.lang);
     const spoken = normalizeTranscript(plans.map((p) => p.sentence).join(' '));
@@ -292,6 +306,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
       text: item.text,
       spoken,
       resynthesisMcd: boundedMcd(refMel, resynMel),
+      resynthesisPitch,
       synthesisMcd: boundedMcd(refMel, synAudioMel),
       synthesizerMelMcd: boundedMcd(refMel, synMel),
       transcript,
@@ -332,6 +347,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
       lang,
       sentences: rs.length,
       resynthesisMcd: mean(rs.map((r) => r.resynthesisMcd)),
+      ...pitchFigures(rs.map((r) => r.resynthesisPitch)),
       synthesisMcd: mean(rs.map((r) => r.synthesisMcd)),
       synthesizerMelMcd: mean(rs.map((r) => r.synthesizerMelMcd)),
       roundTripCer: cerOf((r) => r.transcript),
@@ -353,12 +369,19 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
   };
 }
 
+/** Voicing recall and gross pitch error over sentences' frame counts (null without voiced frames). */
+function pitchFigures(counts: PitchAgreement[]): { resynthesisVoicing: number | null; resynthesisGpe: number | null } {
+  const sum = (k: keyof PitchAgreement) => counts.reduce((a, c) => a + c[k], 0);
+  const [voiced, both, gross] = [sum('referenceVoiced'), sum('bothVoiced'), sum('grossErrors')];
+  return { resynthesisVoicing: voiced ? both / voiced : null, resynthesisGpe: both ? gross / both : null };
+}
+
 export function formatVoiceReport(r: VoiceEvalReport): string {
   const db = (v: number | null, w = 10) => (v === null ? '-' : v.toFixed(2)).padStart(w);
   const pct = (v: number | null, w = 10) => (v === null ? '-' : `${(100 * v).toFixed(1)}%`).padStart(w);
-  const lines = ['lang  sents  resyn-MCD  synth-MCD    mel-MCD  trip-CER   ref-CER  GL-MCD   GL-CER'];
+  const lines = ['lang  sents  resyn-MCD  voiced    GPE  synth-MCD    mel-MCD  trip-CER   ref-CER  GL-MCD   GL-CER'];
   for (const f of [...r.perLanguage, r.overall]) {
-    lines.push(`${f.lang.padEnd(4)} ${String(f.sentences).padStart(6)} ${db(f.resynthesisMcd)} ${db(f.synthesisMcd)} ${db(f.synthesizerMelMcd)}${pct(f.roundTripCer)}${pct(f.referenceCer)}${db(f.synthesisMcdGriffinLim, 8)}${pct(f.roundTripCerGriffinLim, 9)}`);
+    lines.push(`${f.lang.padEnd(4)} ${String(f.sentences).padStart(6)} ${db(f.resynthesisMcd)}${pct(f.resynthesisVoicing, 8)}${pct(f.resynthesisGpe, 7)} ${db(f.synthesisMcd)} ${db(f.synthesizerMelMcd)}${pct(f.roundTripCer)}${pct(f.referenceCer)}${db(f.synthesisMcdGriffinLim, 8)}${pct(f.roundTripCerGriffinLim, 9)}`);
   }
   lines.push(`MCD in dB (c1..c24, DTW); synthesis through ${r.settings.synthesis}${r.settings.synthesis === 'wavenet' && r.settings.temperature !== 1 ? ` (temperature ${r.settings.temperature})` : ''}, voice ${r.settings.voice}; GL = Griffin-Lim on the synthesizer's mel; vocoder real-time factor ${r.vocoderRtf.toFixed(3)}`);
   return lines.join('\n');
