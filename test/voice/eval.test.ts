@@ -6,6 +6,7 @@ import { PNG } from 'pngjs';
 import { pickSentences, runVoiceEval, stackPngs, formatVoiceReport } from '../../training/voice/eval.ts';
 import type { SpeechItem } from '../../training/readers/types.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
+import { Vocoder } from '../../models/vocoder/model.ts';
 import { saveTinyModels, writeFixtureCorpus, FIXTURE_ROWS, type TinyModelDirs } from './fixtures.ts';
 
 let dir: string;
@@ -76,6 +77,7 @@ describe('runVoiceEval', () => {
     for (const c of counts) expect(c.grossErrors <= c.bothVoiced && c.bothVoiced <= c.referenceVoiced).toBe(true);
     expect(report.overall.resynthesisVoicing).toBeCloseTo(both / voiced, 12);
     expect(report.overall.resynthesisGpe).toBe(both ? gross / both : null);
+    expect(report.overall.pitchHeadVoicing).toBeNull(); // a vocoder without a pitch head
     // Griffin-Lim beside the WaveNet: its own audio, so its own MCD; CER is corpus-level over its transcripts.
     for (const s of report.sentences) {
       expect(Number.isFinite(s.synthesisMcdGriffinLim)).toBe(true);
@@ -153,6 +155,22 @@ describe('runVoiceEval', () => {
     expect(sampled2.overall.resynthesisMcd).not.toBe(sampled1.overall.resynthesisMcd);
     expect(formatVoiceReport(greedy1)).toMatch(/synthesis through wavenet \(temperature 0\)/);
     expect(formatVoiceReport(sampled1)).toMatch(/synthesis through wavenet, voice/);
+  });
+
+  it('with a long-term-prediction vocoder, also scores its pitch head against the reference pitch', async () => {
+    const plain = await Vocoder.load(models.vocoder);
+    const ltp = plain.withConfig({ excitation: 'lpc', pitchBins: 8, pitchHidden: 4 });
+    const ltpDir = path.join(dir, 'ltp-vocoder');
+    await ltp.save(ltpDir);
+    const report = await runVoiceEval({ manifest, synthesizerDir: models.synthesizer, vocoderDir: ltpDir, speechEncoderDir: path.join(dir, 'no-encoder'), sentences: 1, langs: ['en'], pngs: 0, log: () => {} });
+    const counts = report.sentences.map((r) => r.pitchHead!);
+    const voiced = counts.reduce((a, c) => a + c.referenceVoiced, 0);
+    const both = counts.reduce((a, c) => a + c.bothVoiced, 0);
+    expect(voiced).toBeGreaterThan(0);
+    expect(report.overall.pitchHeadVoicing).toBeCloseTo(both / voiced, 12);
+    expect(formatVoiceReport(report)).toMatch(/pitch head on the reference mel: [\d.]+% of voiced frames voiced/);
+    plain.dispose();
+    ltp.dispose();
   });
 
   it('reports a missing manifest and an unsupported language with their codes', async () => {

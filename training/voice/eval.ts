@@ -112,6 +112,9 @@ export interface VoiceLanguageFigures {
    */
   resynthesisVoicing: number | null;
   resynthesisGpe: number | null;
+  /** The same two for the vocoder's pitch head (long-term prediction) on the reference mel; null without one. */
+  pitchHeadVoicing: number | null;
+  pitchHeadGpe: number | null;
   /** Seconds of reference and of synthesized audio. */
   referenceSeconds: number;
   synthesizedSeconds: number;
@@ -125,6 +128,7 @@ export interface VoiceSentenceResult {
   spoken: string;
   resynthesisMcd: number | null;
   resynthesisPitch: PitchAgreement;
+  pitchHead: PitchAgreement | null;
   synthesisMcd: number | null;
   synthesizerMelMcd: number | null;
   transcript: string | null;
@@ -284,7 +288,9 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
     const resyn = await vocode(refMel);
     const resynMel = mel(resyn);
     const centres = Array.from({ length: refMel.frames }, (_, f) => f * features.hopLength + (features.winLength >> 1));
-    const resynthesisPitch = pitchAgreement(trackPitch(ref, centres).period, trackPitch(resyn, centres).period);
+    const refPitch = trackPitch(ref, centres).period;
+    const resynthesisPitch = pitchAgreement(refPitch, trackPitch(resyn, centres).period);
+    const pitchHead = vocoder.config.pitchBins > 0 ? pitchAgreement(refPitch, vocoder.pitchPeriods(refMel)) : null;
     // (b) the whole voice
     const plans = synthesizer.plan(item.text, item.lang);
     const spoken = normalizeTranscript(plans.map((p) => p.sentence).join(' '));
@@ -307,6 +313,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
       spoken,
       resynthesisMcd: boundedMcd(refMel, resynMel),
       resynthesisPitch,
+      pitchHead,
       synthesisMcd: boundedMcd(refMel, synAudioMel),
       synthesizerMelMcd: boundedMcd(refMel, synMel),
       transcript,
@@ -347,7 +354,8 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
       lang,
       sentences: rs.length,
       resynthesisMcd: mean(rs.map((r) => r.resynthesisMcd)),
-      ...pitchFigures(rs.map((r) => r.resynthesisPitch)),
+      ...pitchFigures(rs.map((r) => r.resynthesisPitch), 'resynthesis'),
+      ...pitchFigures(rs.flatMap((r) => (r.pitchHead ? [r.pitchHead] : [])), 'pitchHead'),
       synthesisMcd: mean(rs.map((r) => r.synthesisMcd)),
       synthesizerMelMcd: mean(rs.map((r) => r.synthesizerMelMcd)),
       roundTripCer: cerOf((r) => r.transcript),
@@ -370,10 +378,10 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
 }
 
 /** Voicing recall and gross pitch error over sentences' frame counts (null without voiced frames). */
-function pitchFigures(counts: PitchAgreement[]): { resynthesisVoicing: number | null; resynthesisGpe: number | null } {
+function pitchFigures<K extends string>(counts: PitchAgreement[], key: K): Record<`${K}Voicing` | `${K}Gpe`, number | null> {
   const sum = (k: keyof PitchAgreement) => counts.reduce((a, c) => a + c[k], 0);
   const [voiced, both, gross] = [sum('referenceVoiced'), sum('bothVoiced'), sum('grossErrors')];
-  return { resynthesisVoicing: voiced ? both / voiced : null, resynthesisGpe: both ? gross / both : null };
+  return { [`${key}Voicing`]: voiced ? both / voiced : null, [`${key}Gpe`]: both ? gross / both : null } as Record<`${K}Voicing` | `${K}Gpe`, number | null>;
 }
 
 export function formatVoiceReport(r: VoiceEvalReport): string {
@@ -383,6 +391,7 @@ export function formatVoiceReport(r: VoiceEvalReport): string {
   for (const f of [...r.perLanguage, r.overall]) {
     lines.push(`${f.lang.padEnd(4)} ${String(f.sentences).padStart(6)} ${db(f.resynthesisMcd)}${pct(f.resynthesisVoicing, 8)}${pct(f.resynthesisGpe, 7)} ${db(f.synthesisMcd)} ${db(f.synthesizerMelMcd)}${pct(f.roundTripCer)}${pct(f.referenceCer)}${db(f.synthesisMcdGriffinLim, 8)}${pct(f.roundTripCerGriffinLim, 9)}`);
   }
+  if (r.overall.pitchHeadVoicing !== null) lines.push(`the vocoder's pitch head on the reference mel: ${pct(r.overall.pitchHeadVoicing, 0)} of voiced frames voiced, gross pitch error ${pct(r.overall.pitchHeadGpe, 0)}`);
   lines.push(`MCD in dB (c1..c24, DTW); synthesis through ${r.settings.synthesis}${r.settings.synthesis === 'wavenet' && r.settings.temperature !== 1 ? ` (temperature ${r.settings.temperature})` : ''}, voice ${r.settings.voice}; GL = Griffin-Lim on the synthesizer's mel; vocoder real-time factor ${r.vocoderRtf.toFixed(3)}`);
   return lines.join('\n');
 }
