@@ -9,7 +9,7 @@
  */
 import { initBackend } from '../src/backend.ts';
 import { Vocoder } from '../models/vocoder/model.ts';
-import { receptiveField } from '../models/vocoder/config.ts';
+import { receptiveField, type VocoderConfig } from '../models/vocoder/config.ts';
 import { frameOf, samplesForFrames } from '../models/vocoder/network.ts';
 import { NaiveWaveNetGenerator } from '../models/vocoder/naive-generator.ts';
 import { MelLpc } from '../src/audio/lpc.ts';
@@ -59,30 +59,37 @@ export default async function (): Promise<BenchResult[]> {
   }
   const fastRate = total / best;
 
-  // The same in 'lpc' excitation mode: CPU time, best of three, against the plain generator's.
-  const lpcVocoder = Vocoder.build({ excitation: 'lpc' });
-  const lc = lpcVocoder.config;
-  const lpcCond = lpcVocoder.conditioning(mel);
-  const taps = new MelLpc({ order: lc.lpcOrder, preEmphasis: lc.preEmphasis }).predictors(mel);
-  const lpcGen = lpcVocoder.fastGenerator();
-  const lpcOut = new Float32Array(total);
-  const runLpc = () => {
-    lpcGen.reset(1);
-    forEachFrameRun((f, start, end) => {
-      lpcGen.setConditioning(lpcCond.subarray(f * width, (f + 1) * width));
-      lpcGen.setPredictor(taps.subarray(f * lc.lpcOrder, (f + 1) * lc.lpcOrder));
-      lpcGen.generateExcited(end - start, 1, lpcOut, start);
-    });
+  // The same in 'lpc' excitation mode, and with long-term prediction (its ring read every
+  // sample; a fixed 100-sample period): CPU time, best of three, against the plain generator's.
+  const excitedCpu = (overrides: Partial<VocoderConfig>): number => {
+    const vocoder = Vocoder.build({ excitation: 'lpc', ...overrides });
+    const lc = vocoder.config;
+    const lpcCond = vocoder.conditioning(mel);
+    const taps = new MelLpc({ order: lc.lpcOrder, preEmphasis: lc.preEmphasis }).predictors(mel);
+    const g = vocoder.fastGenerator();
+    const out = new Float32Array(total);
+    const run = () => {
+      g.reset(1);
+      forEachFrameRun((f, start, end) => {
+        g.setConditioning(lpcCond.subarray(f * width, (f + 1) * width));
+        g.setPredictor(taps.subarray(f * lc.lpcOrder, (f + 1) * lc.lpcOrder));
+        if (lc.pitchBins > 0) g.setPeriod(100);
+        g.generateExcited(end - start, 1, out, start);
+      });
+    };
+    run();
+    let best = Infinity;
+    for (let i = 0; i < 3; i++) {
+      const cpu0 = process.cpuUsage();
+      run();
+      const cpu = process.cpuUsage(cpu0);
+      best = Math.min(best, (cpu.user + cpu.system) / 1e6);
+    }
+    vocoder.dispose();
+    return best;
   };
-  runLpc();
-  let lpcCpu = Infinity;
-  for (let i = 0; i < 3; i++) {
-    const cpu0 = process.cpuUsage();
-    runLpc();
-    const cpu = process.cpuUsage(cpu0);
-    lpcCpu = Math.min(lpcCpu, (cpu.user + cpu.system) / 1e6);
-  }
-  lpcVocoder.dispose();
+  const lpcCpu = excitedCpu({});
+  const ltpCpu = excitedCpu({ pitchBins: 48 });
 
   // Whole path, streamed: time to first chunk and total.
   const t0 = performance.now();
@@ -115,7 +122,9 @@ export default async function (): Promise<BenchResult[]> {
     { name: 'vocode.first_chunk_ms', value: first, unit: 'ms', higherIsBetter: false, note: 'latency to the first 100 ms chunk' },
     { name: 'naive.samples_per_s', value: naiveRate, unit: 'samples/s', higherIsBetter: true, note: `tfjs over the ${rf}-sample receptive field per sample, ${naiveSteps} samples` },
     { name: 'fast_vs_naive', value: fastRate / naiveRate, unit: 'ratio', higherIsBetter: true, note: 'same run' },
-    { name: 'lpc.rtf_cpu', value: lpcCpu / (total / sr), unit: 'RTF', higherIsBetter: false, note: `excitation 'lpc' (order ${lc.lpcOrder}): CPU seconds per audio second` },
+    { name: 'lpc.rtf_cpu', value: lpcCpu / (total / sr), unit: 'RTF', higherIsBetter: false, note: `excitation 'lpc' (order ${c.lpcOrder}): CPU seconds per audio second` },
     { name: 'lpc_vs_plain_cpu', value: lpcCpu / bestCpu, unit: 'ratio', higherIsBetter: false, note: 'CPU time of the lpc generator over the plain one, same run' },
+    { name: 'ltp.rtf_cpu', value: ltpCpu / (total / sr), unit: 'RTF', higherIsBetter: false, note: 'lpc with long-term prediction (e(t-P) input): CPU seconds per audio second' },
+    { name: 'ltp_vs_lpc_cpu', value: ltpCpu / lpcCpu, unit: 'ratio', higherIsBetter: false, note: 'CPU time with long-term prediction over lpc alone, same run' },
   ];
 }
