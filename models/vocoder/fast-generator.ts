@@ -36,6 +36,7 @@ interface KernelExports {
   forward4(x: number, p: number, e: number, l: number): void;
   setupLtp(embedL: number, ring: number): void;
   setPeriod(p: number): void;
+  setFloor(f: number): void;
   setupLpc(embedP: number, embedE: number, order: number, coef: number, hist: number, mu: number): void;
   resetLpc(silence: number): void;
   generateLpc(n: number, temperature: number, out: number): void;
@@ -175,6 +176,16 @@ export class FastWaveNetGenerator {
   /** 'lpc' mode: sets the current frame's predictor taps [lpcOrder]. */
   setPredictor(taps: Float32Array): void {
     new Float32Array(this.k.memory.buffer, this.needLpc().pCoef, this.config.lpcOrder).set(taps.subarray(0, this.config.lpcOrder));
+  }
+
+  /**
+   * LPCNet's sampling floor: before each draw, probabilities below `floor` are dropped and the
+   * others lowered by it, which removes the faint noise the distribution's tails would add to
+   * every sample. 0 (the default) samples the distribution as it is.
+   */
+  setFloor(floor: number): void {
+    if (!(floor >= 0 && floor < 1 / this.config.quantizationChannels)) throw new Error(`sampling floor ${floor} outside [0, 1/${this.config.quantizationChannels})`);
+    this.k.setFloor(floor);
   }
 
   /** Long-term prediction: the current frame's pitch period in samples (0 = unvoiced). */

@@ -36,6 +36,13 @@ export interface VocodeOptions {
   chunkSamples?: number;
   /** Longest output accepted, in seconds (default 60); longer input is an error, never an endless run. */
   maxSeconds?: number;
+  /**
+   * With long-term prediction: the temperature of frames the pitch head calls voiced (default:
+   * `temperature`). LPCNet samples voiced speech colder so its pulses stand out of the noise.
+   */
+  voicedTemperature?: number;
+  /** 'lpc' excitation: LPCNet's probability floor (see FastWaveNetGenerator.setFloor; default 0). */
+  floor?: number;
 }
 
 export const MODEL_FORMAT = 'babelfish-wavenet-vocoder/1';
@@ -219,13 +226,16 @@ export class Vocoder {
     const c = this.config;
     if (this.outputLength(mel, options) === 0) return;
     const temperature = options.temperature ?? 1;
+    const voicedTemperature = options.voicedTemperature ?? temperature;
     const cond = this.conditioning(mel);
     const taps = new MelLpc({ order: c.lpcOrder, preEmphasis: c.preEmphasis }).predictors(mel);
     const periods = c.pitchBins > 0 ? this.pitchPeriods(mel) : null;
     const width = c.dilations.length * 2 * c.residualChannels;
     const gen = this.fastGenerator();
     gen.reset(options.seed ?? 1);
+    gen.setFloor(options.floor ?? 0);
     let last = 0;
+    let frameTemperature = temperature;
     const chunks = this.chunks(
       mel,
       options,
@@ -234,8 +244,9 @@ export class Vocoder {
         gen.setConditioning(cond.subarray(f * width, (f + 1) * width));
         gen.setPredictor(taps.subarray(f * c.lpcOrder, (f + 1) * c.lpcOrder));
         if (periods) gen.setPeriod(periods[f]);
+        frameTemperature = periods && periods[f] > 0 ? voicedTemperature : temperature;
       },
-      (n, buf, offset) => gen.generateExcited(n, temperature, buf, offset),
+      (n, buf, offset) => gen.generateExcited(n, frameTemperature, buf, offset),
     );
     for await (const chunk of chunks) {
       last = deEmphasize(chunk, c.preEmphasis, last, chunk);

@@ -350,3 +350,42 @@ describe('FastWaveNetGenerator, long-term prediction', () => {
     tf.dispose(Object.values(tensors));
   });
 });
+
+describe('FastWaveNetGenerator, sampling floor', () => {
+  it('never draws a code below the floor and draws the others as max(0, p - floor), renormalised', () => {
+    const c = vocoderConfig({ dilations: [1, 2], residualChannels: 4, skipChannels: 4, headChannels: 4, seed: 1 });
+    // every weight zero but the output bias: the same distribution at every step, whatever the history
+    const flat = initialWeights(c);
+    for (const k of Object.keys(flat)) flat[k].fill(0);
+    const rand = mulberry32(3);
+    const b2 = flat['head/b2'];
+    for (let q = 0; q < 256; q++) b2[q] = q % 32 === 0 ? 3 + rand() : -2 + rand(); // 8 likely codes, 248 unlikely ones
+    const z = b2.reduce((a, v) => a + Math.exp(v), 0);
+    const p = Array.from(b2, (v) => Math.exp(v) / z);
+    const floor = 0.002;
+    expect(p.filter((x) => x < floor).length).toBeGreaterThan(200);
+    const draw = (f: number, n: number) => {
+      const g = new FastWaveNetGenerator(c, flat);
+      g.setFloor(f);
+      const out = new Int32Array(n);
+      g.generate(128, n, 1, out);
+      const counts = new Array(256).fill(0);
+      for (const k of out) counts[k]++;
+      return counts;
+    };
+    const n = 40000;
+    const floored = draw(floor, n);
+    const kept = p.map((x) => Math.max(0, x - floor));
+    const total = kept.reduce((a, b) => a + b, 0);
+    for (let q = 0; q < 256; q++) {
+      if (p[q] < floor) expect(floored[q]).toBe(0);
+      else expect(Math.abs(floored[q] / n - kept[q] / total)).toBeLessThan(4 * Math.sqrt(kept[q] / total / n) + 1e-3);
+    }
+    // without the floor the unlikely codes are drawn as often as their probability says
+    const plain = draw(0, n);
+    const tail = p.reduce((a, x, q) => a + (x < floor ? x : 0), 0);
+    const tailDrawn = plain.reduce((a, k, q) => a + (p[q] < floor ? k : 0), 0) / n;
+    expect(Math.abs(tailDrawn - tail)).toBeLessThan(4 * Math.sqrt(tail / n));
+    expect(() => new FastWaveNetGenerator(c, flat).setFloor(0.01)).toThrow(/outside/);
+  });
+});

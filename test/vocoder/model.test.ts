@@ -1,4 +1,5 @@
 import { describe, it, expect, beforeAll } from 'vitest';
+import * as tf from '@tensorflow/tfjs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -133,6 +134,28 @@ describe('Vocoder', () => {
     await expect(async () => v.pitchPeriods(m)).rejects.toThrow(/no pitch head/);
     v.dispose();
     w.dispose();
+  });
+
+  it('long-term prediction: voiced frames (by the pitch head) sample at voicedTemperature, unvoiced ones at temperature', async () => {
+    const v = Vocoder.build({ ...small, seed: 7, excitation: 'lpc', lpcOrder: 8, pitchBins: 6, pitchHidden: 4 });
+    const m = mel(6);
+    const force = (cls: number) => {
+      const b = new Float32Array(7);
+      b[cls] = 100;
+      v.weights['pitch/b2'].assign(tf.tensor1d(b));
+    };
+    force(3); // every frame voiced
+    expect(Array.from(v.pitchPeriods(m)).every((p) => p > 0)).toBe(true);
+    const greedy = Array.from(await v.vocode(m, { temperature: 0 }));
+    expect(Array.from(await v.vocode(m, { temperature: 1, voicedTemperature: 0, seed: 9 }))).toEqual(greedy);
+    expect(Array.from(await v.vocode(m, { temperature: 1, seed: 9 }))).not.toEqual(greedy);
+    force(0); // every frame unvoiced: voicedTemperature no longer applies
+    const sampled = Array.from(await v.vocode(m, { temperature: 1, seed: 9 }));
+    expect(Array.from(await v.vocode(m, { temperature: 1, voicedTemperature: 0, seed: 9 }))).toEqual(sampled);
+    // the floor changes what is drawn, and a floor of 1/256 or more is refused
+    expect(Array.from(await v.vocode(m, { temperature: 1, seed: 9, floor: 0.003 }))).not.toEqual(sampled);
+    await expect(v.vocode(m, { floor: 0.01 })).rejects.toThrow(/floor/);
+    v.dispose();
   });
 
   it('medianOf3 takes each value\'s median with its neighbours and keeps the ends', () => {

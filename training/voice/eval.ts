@@ -86,6 +86,10 @@ export interface VoiceEvalOptions {
   seed?: number;
   /** The WaveNet's sampling temperature (default 1). */
   temperature?: number;
+  /** Long-term prediction: the temperature of voiced frames (default: temperature); see VocodeOptions. */
+  voicedTemperature?: number;
+  /** LPCNet's probability floor (default 0); see VocodeOptions. */
+  floor?: number;
   /** Progress lines (default: stderr). */
   log?: (line: string) => void;
 }
@@ -259,7 +263,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
   let vocodedSeconds = 0;
   const vocode = async (m: MelSpectrogram): Promise<Float32Array> => {
     const t0 = performance.now();
-    const y = await vocoder.vocode(m, { seed, temperature, maxSeconds: (m.frames * features.hopLength + features.winLength) / sr + 1 });
+    const y = await vocoder.vocode(m, { seed, temperature, voicedTemperature: options.voicedTemperature, floor: options.floor, maxSeconds: (m.frames * features.hopLength + features.winLength) / sr + 1 });
     vocoderMs += performance.now() - t0;
     vocodedSeconds += y.length / sr;
     return y;
@@ -472,6 +476,8 @@ export async function runEvalVoice(argv: string[]): Promise<number> {
     'max-seconds': { type: 'string' },
     seed: { type: 'string' },
     temperature: { type: 'string' },
+    'voiced-temperature': { type: 'string' },
+    floor: { type: 'string' },
     json: { type: 'boolean', default: false },
   });
   if (values.help) {
@@ -496,6 +502,8 @@ export async function runEvalVoice(argv: string[]): Promise<number> {
     maxSeconds,
     seed: intFlag(values.seed, 'seed', 1, 0),
     temperature: parseTemperature(values.temperature),
+    ...(values['voiced-temperature'] !== undefined ? { voicedTemperature: parseTemperature(values['voiced-temperature']) } : {}),
+    ...(values.floor !== undefined ? { floor: Number(values.floor) } : {}),
   });
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatVoiceReport(report)) + '\n');
   return 0;

@@ -248,11 +248,28 @@ function argmaxLogits(): i32 {
   return best;
 }
 
+// LPCNet's floor: probabilities below it are dropped (and the rest lowered by it) before drawing.
+let floorP: f32 = 0;
+export function setFloor(f: f32): void { floorP = f; }
+
 // Draws a code from the logits: argmax at temperature 0, else a sample.
 @inline function pick(temperature: f32): i32 {
   if (temperature <= 0) return argmaxLogits();
+  const sum = expInPlace(temperature);
+  if (floorP > 0) {
+    // weights max(0, w - floor * sum); the largest weight is at least sum / Q > floor * sum when floor < 1 / Q
+    const cut = floorP * sum;
+    let total: f32 = 0;
+    for (let i = 0; i < Q; i++) {
+      const w = max<f32>(0, load<f32>(pLogits + (<usize>i << 2)) - cut);
+      store<f32>(pLogits + (<usize>i << 2), w); total += w;
+    }
+    let u = <f32>uniform() * total; let c: f32 = 0;
+    for (let i = 0; i < Q; i++) { const w = load<f32>(pLogits + (<usize>i << 2)); c += w; if (w > 0 && u < c) return i; }
+    return argmaxLogits();
+  }
   // inverse CDF on the unnormalised weights: u scaled by their sum
-  let u = <f32>uniform() * expInPlace(temperature); let c: f32 = 0;
+  let u = <f32>uniform() * sum; let c: f32 = 0;
   for (let i = 0; i < Q; i++) { c += load<f32>(pLogits + (<usize>i << 2)); if (u < c) return i; }
   return Q - 1;
 }
