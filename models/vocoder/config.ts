@@ -44,6 +44,13 @@
  * classes plus "unvoiced" against the NCCF pitch of the training audio (src/audio/pitch.ts);
  * in training the input uses the measured P, in generation the head's. One more table lookup
  * per sample; the head runs once per frame.
+ *
+ * Pulses (`pulses`, with long-term prediction): e(t-P) can only repeat a pulse the network has
+ * already drawn, and a network that draws noise repeats noise. So one more input marks the
+ * samples where a glottal pulse falls, a learnt vector added to the input when it does (the
+ * deterministic source of source-filter vocoders, NSF and ExcitNet). In training the marks are
+ * the epochs of the true residual (its largest sample in each period of a voiced stretch); in
+ * generation a phase accumulator fires every P samples of the pitch head's period.
  */
 import { BabelfishError } from '../../src/errors.ts';
 
@@ -85,6 +92,8 @@ export interface VocoderConfig {
   maxPeriod: number;
   /** Hidden width of the pitch head. */
   pitchHidden: number;
+  /** With long-term prediction: a pulse-position input (see above). */
+  pulses: boolean;
 }
 
 export const DEFAULT_VOCODER_CONFIG: VocoderConfig = {
@@ -110,6 +119,7 @@ export const DEFAULT_VOCODER_CONFIG: VocoderConfig = {
   minPeriod: 40,
   maxPeriod: 320,
   pitchHidden: 128,
+  pulses: false,
 };
 
 /** Residual codes the generator keeps for long-term prediction (wasm/kernel.as); maxPeriod must be below it. */
@@ -140,6 +150,7 @@ export function validateVocoderConfig(c: VocoderConfig): void {
     if (!(Number.isInteger(c.minPeriod) && Number.isInteger(c.maxPeriod) && c.minPeriod >= 2 && c.minPeriod < c.maxPeriod && c.maxPeriod < LTP_RING)) bad(`need integer periods 2 <= minPeriod < maxPeriod < ${LTP_RING}`);
     if (!Number.isInteger(c.pitchHidden) || c.pitchHidden < 1) bad('pitchHidden must be a positive integer');
   }
+  if (c.pulses && c.pitchBins <= 0) bad('pulses need long-term prediction (pitchBins > 0)');
 }
 
 /** The period classes of a long-term-prediction vocoder (src/audio/pitch.ts). */

@@ -37,6 +37,8 @@ interface KernelExports {
   setupLtp(embedL: number, ring: number): void;
   setPeriod(p: number): void;
   setFloor(f: number): void;
+  setupPulses(pulse: number): void;
+  forward5(x: number, p: number, e: number, l: number, pulse: boolean): void;
   setupLpc(embedP: number, embedE: number, order: number, coef: number, hist: number, mu: number): void;
   resetLpc(silence: number): void;
   generateLpc(n: number, temperature: number, out: number): void;
@@ -109,6 +111,7 @@ export class FastWaveNetGenerator {
     const pOutF = lpcMode ? alloc(4 * this.outCapacity) : 0;
     const ltp = config.pitchBins > 0;
     const pEmbedL = ltp ? alloc(4 * Q * R) : 0, pExcRing = ltp ? alloc(4 * LTP_RING) : 0;
+    const pPulse = config.pulses ? alloc(4 * R) : 0;
     const have = k.memory.buffer.byteLength;
     if (top > have) k.memory.grow(Math.ceil((top - have) / 65536));
     this.pPos = pPos;
@@ -152,6 +155,10 @@ export class FastWaveNetGenerator {
       if (ltp) {
         put(pEmbedL, need('embedLtp'));
         k.setupLtp(pEmbedL, pExcRing);
+      }
+      if (config.pulses) {
+        put(pPulse, need('pulse'));
+        k.setupPulses(pPulse);
       }
       this.lpc = { pCoef, pHist, pOutF };
     }
@@ -200,6 +207,13 @@ export class FastWaveNetGenerator {
     this.needLpc();
     if (this.config.pitchBins <= 0) throw new Error('this vocoder has no long-term prediction');
     this.k.forward4(x, p, e, l);
+    return new Float32Array(this.k.memory.buffer, this.k.logitsPtr(), this.config.quantizationChannels).slice();
+  }
+
+  /** Pulses: advances one sample with the four input codes and the pulse mark; returns the next-residual logits. */
+  stepLogitsPulse(x: number, p: number, e: number, l: number, pulse: boolean): Float32Array {
+    if (!this.config.pulses) throw new Error('this vocoder has no pulse input');
+    this.k.forward5(x, p, e, l, pulse);
     return new Float32Array(this.k.memory.buffer, this.k.logitsPtr(), this.config.quantizationChannels).slice();
   }
 

@@ -293,7 +293,7 @@ export class Vocoder {
  * folder is byte for byte what it was before the lpc mode existed (and loads as 'none').
  */
 function savedConfig(c: VocoderConfig): Partial<VocoderConfig> {
-  const { pitchBins, minPeriod: _a, maxPeriod: _b, pitchHidden: _h, ...rest } = c;
+  const { pitchBins, minPeriod: _a, maxPeriod: _b, pitchHidden: _h, pulses: _u, ...rest } = c;
   if (pitchBins > 0) return c;
   // likewise an lpc vocoder without long-term prediction leaves out the pitch fields
   if (c.excitation !== 'none') return rest;

@@ -22,6 +22,7 @@ export function weightShapes(c: VocoderConfig): WeightShapes {
     ['embed', [Q, R]],
     ...(c.excitation === 'lpc' ? ([['embedPred', [Q, R]], ['embedExc', [Q, R]]] as WeightShapes) : []),
     ...(c.pitchBins > 0 ? ([['embedLtp', [Q, R]]] as WeightShapes) : []),
+    ...(c.pulses ? ([['pulse', [1, R]]] as WeightShapes) : []),
     ['cond/w', [3 * M, C]],
     ['cond/b', [C]],
     ['cond/proj', [C, L * 2 * R]],
@@ -42,7 +43,7 @@ export function initialWeights(c: VocoderConfig): Record<string, Float32Array> {
   return seededWeights(weightShapes(c), c.seed, (name, shape) => {
     if (shape.length !== 2) return undefined;
     // zeros: a long-term input added to a trained model starts as no change to it
-    if (name === 'embedLtp') return 0;
+    if (name === 'embedLtp' || name === 'pulse') return 0;
     return name.startsWith('embed') ? 1 : glorotLimit(shape[0], shape[1]);
   });
 }
@@ -104,6 +105,8 @@ export interface ExcitationInputs {
   prevExc: tf.Tensor2D;
   /** With long-term prediction: [B, T] codes of the residual one pitch period back, e(t-P) (silence where unvoiced). */
   ltp?: tf.Tensor2D;
+  /** With pulses: [B, T] 1 where a glottal pulse falls, else 0. */
+  pulse?: tf.Tensor2D;
 }
 
 /**
@@ -136,6 +139,10 @@ export function stackForward(w: VocoderWeights, c: VocoderConfig, prev: tf.Tenso
       if (c.pitchBins > 0) {
         if (!excitation.ltp) throw new Error('stackForward: a long-term-prediction vocoder needs the e(t-P) codes');
         h = h.add(embed(excitation.ltp, 'embedLtp'));
+      }
+      if (c.pulses) {
+        if (!excitation.pulse) throw new Error('stackForward: a pulse-input vocoder needs the pulse marks');
+        h = h.add(matMul2d(excitation.pulse.reshape([-1, 1]).toFloat(), w['pulse']));
       }
     }
     let skip: tf.Tensor | null = null;

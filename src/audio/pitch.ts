@@ -143,3 +143,53 @@ export function pitchAgreement(reference: ArrayLike<number>, test: ArrayLike<num
   }
   return { referenceVoiced, bothVoiced, grossErrors };
 }
+
+/**
+ * Glottal epochs of a voiced signal's residual: 1 on the sample where each pulse falls. In each
+ * voiced stretch (where `periodAt(t)` > 0) the first epoch is the residual's largest peak
+ * within one period, and each next one the largest within 0.75..1.25 periods after the last.
+ * A pulse in the residual is often a doublet (a positive and a negative lobe); taking the
+ * larger magnitude would hop between the lobes, so peaks are taken in the polarity that
+ * carries more of the energy at magnitude peaks (`polarity` 1 or -1 forces one).
+ */
+export function epochMarks(residual: Float32Array, periodAt: (t: number) => number, polarity?: 1 | -1): Uint8Array {
+  if (polarity === undefined) {
+    const first = findEpochs(residual, periodAt, (v) => Math.abs(v));
+    let balance = 0;
+    for (let t = 0; t < residual.length; t++) if (first[t]) balance += residual[t] * Math.abs(residual[t]);
+    polarity = balance >= 0 ? 1 : -1;
+  }
+  const sign = polarity;
+  return findEpochs(residual, periodAt, (v) => sign * v);
+}
+
+function findEpochs(residual: Float32Array, periodAt: (t: number) => number, score: (v: number) => number): Uint8Array {
+  const n = residual.length;
+  const marks = new Uint8Array(n);
+  const peak = (lo: number, hi: number) => {
+    let best = lo;
+    for (let t = lo + 1; t < hi; t++) if (score(residual[t]) > score(residual[best])) best = t;
+    return best;
+  };
+  let t = 0;
+  while (t < n) {
+    const P = periodAt(t);
+    if (!(P > 0)) {
+      t++;
+      continue;
+    }
+    let e = peak(t, Math.min(n, t + P));
+    marks[e] = 1;
+    for (;;) {
+      const Q = periodAt(e);
+      const lo = e + Math.round(0.75 * Q);
+      if (!(Q > 0) || lo >= n || !(periodAt(lo) > 0)) break;
+      e = peak(lo, Math.min(n, e + Math.round(1.25 * Q) + 1));
+      marks[e] = 1;
+    }
+    // on past the rest of this voiced stretch
+    t = e + 1;
+    while (t < n && periodAt(t) > 0) t++;
+  }
+  return marks;
+}

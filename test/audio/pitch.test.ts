@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { classPeriod, nccf, periodClass, pitchAgreement, trackPitch } from '../../src/audio/pitch.ts';
+import { classPeriod, epochMarks, nccf, periodClass, pitchAgreement, trackPitch } from '../../src/audio/pitch.ts';
 import { mulberry32 } from '../../src/random.ts';
 
 const SR = 16000;
@@ -92,5 +92,44 @@ describe('pitchAgreement', () => {
     const test = [80, 100, 121, 0, 119, 60, 50];
     expect(pitchAgreement(ref, test)).toEqual({ referenceVoiced: 5, bothVoiced: 4, grossErrors: 1 });
     expect(pitchAgreement([], [1, 2])).toEqual({ referenceVoiced: 0, bothVoiced: 0, grossErrors: 0 });
+  });
+});
+
+describe('epochMarks', () => {
+  it('marks one sample per period, on the pulse, in voiced stretches only, in the dominant polarity', () => {
+    const n = 2400;
+    const P = 90;
+    const rand = mulberry32(11);
+    const residual = Float32Array.from({ length: n }, () => 0.05 * (2 * rand() - 1));
+    // doublet pulses: a positive lobe and a slightly smaller negative one right after
+    for (let k = 0; k * P + 4 < n; k++) {
+      residual[k * P + 3] += 1;
+      residual[k * P + 4] -= 0.8;
+    }
+    const voiced = (t: number) => (t >= 400 && t < 2000 ? P : 0);
+    const marks = epochMarks(residual, voiced);
+    const at = Array.from(marks).flatMap((m, t) => (m ? [t] : []));
+    const expected = Array.from({ length: n }, (_, t) => t).filter((t) => t % P === 3 && t >= 400 && t < 2000);
+    expect(at).toEqual(expected);
+    // forced to the other polarity: the negative lobes
+    const neg = Array.from(epochMarks(residual, voiced, -1)).flatMap((m, t) => (m ? [t] : []));
+    expect(neg).toEqual(expected.map((t) => t + 1));
+    // nothing voiced, nothing marked
+    expect(epochMarks(residual, () => 0).every((m) => m === 0)).toBe(true);
+  });
+
+  it('follows a period that changes', () => {
+    const residual = new Float32Array(3000);
+    const pulses: number[] = [];
+    for (let t = 100, P = 60; t < 2900; t += P, P += 2) pulses.push(t);
+    for (const t of pulses) residual[t] = 1;
+    // the period known at each sample: the distance between the pulses around it
+    const periodAt = (t: number) => {
+      if (t < 90 || t > pulses[pulses.length - 1] + 5) return 0;
+      const k = pulses.findIndex((p) => p > t);
+      return k > 0 ? pulses[k] - pulses[k - 1] : 60;
+    };
+    const at = Array.from(epochMarks(residual, periodAt)).flatMap((m, t) => (m ? [t] : []));
+    expect(at).toEqual(pulses);
   });
 });

@@ -351,6 +351,82 @@ describe('FastWaveNetGenerator, long-term prediction', () => {
   });
 });
 
+describe('FastWaveNetGenerator, pulses', () => {
+  it('adds the pulse vector on entering a voiced stretch and every P samples after, as a JS reference loop does (argmax)', () => {
+    const c = vocoderConfig({ dilations: [1, 2, 4, 8], residualChannels: 8, skipChannels: 16, headChannels: 16, seed: 5, excitation: 'lpc', lpcOrder: 4, pitchBins: 8, minPeriod: 20, maxPeriod: 100, pitchHidden: 8, pulses: true });
+    const { flat } = randomModel(c, 41);
+    const rand = mulberry32(42);
+    for (const name of ['embedLtp', 'pulse']) for (let i = 0; i < flat[name].length; i++) flat[name][i] = 3 * (2 * rand() - 1);
+    const cond = new Float32Array(c.dilations.length * 2 * c.residualChannels);
+    const taps = Float32Array.from([1.2, -0.5, 0.1, -0.05]);
+    const runs: [number, number][] = [[30, 0], [100, 37], [70, 25], [40, 0], [90, 41]];
+    const n = runs.reduce((a, [k]) => a + k, 0);
+    const fast = new FastWaveNetGenerator(c, flat, { maxChunk: 64 });
+    fast.setConditioning(cond);
+    fast.setPredictor(taps);
+    const got = new Float32Array(n);
+    let o = 0;
+    for (const [k, P] of runs) {
+      fast.setPeriod(P);
+      fast.generateExcited(k, 0, got, o);
+      o += k;
+    }
+    const ref = new FastWaveNetGenerator(c, flat);
+    ref.setConditioning(cond);
+    const table = mulawDecode(Int32Array.from({ length: 256 }, (_, i) => i));
+    const want = new Float32Array(n);
+    const residuals: number[] = [];
+    const fired: number[] = [];
+    let lastX = 128;
+    let lastE = 128;
+    let since = 0;
+    let wasVoiced = false;
+    let t = 0;
+    for (const [k, P] of runs) {
+      for (let j = 0; j < k; j++, t++) {
+        let pulse = false;
+        if (P > 0) {
+          if (!wasVoiced || since >= P) {
+            pulse = true;
+            since = 0;
+          }
+          since++;
+        }
+        wasVoiced = P > 0;
+        if (pulse) fired.push(t);
+        const pred = predictSample(taps, want, t);
+        const l = P > 0 && t >= P ? residuals[t - P] : 128;
+        const logits = ref.stepLogitsPulse(lastX, mulawEncode(Float32Array.of(pred))[0], lastE, l, pulse);
+        let code = 0;
+        for (let q = 1; q < 256; q++) if (logits[q] > logits[code]) code = q;
+        residuals.push(code);
+        want[t] = Math.max(-1, Math.min(1, pred + table[code]));
+        lastX = mulawEncode(Float32Array.of(want[t]))[0];
+        lastE = code;
+      }
+    }
+    // pulses at 30, 67, 104, then at 130 (26 samples on, past the new period of 25: the count carries on), 155, ...
+    expect(fired.slice(0, 5)).toEqual([30, 67, 104, 130, 155]);
+    expect(fired).toContain(240); // the first sample after the unvoiced gap
+    let max = 0;
+    for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
+    expect(max).toBeLessThan(1e-5);
+    // and the pulse input matters: without the vector the audio differs
+    const noPulse = { ...flat, pulse: new Float32Array(c.residualChannels) };
+    const other = new FastWaveNetGenerator(c, noPulse);
+    other.setConditioning(cond);
+    other.setPredictor(taps);
+    const out2 = new Float32Array(n);
+    o = 0;
+    for (const [k, P] of runs) {
+      other.setPeriod(P);
+      other.generateExcited(k, 0, out2, o);
+      o += k;
+    }
+    expect(Array.from(out2)).not.toEqual(Array.from(got));
+  });
+});
+
 describe('FastWaveNetGenerator, sampling floor', () => {
   it('never draws a code below the floor and draws the others as max(0, p - floor), renormalised', () => {
     const c = vocoderConfig({ dilations: [1, 2], residualChannels: 4, skipChannels: 4, headChannels: 4, seed: 1 });

@@ -150,6 +150,25 @@ describe('vocoder training data', () => {
     expect(voiced).toBeGreaterThan(1000);
   });
 
+  it('pulses: the batch marks the utterance\'s epochs, one per period of the voiced part', () => {
+    const c = vocoderConfig({ ...tiny, excitation: 'lpc', pitchBins: 16, pulses: true });
+    const x = new Float32Array(8000);
+    for (let t0 = 1600; t0 < 8000; t0 += 80) for (let j = 0; j < 120 && t0 + j < 8000; j++) x[t0 + j] += 0.3 * Math.exp(-j / 25) * Math.cos(0.3 * j);
+    const u = toUtterance('p', x, logMelSpectrogram(x), c);
+    const marks = Array.from(u.pulse!).flatMap((m, t) => (m ? [t] : []));
+    // a pulse every 80 samples once voiced, none in the silence before
+    expect(marks[0]).toBeGreaterThanOrEqual(1500);
+    const gaps = marks.slice(1).map((t, i) => t - marks[i]);
+    expect(gaps.length).toBeGreaterThan(50);
+    expect(gaps.filter((g) => Math.abs(g - 80) <= 1).length).toBeGreaterThanOrEqual(gaps.length - 2);
+    const b = sampleBatch([u], 2, 960, c, mulberry32(9));
+    const e = u.excitation!;
+    for (let bi = 0; bi < 2; bi++) {
+      const s0 = Array.from({ length: x.length - 960 }, (_, t) => t).find((t) => t > 0 && Array.from({ length: 960 }).every((_, i) => e.exc[t + i] === b.target[bi * 960 + i] && e.pred[t + i] === b.pred![bi * 960 + i]))!;
+      expect(Array.from(b.pulse!.subarray(bi * 960, (bi + 1) * 960))).toEqual(Array.from(u.pulse!.subarray(s0, s0 + 960)));
+    }
+  });
+
   it('rejects a window that is not a multiple of the hop', () => {
     const c = vocoderConfig(tiny);
     expect(() => sampleBatch(syntheticUtterances(1, 0.1, c, mulberry32(1)), 1, 500, c, Math.random)).toThrow(/multiple of the hop/);
@@ -233,6 +252,14 @@ describe('trainVocoder', () => {
       for (const [name, v] of Object.entries(before.weights)) expect(Array.from(after.weights[name].dataSync())).toEqual(Array.from(v.dataSync()));
       before.dispose();
       after.dispose();
+      // --pulses adds the pulse input to that model in turn, keeping its weights
+      expect(await runTrainVocoder([...args, '--out', join(out, 'h'), '--init', join(out, 'e', 'model'), '--pulses', '--lr', '0'])).toBe(0);
+      const withPulses = await Vocoder.load(join(out, 'h', 'model'));
+      expect(withPulses.config.pulses).toBe(true);
+      expect(Array.from(withPulses.weights['pulse'].dataSync()).every((v) => v === 0)).toBe(true);
+      expect(Array.from(withPulses.weights['embedLtp'].dataSync())).toEqual(Array.from((await Vocoder.load(join(out, 'e', 'model'))).weights['embedLtp'].dataSync()));
+      withPulses.dispose();
+      await expect(runTrainVocoder([...args, '--out', join(out, 'i'), '--pulses'])).rejects.toMatchObject({ code: 'MODEL_INVALID' }); // pulses need the pitch head
       await expect(runTrainVocoder([...args, '--out', join(out, 'f'), '--pitch-bins', 'x'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
       await expect(runTrainVocoder([...args, '--out', join(out, 'g'), '--pitch-bins', '4', '--excitation', 'none'])).rejects.toMatchObject({ code: 'MODEL_INVALID' });
     } finally {

@@ -20,7 +20,7 @@ import { frameOf, melContext } from '../../models/vocoder/network.ts';
 import { MelLpc, preEmphasize, predictSample } from '../../src/audio/lpc.ts';
 import { silenceCode } from '../../models/vocoder/model.ts';
 import { condOffset, periodClasses, type VocoderConfig } from '../../models/vocoder/config.ts';
-import { periodClass, trackPitch } from '../../src/audio/pitch.ts';
+import { epochMarks, periodClass, trackPitch } from '../../src/audio/pitch.ts';
 
 export interface VocoderUtterance {
   id: string;
@@ -35,6 +35,8 @@ export interface VocoderUtterance {
   excitation?: { pred: Uint8Array; exc: Uint8Array; excIn: Uint8Array };
   /** Long-term prediction: the NCCF pitch period of each mel frame's audio (0 = unvoiced). */
   period?: Int32Array;
+  /** Pulses: 1 on the residual's glottal epochs (src/audio/pitch.ts epochMarks). */
+  pulse?: Uint8Array;
 }
 
 export interface ManifestRow {
@@ -104,18 +106,24 @@ export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram
   const pred = new Uint8Array(x.length);
   const exc = new Uint8Array(x.length);
   const excIn = new Uint8Array(x.length);
+  const residual = new Float32Array(x.length);
   for (let t = 0; t < x.length; t++) {
     const f = frameOf(t, mel.frames, c);
     const p = mel.frames ? predictSample(taps.subarray(f * order, (f + 1) * order), history, t) : 0;
     pred[t] = code(p);
-    exc[t] = code(x[t] - p);
+    residual[t] = x[t] - p;
+    exc[t] = code(residual[t]);
     excIn[t] = amount > 0 ? Math.min(classes - 1, Math.max(0, exc[t] + Math.round((2 * rand() - 1) * amount))) : exc[t];
     const h = p + table[excIn[t]];
     history[t] = h > 1 ? 1 : h < -1 ? -1 : h;
     codes[t] = code(history[t]);
   }
   const out: VocoderUtterance = { id, codes, mel, excitation: { pred, exc, excIn } };
-  if (c.pitchBins > 0) out.period = framePeriods(audio, mel.frames, c);
+  if (c.pitchBins > 0) {
+    const period = framePeriods(audio, mel.frames, c);
+    out.period = period;
+    if (c.pulses) out.pulse = epochMarks(residual, (t) => period[frameOf(t, mel.frames, c)]);
+  }
   return out;
 }
 
@@ -172,6 +180,8 @@ export interface WindowBatch {
   prevExc?: Int32Array;
   /** Long-term prediction: [B * T] codes of the residual one measured period back, e(t-P) (silence where unvoiced). */
   ltp?: Int32Array;
+  /** Pulses: [B * T] 1 on glottal epochs, else 0. */
+  pulse?: Int32Array;
   /** Long-term prediction: [B * framesPerWindow] the pitch head's target class per window frame. */
   pitchClass?: Int32Array;
   /** [B * framesPerWindow * 3M] each window frame with its neighbours (see melContext). */
@@ -214,6 +224,7 @@ export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: num
     out.ltp = new Int32Array(B * T);
     out.pitchClass = new Int32Array(B * nF);
   }
+  if (c.pulses) out.pulse = new Int32Array(B * T);
   const classes = periodClasses(c);
   const silence = silenceCode(c.quantizationChannels);
   for (let b = 0; b < B; b++) {
@@ -239,6 +250,10 @@ export function sampleBatch(utts: readonly VocoderUtterance[], B: number, T: num
         if (ltp) {
           const P = u.period![frameOf(t, u.mel.frames, c)];
           out.ltp![b * T + i] = P > 0 && t >= P ? e.excIn[t - P] : silence;
+        }
+        if (c.pulses) {
+          if (!u.pulse) throw new BabelfishError('INTERNAL', `utterance ${u.id} was loaded without its pulse marks`);
+          out.pulse![b * T + i] = u.pulse[t];
         }
       } else out.target[b * T + i] = u.codes[t];
     }

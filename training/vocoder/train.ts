@@ -105,7 +105,9 @@ const USAGE = `usage: babelfish train vocoder [options]
                           none: predict the samples themselves (the plain WaveNet)
   --pitch-bins N          lpc: long-term prediction, the residual one pitch period back as an input,
                           the period from a pitch head over N log-spaced classes (0: none); with
-                          --init, adds it to a model that has none`;
+                          --init, adds it to a model that has none
+  --pulses                with --pitch-bins: mark each pitch pulse's sample as an input (also added
+                          to an --init model)`;
 
 function parseOptions(argv: string[]): TrainVocoderOptions | null {
   const { values } = parseCommandArgs(argv, {
@@ -137,6 +139,7 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     dilations: { type: 'string' },
     excitation: { type: 'string' },
     'pitch-bins': { type: 'string' },
+    pulses: { type: 'boolean' },
   });
   if (values.help) return null;
   const num = (name: string, v: string | undefined, fallback: number, min = 0) => {
@@ -156,6 +159,7 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     model.excitation = values.excitation;
   }
   if (values['pitch-bins'] !== undefined) model.pitchBins = Math.floor(num('pitch-bins', values['pitch-bins'], 0, 0));
+  if (values.pulses) model.pulses = true;
   if (values.dilations) model.dilations = values.dilations.split(',').map((s) => num('dilations', s, 0, 1));
   return {
     corpus: values.corpus ? resolve(values.corpus) : d.corpus,
@@ -255,7 +259,7 @@ export function windowLosses(w: VocoderWeights, c: VocoderConfig, b: WindowBatch
   const out = tf.tidy(() => {
     const context = tf.tensor3d(b.context, [b.batch, b.framesPerWindow, 3 * c.numMels]);
     const codes = (a: Int32Array) => tf.tensor2d(a, [b.batch, b.window], 'int32');
-    const excitation = b.pred && b.prevExc ? { pred: codes(b.pred), prevExc: codes(b.prevExc), ...(b.ltp ? { ltp: codes(b.ltp) } : {}) } : undefined;
+    const excitation = b.pred && b.prevExc ? { pred: codes(b.pred), prevExc: codes(b.prevExc), ...(b.ltp ? { ltp: codes(b.ltp) } : {}), ...(b.pulse ? { pulse: codes(b.pulse) } : {}) } : undefined;
     const logits = stackForward(w, c, codes(b.prev), conditionFrames(w, c, context), c.hop, excitation);
     const labels = tf.oneHot(tf.tensor1d(b.target, 'int32'), c.quantizationChannels);
     const sample = tf.losses.softmaxCrossEntropy(labels, logits) as tf.Scalar;
@@ -302,12 +306,15 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
   } else if (o.init) {
     vocoder = await Vocoder.load(o.init);
     log(`vocoder: initialised from ${o.init}`);
-    if ((o.model.pitchBins ?? 0) > 0 && vocoder.config.pitchBins === 0) {
-      // the new input's embedding starts at zero, so the run starts from exactly the old model
+    const add: Partial<VocoderConfig> = {};
+    if ((o.model.pitchBins ?? 0) > 0 && vocoder.config.pitchBins === 0) add.pitchBins = o.model.pitchBins;
+    if (o.model.pulses && !vocoder.config.pulses) add.pulses = true;
+    if (Object.keys(add).length) {
+      // the new inputs' weights start at zero, so the run starts from exactly the old model
       const old = vocoder;
-      vocoder = old.withConfig({ pitchBins: o.model.pitchBins });
+      vocoder = old.withConfig(add);
       old.dispose();
-      log(`vocoder: added long-term prediction (${vocoder.config.pitchBins} period classes) to the initial model`);
+      log(`vocoder: added ${Object.keys(add).map((k) => (k === 'pulses' ? 'the pulse input' : `long-term prediction (${add.pitchBins} period classes)`)).join(' and ')} to the initial model`);
     }
   } else {
     vocoder = Vocoder.build({ ...o.model, seed: o.seed });

@@ -39,6 +39,10 @@ let pEmbedL: usize = 0; // [Q][R] embedding of e(t-P)'s code; 0 = no long-term i
 let pExcRing: usize = 0; // i32[512] the last 512 residual codes
 let excPos: i32 = 0;    // ring slot of the next residual
 let period: i32 = 0;    // P of the current frame; 0 = unvoiced
+// Pulses (set by setupPulses()): a learnt vector added to the input every P samples of voiced frames.
+let pPulse: usize = 0;  // [R]; 0 = no pulse input
+let sincePulse: i32 = 0; // samples since the last pulse
+let wasVoiced: bool = false;
 
 export function heapBase(): usize { return __heap_base; }
 
@@ -161,6 +165,14 @@ export function forward3(x: i32, p: i32, e: i32): void {
 export function forward4(x: i32, p: i32, e: i32, l: i32): void {
   sumEmbeddings(x, p, e);
   addLtp(l);
+  stack();
+}
+
+// With pulses: also the pulse mark of this sample.
+export function forward5(x: i32, p: i32, e: i32, l: i32, pulse: bool): void {
+  sumEmbeddings(x, p, e);
+  addLtp(l);
+  if (pulse) addPulse();
   stack();
 }
 
@@ -294,6 +306,24 @@ export function setupLtp(embedL: usize, ring: usize): void {
   pEmbedL = embedL; pExcRing = ring;
 }
 
+export function setupPulses(pulse: usize): void { pPulse = pulse; }
+
+// Whether a pulse falls on this sample: at once on entering a voiced stretch, then every P samples.
+@inline function nextPulse(): bool {
+  let fire = false;
+  if (period > 0) {
+    if (!wasVoiced || sincePulse >= period) { fire = true; sincePulse = 0; }
+    sincePulse++;
+  }
+  wasVoiced = period > 0;
+  return fire;
+}
+
+@inline function addPulse(): void {
+  const rb = <usize>R << 2;
+  for (let i: usize = 0; i < rb; i += 16) v128.store(pHcur + i, f32x4.add(v128.load(pHcur + i), v128.load(pPulse + i)));
+}
+
 // The current frame's pitch period in samples (0 = unvoiced); below 512.
 export function setPeriod(p: i32): void { period = p; }
 
@@ -302,7 +332,7 @@ export function resetLpc(silence: i32): void {
   for (let j = 0; j < order; j++) store<f32>(pHist + (<usize>j << 2), 0);
   lastX = silence; lastE = silence;
   if (pExcRing) for (let j = 0; j < 512; j++) store<i32>(pExcRing + (<usize>j << 2), silence);
-  excPos = 0; period = 0;
+  excPos = 0; period = 0; sincePulse = 0; wasVoiced = false;
 }
 
 // mu-law code of x, as src/audio/mulaw.ts computes it.
@@ -328,7 +358,8 @@ export function generateLpc(n: i32, temperature: f32, out: usize): void {
     if (pEmbedL) {
       // unvoiced frames see silence one "period" back, as in training
       const l = period > 0 ? load<i32>(pExcRing + (<usize>((excPos - period) & 511) << 2)) : Q >> 1;
-      forward4(lastX, muEncode(p), lastE, l);
+      if (pPulse) forward5(lastX, muEncode(p), lastE, l, nextPulse());
+      else forward4(lastX, muEncode(p), lastE, l);
     } else forward3(lastX, muEncode(p), lastE);
     const code = pick(temperature);
     if (pEmbedL) { store<i32>(pExcRing + (<usize>excPos << 2), code); excPos = (excPos + 1) & 511; }
