@@ -43,8 +43,10 @@ export function initialWeights(c: VocoderConfig): Record<string, Float32Array> {
   return seededWeights(weightShapes(c), c.seed, (name, shape) => {
     if (shape.length !== 2) return undefined;
     // zeros: a long-term input added to a trained model starts as no change to it
-    if (name === 'embedLtp' || name === 'pulse') return 0;
-    return name.startsWith('embed') ? 1 : glorotLimit(shape[0], shape[1]);
+    if (name === 'embedLtp') return 0;
+    // the pulse vector like an embedding row: from zero, Adam's ~lr-sized steps would need
+    // about a thousand steps to make it heard; a random direction the layers can learn to read
+    return name.startsWith('embed') || name === 'pulse' ? 1 : glorotLimit(shape[0], shape[1]);
   });
 }
 

@@ -256,7 +256,7 @@ describe('trainVocoder', () => {
       expect(await runTrainVocoder([...args, '--out', join(out, 'h'), '--init', join(out, 'e', 'model'), '--pulses', '--lr', '0'])).toBe(0);
       const withPulses = await Vocoder.load(join(out, 'h', 'model'));
       expect(withPulses.config.pulses).toBe(true);
-      expect(Array.from(withPulses.weights['pulse'].dataSync()).every((v) => v === 0)).toBe(true);
+      expect(Math.max(...withPulses.weights['pulse'].dataSync())).toBeGreaterThan(0.1); // a random start, like an embedding row
       expect(Array.from(withPulses.weights['embedLtp'].dataSync())).toEqual(Array.from((await Vocoder.load(join(out, 'e', 'model'))).weights['embedLtp'].dataSync()));
       withPulses.dispose();
       await expect(runTrainVocoder([...args, '--out', join(out, 'i'), '--pulses'])).rejects.toMatchObject({ code: 'MODEL_INVALID' }); // pulses need the pitch head

@@ -310,7 +310,7 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
     if ((o.model.pitchBins ?? 0) > 0 && vocoder.config.pitchBins === 0) add.pitchBins = o.model.pitchBins;
     if (o.model.pulses && !vocoder.config.pulses) add.pulses = true;
     if (Object.keys(add).length) {
-      // the new inputs' weights start at zero, so the run starts from exactly the old model
+      // the other weights are the old model's; e(t-P)'s embedding starts at zero (no change to it), the pulse vector random
       const old = vocoder;
       vocoder = old.withConfig(add);
       old.dispose();
