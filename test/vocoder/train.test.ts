@@ -238,8 +238,12 @@ describe('trainVocoder', () => {
       '--dilations', '1,2', '--residual', '4', '--skip', '4', '--head', '4', '--cond-channels', '4'];
     try {
       const config = async (dir: string) => JSON.parse(await readFile(join(dir, 'model', 'config.json'), 'utf8'));
-      expect(await runTrainVocoder([...args, '--out', join(out, 'a')])).toBe(0);
+      expect(await runTrainVocoder([...args, '--out', join(out, 'a'), '--pitch-bins', '0'])).toBe(0);
       expect((await config(join(out, 'a'))).excitation).toBe('lpc');
+      expect((await config(join(out, 'a'))).pitchBins).toBeUndefined(); // an lpc-only folder, as before pitch inputs existed
+      // by default a new model has the pitch head, e(t-P) and pulses
+      expect(await runTrainVocoder([...args, '--out', join(out, 'a2')])).toBe(0);
+      expect(await config(join(out, 'a2'))).toMatchObject({ excitation: 'lpc', pitchBins: 48, pulses: true });
       expect(await runTrainVocoder([...args, '--out', join(out, 'b'), '--excitation', 'none'])).toBe(0);
       expect((await config(join(out, 'b'))).excitation).toBeUndefined(); // a plain vocoder's folder, as before the mode existed
       await expect(runTrainVocoder([...args, '--out', join(out, 'c'), '--excitation', 'celp'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
@@ -259,7 +263,10 @@ describe('trainVocoder', () => {
       expect(Math.max(...withPulses.weights['pulse'].dataSync())).toBeGreaterThan(0.1); // a random start, like an embedding row
       expect(Array.from(withPulses.weights['embedLtp'].dataSync())).toEqual(Array.from((await Vocoder.load(join(out, 'e', 'model'))).weights['embedLtp'].dataSync()));
       withPulses.dispose();
-      await expect(runTrainVocoder([...args, '--out', join(out, 'i'), '--pulses'])).rejects.toMatchObject({ code: 'MODEL_INVALID' }); // pulses need the pitch head
+      await expect(runTrainVocoder([...args, '--out', join(out, 'i'), '--pulses', '--pitch-bins', '0'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' }); // pulses need the pitch head
+      // without --pitch-bins / --pulses an --init model keeps its own config
+      expect(await runTrainVocoder([...args, '--out', join(out, 'j'), '--init', join(out, 'a', 'model')])).toBe(0);
+      expect((await config(join(out, 'j'))).pitchBins).toBeUndefined();
       await expect(runTrainVocoder([...args, '--out', join(out, 'f'), '--pitch-bins', 'x'])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
       await expect(runTrainVocoder([...args, '--out', join(out, 'g'), '--pitch-bins', '4', '--excitation', 'none'])).rejects.toMatchObject({ code: 'MODEL_INVALID' });
     } finally {

@@ -55,6 +55,8 @@ export interface TrainVocoderOptions {
   inputNoise: number;
   /** Start from this model's weights and config (fine-tuning). */
   init: string | null;
+  /** With `init`: pitch inputs to add to it if it lacks them (the explicit --pitch-bins / --pulses). */
+  extend: Partial<Pick<VocoderConfig, 'pitchBins' | 'pulses'>>;
   /** Train on n synthetic sine utterances instead of a corpus (tests, smoke runs). */
   synthetic: number;
   /** Where to save the final model (default <out>/model). */
@@ -81,10 +83,12 @@ export const DEFAULT_TRAIN_OPTIONS: TrainVocoderOptions = {
   finetuneMel: null,
   inputNoise: 3,
   init: null,
+  extend: {},
   synthetic: 0,
   export: null,
-  // LPC excitation: after 1,000-2,000 steps it beats the plain WaveNet's 7,000 (models/vocoder/README.md)
-  model: { excitation: 'lpc' },
+  // LPC excitation: after 1,000-2,000 steps it beats the plain WaveNet's 7,000; the pitch head,
+  // e(t-P) and pulses give it voicing (models/vocoder/README.md)
+  model: { excitation: 'lpc', pitchBins: 48, pulses: true },
 };
 
 const USAGE = `usage: babelfish train vocoder [options]
@@ -94,7 +98,8 @@ const USAGE = `usage: babelfish train vocoder [options]
   --checkpoint-every N --log-every N --val-batches N --max-utterances N --seed N
   --include-augmented     also train on noise-augmented audio (default: clean only)
   --resume                continue the latest checkpoint in --out
-  --init DIR              start from a trained vocoder (its config wins)
+  --init DIR              start from a trained vocoder (its config wins, but for pitch inputs
+                          --pitch-bins / --pulses ask to add)
   --finetune-mel DIR      train on predicted mel: DIR/manifest.jsonl rows {audio, mel}
   --synthetic N           N synthetic sine utterances instead of a corpus
   --sample-seconds S --temperature T   the sample WAV written at each checkpoint
@@ -104,10 +109,10 @@ const USAGE = `usage: babelfish train vocoder [options]
   --excitation lpc|none   lpc (default): predict the residual of the mel's linear predictor (LPCNet);
                           none: predict the samples themselves (the plain WaveNet)
   --pitch-bins N          lpc: long-term prediction, the residual one pitch period back as an input,
-                          the period from a pitch head over N log-spaced classes (0: none); with
-                          --init, adds it to a model that has none
-  --pulses                with --pitch-bins: mark each pitch pulse's sample as an input (also added
-                          to an --init model)`;
+                          the period from a pitch head over N log-spaced classes (default 48; 0: none,
+                          and no pulses); with --init, adds it to a model that has none
+  --pulses                with --pitch-bins: mark each pitch pulse's sample as an input (the default
+                          for a new model; with --init, adds it to a model that has none)`;
 
 function parseOptions(argv: string[]): TrainVocoderOptions | null {
   const { values } = parseCommandArgs(argv, {
@@ -160,6 +165,12 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
   }
   if (values['pitch-bins'] !== undefined) model.pitchBins = Math.floor(num('pitch-bins', values['pitch-bins'], 0, 0));
   if (values.pulses) model.pulses = true;
+  if (model.pitchBins === 0 || model.excitation === 'none') {
+    // the plain and lpc-only kinds: no pitch head, so no pulses either
+    if (values.pulses) throw new BabelfishError('BAD_ARGUMENT', '--pulses needs the pitch head (--pitch-bins > 0, lpc excitation)');
+    model.pulses = false;
+    if (model.excitation === 'none' && values['pitch-bins'] === undefined) model.pitchBins = 0;
+  }
   if (values.dilations) model.dilations = values.dilations.split(',').map((s) => num('dilations', s, 0, 1));
   return {
     corpus: values.corpus ? resolve(values.corpus) : d.corpus,
@@ -180,6 +191,10 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     finetuneMel: values['finetune-mel'] ? resolve(values['finetune-mel']) : null,
     inputNoise: num('input-noise', values['input-noise'], d.inputNoise),
     init: values.init ? resolve(values.init) : null,
+    extend: {
+      ...(values['pitch-bins'] !== undefined ? { pitchBins: model.pitchBins } : {}),
+      ...(values.pulses ? { pulses: true } : {}),
+    },
     synthetic: Math.floor(num('synthetic', values.synthetic, 0)),
     export: values.export ? resolve(values.export) : null,
     model,
@@ -307,8 +322,9 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
     vocoder = await Vocoder.load(o.init);
     log(`vocoder: initialised from ${o.init}`);
     const add: Partial<VocoderConfig> = {};
-    if ((o.model.pitchBins ?? 0) > 0 && vocoder.config.pitchBins === 0) add.pitchBins = o.model.pitchBins;
-    if (o.model.pulses && !vocoder.config.pulses) add.pulses = true;
+    const extend = o.extend ?? {};
+    if ((extend.pitchBins ?? 0) > 0 && vocoder.config.pitchBins === 0) add.pitchBins = extend.pitchBins;
+    if (extend.pulses && !vocoder.config.pulses) add.pulses = true;
     if (Object.keys(add).length) {
       // the other weights are the old model's; e(t-P)'s embedding starts at zero (no change to it), the pulse vector random
       const old = vocoder;
