@@ -285,13 +285,6 @@ export function windowLosses(w: VocoderWeights, c: VocoderConfig, b: WindowBatch
   return { sample: out.sample, pitch: out.pitch ?? null };
 }
 
-export function windowLoss(w: VocoderWeights, c: VocoderConfig, b: WindowBatch): tf.Scalar {
-  return tf.tidy(() => {
-    const { sample, pitch } = windowLosses(w, c, b);
-    return pitch ? tf.add(sample, pitch) : sample;
-  });
-}
-
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return '?';
   const h = Math.floor(s / 3600);
@@ -411,12 +404,13 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
   while (step < o.steps) {
     // Each step's windows depend only on the seed and the step, so a resumed run sees the batches it would have.
     const batch = sampleBatch(data.train, o.batch, o.window, c, mulberry32(o.seed * 1_000_003 + step));
-    let pitchPart: tf.Scalar | null = null;
+    // the logged loss is the sample loss (nats per sample), as for every vocoder; the pitch head's apart
+    let pitchValue = 0;
     const lossValue = tf.tidy(() => {
       const objective = () => {
         const { sample, pitch } = windowLosses(vocoder.weights, c, batch);
         if (!pitch) return sample;
-        pitchPart = tf.keep(pitch.clone());
+        pitchValue = pitch.dataSync()[0];
         return tf.add(sample, pitch) as tf.Scalar;
       };
       const { value, grads } = tf.variableGrads(objective, varList);
@@ -429,12 +423,6 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
       optimizer.applyGradients(Object.entries(g).map(([name, tensor]) => ({ name, tensor })));
       return value.dataSync()[0];
     });
-    // the logged loss is the sample loss (nats per sample), as for every vocoder; the pitch head's apart
-    let pitchValue = 0;
-    if (pitchPart) {
-      pitchValue = (pitchPart as tf.Scalar).dataSync()[0];
-      (pitchPart as tf.Scalar).dispose();
-    }
     if (!Number.isFinite(lossValue)) throw new BabelfishError('INTERNAL', `vocoder training diverged at step ${step} (loss ${lossValue}); lower --lr`);
     step++;
     losses.push(lossValue - pitchValue);
