@@ -36,6 +36,69 @@ function condRows(w: VocoderWeights, c: VocoderConfig, mel: Float32Array, frames
   return Array.from({ length: frames }, (_, f) => flat.slice(f * width, (f + 1) * width));
 }
 
+const RUN_TAPS = Float32Array.from([1.2, -0.5, 0.1, -0.05]);
+
+/** The kernel over runs of [samples, period] (argmax, zero conditioning, RUN_TAPS). */
+function kernelRuns(gen: FastWaveNetGenerator, runs: [number, number][]): Float32Array {
+  const c = gen.config;
+  gen.setConditioning(new Float32Array(c.dilations.length * 2 * c.residualChannels));
+  gen.setPredictor(RUN_TAPS);
+  const out = new Float32Array(runs.reduce((a, [k]) => a + k, 0));
+  let o = 0;
+  for (const [k, P] of runs) {
+    gen.setPeriod(P);
+    gen.generateExcited(k, 0, out, o);
+    o += k;
+  }
+  return out;
+}
+
+/**
+ * The same runs one step at a time, the prediction, mu-law, e(t-P) lookup and pulse counter in JS:
+ * the reference for kernelRuns. `used` counts samples whose e(t-P) came from the history.
+ */
+function referenceRuns(gen: FastWaveNetGenerator, runs: [number, number][], pulses: boolean): { want: Float32Array; fired: number[]; used: number } {
+  const c = gen.config;
+  gen.setConditioning(new Float32Array(c.dilations.length * 2 * c.residualChannels));
+  const table = mulawDecode(Int32Array.from({ length: 256 }, (_, i) => i));
+  const want = new Float32Array(runs.reduce((a, [k]) => a + k, 0));
+  const residuals: number[] = [];
+  const fired: number[] = [];
+  let [lastX, lastE, since, wasVoiced, t, used] = [128, 128, 0, false, 0, 0];
+  for (const [k, P] of runs) {
+    for (let j = 0; j < k; j++, t++) {
+      let pulse = false;
+      if (P > 0) {
+        if (!wasVoiced || since >= P) {
+          pulse = true;
+          since = 0;
+        }
+        since++;
+      }
+      wasVoiced = P > 0;
+      if (pulse) fired.push(t);
+      const pred = predictSample(RUN_TAPS, want, t);
+      const l = P > 0 && t >= P ? residuals[t - P] : 128;
+      if (P > 0 && t >= P) used++;
+      const p = mulawEncode(Float32Array.of(pred))[0];
+      const logits = pulses ? gen.stepLogitsPulse(lastX, p, lastE, l, pulse) : gen.stepLogitsLtp(lastX, p, lastE, l);
+      let code = 0;
+      for (let q = 1; q < 256; q++) if (logits[q] > logits[code]) code = q;
+      residuals.push(code);
+      want[t] = Math.max(-1, Math.min(1, pred + table[code]));
+      lastX = mulawEncode(Float32Array.of(want[t]))[0];
+      lastE = code;
+    }
+  }
+  return { want, fired, used };
+}
+
+function maxDiff(a: Float32Array, b: Float32Array): number {
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
+
 beforeAll(async () => {
   await initBackend({ log: () => {} });
 });
@@ -290,61 +353,17 @@ describe('FastWaveNetGenerator, long-term prediction', () => {
   it('feeds back the residual one period back, per frame period, as a JS reference loop does (argmax)', () => {
     const c = vocoderConfig(ltpSmall);
     const { flat, tensors } = ltpModel(c, 32);
-    const cond = new Float32Array(c.dilations.length * 2 * c.residualChannels);
-    const taps = Float32Array.from([1.2, -0.5, 0.1, -0.05]);
     // runs of samples with their period: unvoiced, 37, 64, unvoiced, 23
     const runs: [number, number][] = [[50, 0], [120, 37], [150, 64], [40, 0], [90, 23]];
     const fast = new FastWaveNetGenerator(c, flat, { maxChunk: 64 });
-    fast.setConditioning(cond);
-    fast.setPredictor(taps);
-    const n = runs.reduce((a, [k]) => a + k, 0);
-    const got = new Float32Array(n);
-    let o = 0;
-    for (const [k, P] of runs) {
-      fast.setPeriod(P);
-      fast.generateExcited(k, 0, got, o);
-      o += k;
-    }
-    const ref = new FastWaveNetGenerator(c, flat);
-    ref.setConditioning(cond);
-    const table = mulawDecode(Int32Array.from({ length: 256 }, (_, i) => i));
-    const want = new Float32Array(n);
-    const residuals: number[] = [];
-    let lastX = 128;
-    let lastE = 128;
-    let t = 0;
-    let used = 0;
-    for (const [k, P] of runs) {
-      for (let j = 0; j < k; j++, t++) {
-        const pred = predictSample(taps, want, t);
-        const l = P > 0 && t >= P ? residuals[t - P] : 128;
-        if (P > 0 && t >= P) used++;
-        const logits = ref.stepLogitsLtp(lastX, mulawEncode(Float32Array.of(pred))[0], lastE, l);
-        let code = 0;
-        for (let q = 1; q < 256; q++) if (logits[q] > logits[code]) code = q;
-        residuals.push(code);
-        want[t] = Math.max(-1, Math.min(1, pred + table[code]));
-        lastX = mulawEncode(Float32Array.of(want[t]))[0];
-        lastE = code;
-      }
-    }
-    let max = 0;
-    for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
+    const got = kernelRuns(fast, runs);
+    const { want, used } = referenceRuns(new FastWaveNetGenerator(c, flat), runs, false);
     expect(used).toBeGreaterThan(200);
     expect(new Set(Array.from(want)).size).toBeGreaterThan(10);
-    expect(max).toBeLessThan(1e-5);
+    expect(maxDiff(got, want)).toBeLessThan(1e-5);
     // reset empties the residual history: the same runs again give the same audio
     fast.reset();
-    fast.setConditioning(cond);
-    fast.setPredictor(taps);
-    const again = new Float32Array(n);
-    o = 0;
-    for (const [k, P] of runs) {
-      fast.setPeriod(P);
-      fast.generateExcited(k, 0, again, o);
-      o += k;
-    }
-    expect(Array.from(again)).toEqual(Array.from(got));
+    expect(Array.from(kernelRuns(fast, runs))).toEqual(Array.from(got));
     expect(() => fast.setPeriod(512)).toThrow(/outside/);
     expect(() => new FastWaveNetGenerator(vocoderConfig({ ...ltpSmall, pitchBins: 0 }), flat).setPeriod(10)).toThrow(/no long-term/);
     tf.dispose(Object.values(tensors));
@@ -354,76 +373,20 @@ describe('FastWaveNetGenerator, long-term prediction', () => {
 describe('FastWaveNetGenerator, pulses', () => {
   it('adds the pulse vector on entering a voiced stretch and every P samples after, as a JS reference loop does (argmax)', () => {
     const c = vocoderConfig({ dilations: [1, 2, 4, 8], residualChannels: 8, skipChannels: 16, headChannels: 16, seed: 5, excitation: 'lpc', lpcOrder: 4, pitchBins: 8, minPeriod: 20, maxPeriod: 100, pitchHidden: 8, pulses: true });
-    const { flat } = randomModel(c, 41);
+    const { flat, tensors } = randomModel(c, 41);
     const rand = mulberry32(42);
     for (const name of ['embedLtp', 'pulse']) for (let i = 0; i < flat[name].length; i++) flat[name][i] = 3 * (2 * rand() - 1);
-    const cond = new Float32Array(c.dilations.length * 2 * c.residualChannels);
-    const taps = Float32Array.from([1.2, -0.5, 0.1, -0.05]);
     const runs: [number, number][] = [[30, 0], [100, 37], [70, 25], [40, 0], [90, 41]];
-    const n = runs.reduce((a, [k]) => a + k, 0);
-    const fast = new FastWaveNetGenerator(c, flat, { maxChunk: 64 });
-    fast.setConditioning(cond);
-    fast.setPredictor(taps);
-    const got = new Float32Array(n);
-    let o = 0;
-    for (const [k, P] of runs) {
-      fast.setPeriod(P);
-      fast.generateExcited(k, 0, got, o);
-      o += k;
-    }
-    const ref = new FastWaveNetGenerator(c, flat);
-    ref.setConditioning(cond);
-    const table = mulawDecode(Int32Array.from({ length: 256 }, (_, i) => i));
-    const want = new Float32Array(n);
-    const residuals: number[] = [];
-    const fired: number[] = [];
-    let lastX = 128;
-    let lastE = 128;
-    let since = 0;
-    let wasVoiced = false;
-    let t = 0;
-    for (const [k, P] of runs) {
-      for (let j = 0; j < k; j++, t++) {
-        let pulse = false;
-        if (P > 0) {
-          if (!wasVoiced || since >= P) {
-            pulse = true;
-            since = 0;
-          }
-          since++;
-        }
-        wasVoiced = P > 0;
-        if (pulse) fired.push(t);
-        const pred = predictSample(taps, want, t);
-        const l = P > 0 && t >= P ? residuals[t - P] : 128;
-        const logits = ref.stepLogitsPulse(lastX, mulawEncode(Float32Array.of(pred))[0], lastE, l, pulse);
-        let code = 0;
-        for (let q = 1; q < 256; q++) if (logits[q] > logits[code]) code = q;
-        residuals.push(code);
-        want[t] = Math.max(-1, Math.min(1, pred + table[code]));
-        lastX = mulawEncode(Float32Array.of(want[t]))[0];
-        lastE = code;
-      }
-    }
+    const got = kernelRuns(new FastWaveNetGenerator(c, flat, { maxChunk: 64 }), runs);
+    const { want, fired } = referenceRuns(new FastWaveNetGenerator(c, flat), runs, true);
     // pulses at 30, 67, 104, then at 130 (26 samples on, past the new period of 25: the count carries on), 155, ...
     expect(fired.slice(0, 5)).toEqual([30, 67, 104, 130, 155]);
     expect(fired).toContain(240); // the first sample after the unvoiced gap
-    let max = 0;
-    for (let i = 0; i < n; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
-    expect(max).toBeLessThan(1e-5);
+    expect(maxDiff(got, want)).toBeLessThan(1e-5);
     // and the pulse input matters: without the vector the audio differs
-    const noPulse = { ...flat, pulse: new Float32Array(c.residualChannels) };
-    const other = new FastWaveNetGenerator(c, noPulse);
-    other.setConditioning(cond);
-    other.setPredictor(taps);
-    const out2 = new Float32Array(n);
-    o = 0;
-    for (const [k, P] of runs) {
-      other.setPeriod(P);
-      other.generateExcited(k, 0, out2, o);
-      o += k;
-    }
-    expect(Array.from(out2)).not.toEqual(Array.from(got));
+    const silent = kernelRuns(new FastWaveNetGenerator(c, { ...flat, pulse: new Float32Array(c.residualChannels) }), runs);
+    expect(Array.from(silent)).not.toEqual(Array.from(got));
+    tf.dispose(Object.values(tensors));
   });
 });
 
