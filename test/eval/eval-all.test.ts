@@ -327,8 +327,8 @@ describe('babelfish eval all (tiny untrained models, fixture corpus)', () => {
     expect(md).toMatch(/^\| en>fr \| yes \| 2 \| /m); // translator table (en-fr.test has two rows)
     expect(md).toMatch(/^\| en \| 2 \| [\d.]+% \| /m); // speech encoder table
     // voice table: the Griffin-Lim columns after the WaveNet ones, filled for every row
-    expect(md).toMatch(/^\| language \| sentences \| .* \| reference CER \| Griffin-Lim synthesis MCD \| Griffin-Lim round-trip CER \|$/m);
-    expect(md).toMatch(/^\| all \| 2 \|( [^|]+ \|){5} [\d.]+ \| [\d.]+% \|$/m);
+    expect(md).toMatch(/^\| language \| sentences \| resynthesis MCD \| resynthesis voiced \| resynthesis GPE \| .* \| reference CER \| Griffin-Lim synthesis MCD \| Griffin-Lim round-trip CER \|$/m);
+    expect(md).toMatch(/^\| all \| 2 \|( [^|]+ \|){7} [\d.]+ \| [\d.]+% \|$/m);
     expect(md).toContain('synthesizer, Griffin-Lim; `--vocoder griffin-lim`)');
     expect(md).toMatch(/^\| vocoder \(Griffin-Lim\) \| [\d.]+ \|$/m);
     for (const p of report.plots) expect(md).toContain(`](${p.file})`);
