@@ -15,7 +15,8 @@
  * `lpcOrder` output samples: per sample it forms the prediction, sums the three input
  * embeddings, runs the same stack, draws a residual code and feeds x = p + residual back.
  * With long-term prediction it also keeps the last 512 residual codes and adds the embedding
- * of the one a pitch period back (setPeriod, per frame).
+ * of the one a pitch period back (setPeriod, per frame); with pulses it adds the pulse vector
+ * on entering a voiced stretch and every period after. setFloor sets LPCNet's sampling floor.
  */
 import { readFileSync } from 'node:fs';
 import { BabelfishError } from '../../src/errors.ts';
