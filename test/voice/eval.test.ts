@@ -3,7 +3,7 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
-import { pickSentences, runVoiceEval, stackPngs, formatVoiceReport } from '../../training/voice/eval.ts';
+import { pickSentences, runEvalVoice, runVoiceEval, stackPngs, formatVoiceReport } from '../../training/voice/eval.ts';
 import type { SpeechItem } from '../../training/readers/types.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
 import { Vocoder } from '../../models/vocoder/model.ts';
@@ -171,6 +171,11 @@ describe('runVoiceEval', () => {
     expect(formatVoiceReport(report)).toMatch(/pitch head on the reference mel: [\d.]+% of voiced frames voiced/);
     plain.dispose();
     ltp.dispose();
+  });
+
+  it('the command refuses a sampling floor of 1/256 or more', async () => {
+    await expect(runEvalVoice(['--floor', '0.5', '--manifest', manifest])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(runEvalVoice(['--floor', 'x', '--manifest', manifest])).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
   });
 
   it('reports a missing manifest and an unsupported language with their codes', async () => {

@@ -71,6 +71,8 @@ Writes <out>/report.json and spectrogram PNGs (reference / resynthesis / synthes
   --max-seconds S       skip references longer than S seconds (default 15)
   --seed N              vocoder sampler seed (default 1)
   --temperature T       vocoder sampling temperature (default 1: sample the model; 0 takes the likeliest code)
+  --voiced-temperature T   the temperature of frames a pitch-input vocoder's head calls voiced (default: --temperature)
+  --floor F             LPCNet's sampling floor: draws below probability F are dropped (default 0; below 1/256)
   --json                print the report as JSON instead of a table`;
 
 export interface VoiceEvalOptions {
@@ -381,6 +383,12 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
   };
 }
 
+function parseFloor(flag: string): number {
+  const floor = Number(flag);
+  if (!(floor >= 0 && floor < 1 / 256)) throw new BabelfishError('BAD_ARGUMENT', '--floor must be a number in [0, 1/256)');
+  return floor;
+}
+
 /** Voicing recall and gross pitch error over sentences' frame counts (null without voiced frames). */
 function pitchFigures<K extends string>(counts: PitchAgreement[], key: K): Record<`${K}Voicing` | `${K}Gpe`, number | null> {
   const sum = (k: keyof PitchAgreement) => counts.reduce((a, c) => a + c[k], 0);
@@ -503,7 +511,7 @@ export async function runEvalVoice(argv: string[]): Promise<number> {
     seed: intFlag(values.seed, 'seed', 1, 0),
     temperature: parseTemperature(values.temperature),
     ...(values['voiced-temperature'] !== undefined ? { voicedTemperature: parseTemperature(values['voiced-temperature']) } : {}),
-    ...(values.floor !== undefined ? { floor: Number(values.floor) } : {}),
+    ...(values.floor !== undefined ? { floor: parseFloor(values.floor) } : {}),
   });
   process.stdout.write((values.json ? JSON.stringify(report, null, 1) : formatVoiceReport(report)) + '\n');
   return 0;
