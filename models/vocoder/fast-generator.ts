@@ -34,7 +34,6 @@ interface KernelExports {
   softmax(temperature: number): void;
   generate(prev: number, n: number, temperature: number, out: number): number;
   forward3(x: number, p: number, e: number): void;
-  forward4(x: number, p: number, e: number, l: number): void;
   setupLtp(embedL: number, ring: number): void;
   setPeriod(p: number): void;
   setFloor(f: number): void;
@@ -207,7 +206,7 @@ export class FastWaveNetGenerator {
   stepLogitsLtp(x: number, p: number, e: number, l: number): Float32Array {
     this.needLpc();
     if (this.config.pitchBins <= 0) throw new Error('this vocoder has no long-term prediction');
-    this.k.forward4(x, p, e, l);
+    this.k.forward5(x, p, e, l, false);
     return new Float32Array(this.k.memory.buffer, this.k.logitsPtr(), this.config.quantizationChannels).slice();
   }
 

@@ -42,6 +42,11 @@ export interface PitchTrack {
   correlation: Float32Array;
 }
 
+/** The centre sample of each of `frames` analysis frames (frame f spans [f * hop, f * hop + window)). */
+export function frameCentres(frames: number, hop: number, window: number): number[] {
+  return Array.from({ length: frames }, (_, f) => f * hop + Math.floor(window / 2));
+}
+
 /** r(tau) of the segments centred on `centre` (samples outside x count as zeros). */
 export function nccf(x: Float32Array, centre: number, window: number, lag: number): number {
   const s = centre - Math.round((window + lag) / 2);

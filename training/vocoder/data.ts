@@ -20,7 +20,7 @@ import { frameOf, melContext } from '../../models/vocoder/network.ts';
 import { MelLpc, preEmphasize, predictSample } from '../../src/audio/lpc.ts';
 import { silenceCode } from '../../models/vocoder/model.ts';
 import { condOffset, periodClasses, type VocoderConfig } from '../../models/vocoder/config.ts';
-import { epochMarks, periodClass, trackPitch } from '../../src/audio/pitch.ts';
+import { epochMarks, frameCentres, periodClass, trackPitch } from '../../src/audio/pitch.ts';
 
 export interface VocoderUtterance {
   id: string;
@@ -129,8 +129,7 @@ export function toUtterance(id: string, audio: Float32Array, mel: MelSpectrogram
 
 /** The measured pitch period under each mel frame (at the centre of its analysis window). */
 export function framePeriods(audio: Float32Array, frames: number, c: VocoderConfig): Int32Array {
-  const centres = Array.from({ length: frames }, (_, f) => f * c.hop + Math.floor(c.melWindow / 2));
-  return trackPitch(audio, centres, { minPeriod: c.minPeriod, maxPeriod: c.maxPeriod }).period;
+  return trackPitch(audio, frameCentres(frames, c.hop, c.melWindow), { minPeriod: c.minPeriod, maxPeriod: c.maxPeriod }).period;
 }
 
 export async function loadUtterance(id: string, wavPath: string, c: VocoderConfig, melPath?: string, inputNoise = 0, rand?: () => number): Promise<VocoderUtterance> {

@@ -30,7 +30,7 @@ import { melToAudio } from '../../src/audio/griffin-lim.ts';
 import type { FeatureConfig } from '../../src/audio/config.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { editDistance } from '../../src/metrics/cer.ts';
-import { pitchAgreement, trackPitch, type PitchAgreement } from '../../src/audio/pitch.ts';
+import { frameCentres, pitchAgreement, trackPitch, type PitchAgreement } from '../../src/audio/pitch.ts';
 import { resolveModelDir } from '../../src/cli/model-dir.ts';
 import { heatmapPng } from '../../src/plot/heatmap.ts';
 import { boundedMcd, vocoderFeatureConfig } from '../../src/cli/commands/vocode.ts';
@@ -293,7 +293,7 @@ export async function evaluateVoice(models: VoiceModels, items: SpeechItem[], op
     // (a) the vocoder alone
     const resyn = await vocode(refMel);
     const resynMel = mel(resyn);
-    const centres = Array.from({ length: refMel.frames }, (_, f) => f * features.hopLength + (features.winLength >> 1));
+    const centres = frameCentres(refMel.frames, features.hopLength, features.winLength);
     const refPitch = trackPitch(ref, centres).period;
     const resynthesisPitch = pitchAgreement(refPitch, trackPitch(resyn, centres).period);
     const pitchHead = vocoder.config.pitchBins > 0 ? pitchAgreement(refPitch, vocoder.pitchPeriods(refMel)) : null;

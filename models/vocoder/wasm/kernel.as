@@ -161,14 +161,8 @@ export function forward3(x: i32, p: i32, e: i32): void {
   stack();
 }
 
-// Long-term prediction: the same with e(t-P)'s code l as a fourth input.
-export function forward4(x: i32, p: i32, e: i32, l: i32): void {
-  sumEmbeddings(x, p, e);
-  addLtp(l);
-  stack();
-}
-
-// With pulses: also the pulse mark of this sample.
+// Long-term prediction: the same with e(t-P)'s code l as a fourth input, and with pulses the
+// pulse mark of this sample (always false without them).
 export function forward5(x: i32, p: i32, e: i32, l: i32, pulse: bool): void {
   sumEmbeddings(x, p, e);
   addLtp(l);
@@ -358,8 +352,7 @@ export function generateLpc(n: i32, temperature: f32, out: usize): void {
     if (pEmbedL) {
       // unvoiced frames see silence one "period" back, as in training
       const l = period > 0 ? load<i32>(pExcRing + (<usize>((excPos - period) & 511) << 2)) : Q >> 1;
-      if (pPulse) forward5(lastX, muEncode(p), lastE, l, nextPulse());
-      else forward4(lastX, muEncode(p), lastE, l);
+      forward5(lastX, muEncode(p), lastE, l, pPulse != 0 && nextPulse());
     } else forward3(lastX, muEncode(p), lastE);
     const code = pick(temperature);
     if (pEmbedL) { store<i32>(pExcRing + (<usize>excPos << 2), code); excPos = (excPos + 1) & 511; }
