@@ -9,6 +9,8 @@ import { runTrainSynthesizer } from '../../training/synthesizer/train.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
 import { wavToMono, readManifest } from '../../training/synthesizer/data.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
+import { readMelFile } from '../../training/vocoder/data.ts';
+import { DEFAULT_TRAIN_OPTIONS, trainVocoder } from '../../training/vocoder/train.ts';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const TINY_FLAGS = ['--hidden', '16', '--encoder-layers', '1', '--decoder-layers', '1', '--kernel', '3', '--uniform-steps', '2', '--warmup', '1', '--log-every', '1', '--eval-every', '3', '--checkpoint-every', '2'];
@@ -109,7 +111,28 @@ describe('train synthesizer', () => {
     const u0 = manifest.find((r) => r.id === 'u0');
     // Frames line up with the recording: 5 x 50 ms minus the analysis window -> frames of the real mel.
     expect(u0.frames).toBe(Math.floor((5 * 800 - 400) / 160) + 1);
-    expect(readFileSync(join(pm, u0.mel)).length).toBeGreaterThan(u0.frames * 80 * 4);
+    const limited = join(root, 'predicted-2');
+    expect(await runTrainSynthesizer([...common, '--predict-mels', limited, '--limit', '3'])).toBe(0);
+    const splits = (await readFile(join(limited, 'manifest.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l).split);
+    expect(splits).toEqual(['train', 'train', 'train', 'dev', 'dev']); // only 2 dev rows exist
+    const mel0 = readMelFile(join(pm, u0.mel), 80);
+    expect(mel0.frames).toBe(u0.frames);
+
+    // The vocoder's stage 2 trains on those files: its mel normalisation is measured on the
+    // four training utterances' predicted mels, not on the recordings' own.
+    const lines: string[] = [];
+    const vocoderRun = join(root, 'vocoder');
+    const { vocoder, losses } = await trainVocoder(
+      { ...DEFAULT_TRAIN_OPTIONS, out: vocoderRun, finetuneMel: pm, steps: 2, batch: 2, window: 320, checkpointEvery: 2, valBatches: 1, sampleSeconds: 0, seed: 3, model: { dilations: [1, 2], residualChannels: 4, skipChannels: 4, headChannels: 4, condChannels: 4 } },
+      (l) => lines.push(l),
+    );
+    expect(losses.every(Number.isFinite)).toBe(true);
+    expect(lines.join('\n')).toContain(`predicted mel from ${pm}`);
+    const train = manifest.filter((r) => r.split === 'train').map((r) => readMelFile(join(pm, r.mel), 80).data);
+    const values = train.flatMap((d) => Array.from(d));
+    const mean = values.reduce((a, b) => a + b, 0) / values.length;
+    expect(vocoder.config.melMean).toBeCloseTo(mean, 4);
+    vocoder.dispose();
   });
 
   it('rejects bad flags and a missing corpus with clear errors', async () => {

@@ -11,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hzToMel } from '../../src/audio/mel.ts';
+import { decodeNpy, encodeNpy } from '../../src/audio/npy.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import { hasDigits, type Vocab } from '../../models/speech-encoder/vocab.ts';
@@ -29,33 +30,6 @@ export interface Utterance {
   /** Where the cached features live (loaded per batch), or the features themselves. */
   featurePath?: string;
   features?: LogMelFrames;
-}
-
-// ---- .npy float32 [frames, bins]
-
-export function encodeNpy(f: LogMelFrames): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${f.frames}, ${f.bins}), }`;
-  const unpadded = 10 + header.length + 1;
-  header += ' '.repeat((64 - (unpadded % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + f.frames * f.bins * 4);
-  out.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(Buffer.from(header, 'latin1'), 10);
-  out.set(new Uint8Array(f.data.buffer, f.data.byteOffset, f.frames * f.bins * 4), 10 + header.length);
-  return out;
-}
-
-export function decodeNpy(buf: Uint8Array): LogMelFrames {
-  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  if (buf[0] !== 0x93 || Buffer.from(buf.subarray(1, 6)).toString('latin1') !== 'NUMPY') throw new Error('not an .npy file');
-  const hlen = view.getUint16(8, true);
-  const header = Buffer.from(buf.subarray(10, 10 + hlen)).toString('latin1');
-  const m = /'shape': \((\d+), (\d+)\)/.exec(header);
-  if (!m || !header.includes("'<f4'")) throw new Error('unsupported .npy header ' + header);
-  const frames = Number(m[1]);
-  const bins = Number(m[2]);
-  const bytes = buf.slice(10 + hlen, 10 + hlen + frames * bins * 4);
-  return { data: new Float32Array(bytes.buffer, bytes.byteOffset, frames * bins), frames, bins };
 }
 
 export function readFeatures(u: Utterance): LogMelFrames {

@@ -80,6 +80,12 @@ async function cachedMel(audio: string, cacheDir: string): Promise<{ data: Float
   return { data: mel.data.slice(0, mel.frames * bins), frames: mel.frames };
 }
 
+/** Noise, reverb or the telephone band: rows the synthesizer never learns from (speed changes are fine). */
+export function isDegraded(row: ManifestRow): boolean {
+  const a = row.augment;
+  return !!a && !!(a.noise || a.reverb || a.telephone);
+}
+
 /** Manifest rows to training items; rows with no speakable text or too long audio are skipped and counted. */
 export async function loadItems(rows: ManifestRow[], opt: LoadOptions): Promise<RawItem[]> {
   const out: RawItem[] = [];
@@ -89,8 +95,7 @@ export async function loadItems(rows: ManifestRow[], opt: LoadOptions): Promise<
   const take = opt.limit ? rows.slice(0, opt.limit) : rows;
   for (let i = 0; i < take.length; i++) {
     const row = take[i]!;
-    const a = row.augment;
-    if (opt.cleanOnly !== false && a && (a.noise || a.reverb || a.telephone)) {
+    if (opt.cleanOnly !== false && isDegraded(row)) {
       skipped.augmented++;
       continue;
     }

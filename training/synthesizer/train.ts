@@ -28,13 +28,15 @@ import { projectRoot } from '../../src/paths.ts';
 import { heatmapPng } from '../../src/plot/heatmap.ts';
 import { melToAudio } from '../../src/audio/griffin-lim.ts';
 import { encodeWav } from '../../src/audio/wav.ts';
+import { encodeNpy } from '../../src/audio/npy.ts';
+import { writeAtomic } from '../../src/write-atomic.ts';
 import { Synthesizer } from '../../models/synthesizer/model.ts';
 import type { SynthesizerConfig } from '../../models/synthesizer/config.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { spreadDurations } from '../../models/synthesizer/alignment.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
 import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
-import { loadItems, melStats, normalizeItems, readManifest, type RawItem } from './data.ts';
+import { isDegraded, loadItems, melStats, normalizeItems, readManifest, type RawItem } from './data.ts';
 import { batchForStep, lengthBatches } from '../common/length-batches.ts';
 import { alignBatch, evalLoss, trainStep, type TrainItem } from './step.ts';
 import { wordTimingError } from './word-timing.ts';
@@ -124,7 +126,9 @@ const USAGE = `usage: babelfish train synthesizer [options]
                         spread over the languages)
   --hidden N --encoder-layers N --decoder-layers N --kernel N   model size
   --predict-mels DIR    write teacher-forced-duration predicted mels of the train/dev sets
-                        (model from --out, or the run's last checkpoint) and exit`;
+                        (model from --out, or the run's last checkpoint) and exit; with --limit N,
+                        N clean rows of each split spread over the languages (the vocoder's stage 2
+                        reads 1,500 by default: \`train vocoder --finetune-mel DIR\`)`;
 
 // ---------------------------------------------------------------- small helpers
 
@@ -133,24 +137,6 @@ function fmtTime(s: number): string {
   const h = Math.floor(s / 3600);
   const m = Math.floor((s % 3600) / 60);
   return h ? `${h}h${String(m).padStart(2, '0')}m` : `${m}m${String(Math.floor(s % 60)).padStart(2, '0')}s`;
-}
-
-async function writeAtomic(path: string, data: string | Uint8Array): Promise<void> {
-  const tmp = `${path}.tmp-${process.pid}`;
-  await writeFile(tmp, data);
-  await rename(tmp, path);
-}
-
-/** numpy .npy, float32 [frames, bins]. */
-export function encodeNpy(data: Float32Array, frames: number, bins: number): Uint8Array {
-  let header = `{'descr': '<f4', 'fortran_order': False, 'shape': (${frames}, ${bins}), }`;
-  header += ' '.repeat((64 - ((10 + header.length + 1) % 64)) % 64) + '\n';
-  const out = new Uint8Array(10 + header.length + frames * bins * 4);
-  out.set([0x93, ...Buffer.from('NUMPY'), 1, 0]);
-  new DataView(out.buffer).setUint16(8, header.length, true);
-  out.set(Buffer.from(header, 'latin1'), 10);
-  out.set(new Uint8Array(data.buffer, data.byteOffset, frames * bins * 4), 10 + header.length);
-  return out;
 }
 
 /** Mel [frames x bins] as a PNG, low bins at the bottom; `reference` (the recording) drawn above the prediction. */
@@ -458,13 +444,15 @@ async function runPredictMels(cfg: TrainConfig, outDir: string, log: (l: string)
     tf.dispose(Object.values(ckpt.adamTensors));
   }
   const voices = new Map(model.config.voiceNames.map((v, i) => [v, i]));
-  const common = { cacheDir: cfg.cacheDir, symbols: model.symbols, languages: model.config.languages, voices, growVoices: false, maxFrames: Infinity, limit: cfg.limit || undefined, log };
+  const common = { cacheDir: cfg.cacheDir, symbols: model.symbols, languages: model.config.languages, voices, growVoices: false, maxFrames: Infinity, log };
   await mkdir(outDir, { recursive: true });
   const manifest: string[] = [];
   const bins = model.config.numMels;
   for (const [split, path] of [['train', cfg.trainManifest], ['dev', cfg.devManifest]] as const) {
     if (!existsSync(path)) continue;
-    const rows = await readManifest(path);
+    // --limit: that many clean rows of each split, spread over the languages (manifests are sorted by language)
+    const clean = (await readManifest(path)).filter((r) => !isDegraded(r));
+    const rows = cfg.limit ? spreadByLanguage(clean, cfg.limit, (r) => r.lang).map((i) => clean[i]!) : clean;
     const raw = await loadItems(rows, common);
     const items = normalizeItems(raw, model.config.melMean!, model.config.melStd!);
     const started = Date.now();
@@ -473,7 +461,7 @@ async function runPredictMels(cfg: TrainConfig, outDir: string, log: (l: string)
       const [durations] = alignBatch(model, [it]);
       const mel = model.denormalize(model.melForDurations(it.ids, it.lang, it.voice, durations!));
       const file = `${String(it.id).replace(/[^\w.-]+/g, '_')}.npy`;
-      await writeAtomic(join(outDir, file), encodeNpy(mel, it.frames, bins));
+      await writeAtomic(join(outDir, file), encodeNpy({ data: mel, frames: it.frames, bins }));
       manifest.push(JSON.stringify({ id: it.id, split, audio: rows.find((r) => (r.id ?? r.audio) === it.id)?.audio, mel: file, frames: it.frames, bins }));
       if ((i + 1) % 100 === 0) {
         const rate = (i + 1) / ((Date.now() - started) / 1000);

@@ -6,15 +6,17 @@
  * `--finetune-mel <dir>`, the synthesizer's *predicted* mel for the same utterances
  * (Tacotron 2's recipe: teacher-forced/ground-truth-aligned predictions, so frames line up
  * with the audio). That folder holds `manifest.jsonl` rows `{ "audio": wav, "mel": file }`,
- * paths relative to the folder, the mel file raw little-endian float32 [frames, 80].
+ * paths relative to the folder, the mel file .npy float32 [frames, 80] (what `train synthesizer
+ * --predict-mels` writes) or raw little-endian float32.
  */
 import { readFile } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { logMelSpectrogram } from '../../src/audio/features.ts';
 import { mulawDecode, mulawEncode } from '../../src/audio/mulaw.ts';
 import { loadAudio } from '../../src/audio/decode.ts';
+import { decodeNpy, isNpy } from '../../src/audio/npy.ts';
 import type { MelSpectrogram } from '../../src/audio/types.ts';
 import { frameOf, melContext } from '../../models/vocoder/network.ts';
 import { MelLpc, preEmphasize, predictSample } from '../../src/audio/lpc.ts';
@@ -132,17 +134,28 @@ export function framePeriods(audio: Float32Array, frames: number, c: VocoderConf
   return trackPitch(audio, frameCentres(frames, c.hop, c.melWindow), { minPeriod: c.minPeriod, maxPeriod: c.maxPeriod }).period;
 }
 
+/** A predicted-mel file: .npy, or headerless float32 frames of `bins`. */
+export function readMelFile(path: string, bins: number): MelSpectrogram {
+  const buf = readFileSync(path);
+  let mel: MelSpectrogram;
+  try {
+    if (isNpy(buf)) mel = decodeNpy(buf);
+    else {
+      const bytes = buf.subarray(0, buf.byteLength - (buf.byteLength % 4));
+      const data = new Float32Array(Uint8Array.from(bytes).buffer);
+      if (data.length % bins) throw new Error(`${data.length} floats is not a whole number of ${bins}-bin frames`);
+      mel = { data, frames: data.length / bins, bins };
+    }
+  } catch (e) {
+    throw new BabelfishError('BAD_ARGUMENT', `${path}: ${(e as Error).message}`);
+  }
+  if (mel.bins !== bins) throw new BabelfishError('BAD_ARGUMENT', `${path}: ${mel.bins} mel bins, the vocoder takes ${bins}`);
+  return mel;
+}
+
 export async function loadUtterance(id: string, wavPath: string, c: VocoderConfig, melPath?: string, inputNoise = 0, rand?: () => number): Promise<VocoderUtterance> {
   const { samples } = await loadAudio(wavPath, c.sampleRate);
-  let mel: MelSpectrogram;
-  if (melPath) {
-    const buf = await readFile(melPath);
-    const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength - (buf.byteLength % 4)));
-    if (data.length % c.numMels) throw new BabelfishError('BAD_ARGUMENT', `${melPath}: ${data.length} floats is not a whole number of ${c.numMels}-bin frames`);
-    mel = { data, frames: data.length / c.numMels, bins: c.numMels };
-  } else {
-    mel = logMelSpectrogram(samples);
-  }
+  const mel = melPath ? readMelFile(melPath, c.numMels) : logMelSpectrogram(samples);
   return toUtterance(id, samples, mel, c, inputNoise, rand);
 }
 
