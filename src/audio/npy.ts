@@ -33,7 +33,8 @@ export function decodeNpy(buf: Uint8Array): MelSpectrogram {
   const frames = Number(m[1]);
   const bins = Number(m[2]);
   if (buf.length < 10 + hlen + frames * bins * 4) throw new Error(`truncated .npy: ${frames} x ${bins} floats announced, ${buf.length - 10 - hlen} bytes present`);
-  // a copy, so the floats are aligned whatever the file buffer's offset
-  const bytes = buf.slice(10 + hlen, 10 + hlen + frames * bins * 4);
+  // a copy, so the floats are aligned whatever the file buffer's offset (Uint8Array's slice:
+  // a Node Buffer's own slice is a view into its pool)
+  const bytes = Uint8Array.prototype.slice.call(buf, 10 + hlen, 10 + hlen + frames * bins * 4);
   return { data: new Float32Array(bytes.buffer, 0, frames * bins), frames, bins };
 }

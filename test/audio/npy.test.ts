@@ -23,6 +23,11 @@ describe('.npy', () => {
     const shifted = new Uint8Array(bytes.length + 1);
     shifted.set(bytes, 1);
     expect(Array.from(decodeNpy(shifted.subarray(1)).data)).toEqual([1, 2, 3, 4]);
+    // a Node Buffer inside a larger pool (as readFileSync returns small files): slice() is a view there
+    const pool = Buffer.alloc(4096, 0xff);
+    const inPool = pool.subarray(100, 100 + bytes.length);
+    inPool.set(bytes);
+    expect(Array.from(decodeNpy(inPool).data)).toEqual([1, 2, 3, 4]);
     expect(isNpy(new Uint8Array(16))).toBe(false);
     expect(() => decodeNpy(new Uint8Array(16))).toThrow(/not an .npy/);
     expect(() => decodeNpy(bytes.subarray(0, bytes.length - 4))).toThrow(/truncated/);

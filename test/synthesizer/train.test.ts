@@ -117,6 +117,8 @@ describe('train synthesizer', () => {
     expect(splits).toEqual(['train', 'train', 'train', 'dev', 'dev']); // only 2 dev rows exist
     const mel0 = readMelFile(join(pm, u0.mel), 80);
     expect(mel0.frames).toBe(u0.frames);
+    // log-mel values (a file misread shows up as huge or NaN floats)
+    expect(mel0.data.every((v) => Number.isFinite(v) && v > -30 && v < 20)).toBe(true);
 
     // The vocoder's stage 2 trains on those files: its mel normalisation is measured on the
     // four training utterances' predicted mels, not on the recordings' own.
