@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
 import { greedyDecode, prefixBeamSearch, type BeamSearchOptions } from '../../src/ctc/decode.ts';
-import { speechEncoderConfig, type SpeechEncoderConfig } from './config.ts';
+import { futureTapsOf, speechEncoderConfig, type SpeechEncoderConfig } from './config.ts';
 import { Vocab, defaultVocab } from './vocab.ts';
 import { forward, initialWeights, weightShapes, type Weights } from './network.ts';
 import type { FeatureSource, LogMelFrames } from './features.ts';
@@ -51,6 +51,12 @@ export interface Transcript {
 }
 
 export const MODEL_FORMAT = 'babelfish-speech-encoder/1';
+
+/** A residual block to add to a trained model (`grow`). */
+export interface GrowBlock {
+  dilation: number;
+  futureTaps: number;
+}
 
 /** tfjs variable names are global; several encoders may live in one process. */
 const uniqueName = variableNamer('speech-encoder');
@@ -223,6 +229,30 @@ export class SpeechEncoder {
     const config = speechEncoderConfig({ vocabSize: vocab.size, ...overrides });
     const weights = initialVariables(weightShapes(config), initialWeights(config), uniqueName);
     return new SpeechEncoder(config, vocab, weights, features);
+  }
+
+  /**
+   * A deeper model that computes exactly what this one does: `blocks` residual blocks appended
+   * to the stack, each with its projection at zero (so it adds nothing until trained; its
+   * conv starts at the usual random init, so the gradient reaches it once the projection
+   * moves). Blocks with future taps give the grown model lookahead. This model is left as is.
+   */
+  grow(blocks: readonly GrowBlock[]): SpeechEncoder {
+    const n = this.config.dilations.length;
+    const config = speechEncoderConfig({
+      ...this.config,
+      dilations: [...this.config.dilations, ...blocks.map((b) => b.dilation)],
+      futureTaps: [...Array.from({ length: n }, (_, i) => futureTapsOf(this.config, i)), ...blocks.map((b) => b.futureTaps)],
+    });
+    const fresh = initialWeights(config);
+    const values: Record<string, Float32Array> = {};
+    for (const [name] of weightShapes(config)) {
+      const own = this.weights[name];
+      values[name] = own ? (own.dataSync() as Float32Array).slice() : /^block\d+\/proj\//.test(name) ? new Float32Array(fresh[name]!.length) : fresh[name]!;
+    }
+    const grown = new SpeechEncoder(config, this.vocab, initialVariables(weightShapes(config), values, uniqueName), this.ownFeatures ? null : this.features);
+    grown.setLanguageModels(this.languageModels);
+    return grown;
   }
 
   static async load(dir: string, features: FeatureSource | null = null): Promise<SpeechEncoder> {

@@ -1,37 +1,42 @@
 /**
  * The speech encoder's network as plain functions over named weight tensors, so the
  * same code serves training (whole padded batches), batch inference and streaming
- * (chunks with carried context). Every layer is causal, which is what makes
- * chunked and whole-signal outputs identical.
+ * (chunks with carried context). Every layer is causal or has a fixed lookahead, which
+ * is what lets chunked and whole-signal outputs be identical.
  */
 import * as tf from '@tensorflow/tfjs';
-import type { SpeechEncoderConfig } from './config.ts';
+import { futureTapsOf, lookaheadFrames, type SpeechEncoderConfig } from './config.ts';
 import { glorotLimit, heLimit, ones, seededWeights, type WeightShapes } from '../common/init.ts';
 import { layerNorm } from '../common/layer-norm.ts';
 import { matMul2d } from '../common/mat-mul.ts';
 
 export type Weights = Record<string, tf.Tensor>;
 
-/** One causal convolution layer's geometry. */
+/** One convolution layer's geometry. */
 export interface ConvSpec {
   kernel: number;
   dilation: number;
   stride: number;
+  /** Taps in the future (0: causal). */
+  future: number;
 }
 
 export function frontEndSpecs(config: SpeechEncoderConfig): ConvSpec[] {
   return [
-    { kernel: config.frontEndKernel, dilation: 1, stride: 2 },
-    { kernel: config.frontEndKernel, dilation: 1, stride: 2 },
+    { kernel: config.frontEndKernel, dilation: 1, stride: 2, future: 0 },
+    { kernel: config.frontEndKernel, dilation: 1, stride: 2, future: 0 },
   ];
 }
 
 export function blockSpec(config: SpeechEncoderConfig, i: number): ConvSpec {
-  return { kernel: config.kernel, dilation: config.dilations[i], stride: 1 };
+  return { kernel: config.kernel, dilation: config.dilations[i], stride: 1, future: futureTapsOf(config, i) };
 }
 
-/** Frames of left context a causal conv needs: (k - 1) * d. */
+/** Frames a conv's taps span besides the current one: (k - 1) * d. */
 export const contextFrames = (s: ConvSpec) => (s.kernel - 1) * s.dilation;
+/** Of those, the frames in the past, and in the future (the conv's lookahead). */
+export const pastFrames = (s: ConvSpec) => (s.kernel - 1 - s.future) * s.dilation;
+export const futureFrames = (s: ConvSpec) => s.future * s.dilation;
 
 /** Shapes of every weight, in a stable order (the order of the saved weights file). */
 export function weightShapes(config: SpeechEncoderConfig): WeightShapes {
@@ -65,7 +70,8 @@ export function initialWeights(config: SpeechEncoderConfig): Record<string, Floa
 }
 
 /**
- * Causal convolution over already left-padded input: output u sees
+ * Convolution over already padded input (a causal conv's input left-padded by its context,
+ * one with lookahead also right-padded by its future frames): output u sees
  * xp[u * stride + j * dilation] for taps j = 0..k-1 (oldest first), as one matMul
  * over the taps concatenated along channels. Dilated conv2d has no gradient in
  * tfjs, and this form is as fast on WASM.
@@ -106,6 +112,11 @@ export function leftPad(x: tf.Tensor3D, frames: number): tf.Tensor3D {
   return frames ? (tf.pad(x, [[0, 0], [frames, 0], [0, 0]]) as tf.Tensor3D) : x;
 }
 
+/** Zeros before the signal (a conv's past) and after it (its future: the end of the utterance). */
+export function padTime(x: tf.Tensor3D, before: number, after: number): tf.Tensor3D {
+  return before || after ? (tf.pad(x, [[0, 0], [before, after], [0, 0]]) as tf.Tensor3D) : x;
+}
+
 /** Residual block body given its already-normalised, left-padded conv input. */
 export function blockFromPadded(
   xResidual: tf.Tensor3D,
@@ -144,8 +155,9 @@ export interface ForwardResult {
 
 /**
  * The whole network on a padded batch of raw log-mel features [B, T, numMels].
- * Causality means frames past an example's length never influence its valid
- * outputs; `lengths` only matter for the language head's mean pooling.
+ * Causal layers keep frames past an example's length from its valid outputs; where a block
+ * looks ahead, its input past each example's end is zeroed, as the end of a lone utterance is
+ * (so padding never reaches a valid output). `lengths` also set the language head's pooling.
  */
 export function forward(w: Weights, config: SpeechEncoderConfig, features: tf.Tensor3D, lengths?: number[]): ForwardResult {
   const [B, T] = features.shape;
@@ -159,10 +171,12 @@ export function forward(w: Weights, config: SpeechEncoderConfig, features: tf.Te
       x = tf.relu(causalConv(leftPad(x, contextFrames(specs[l])), w[`front${l}/w`], w[`front${l}/b`], specs[l], n)) as tf.Tensor3D;
     }
     const T2 = x.shape[1];
+    const valid = lookaheadFrames(config) > 0 && outputLengths.some((n) => n < T2) ? validMask(outputLengths, T2) : null;
     for (let i = 0; i < config.dilations.length; i++) {
       const spec = blockSpec(config, i);
-      const ln = layerNorm(x, w[`block${i}/ln/g`], w[`block${i}/ln/b`]) as tf.Tensor3D;
-      x = blockFromPadded(x, leftPad(ln, contextFrames(spec)), w, i, spec, T2);
+      let ln = layerNorm(x, w[`block${i}/ln/g`], w[`block${i}/ln/b`]) as tf.Tensor3D;
+      if (valid && spec.future) ln = tf.mul(ln, valid) as tf.Tensor3D;
+      x = blockFromPadded(x, padTime(ln, pastFrames(spec), futureFrames(spec)), w, i, spec, T2);
     }
     const { logits, top } = outputHead(x, w);
     let langLogits: tf.Tensor2D | null = null;
@@ -175,4 +189,11 @@ export function forward(w: Weights, config: SpeechEncoderConfig, features: tf.Te
     return langLogits ? { logits, langLogits } : { logits };
   }) as { logits: tf.Tensor3D; langLogits?: tf.Tensor2D };
   return { logits: result.logits, langLogits: result.langLogits ?? null, outputLengths };
+}
+
+/** [B, T, 1]: 1 on each example's valid frames, 0 on its padding. */
+function validMask(lengths: readonly number[], T: number): tf.Tensor3D {
+  const m = new Float32Array(lengths.length * T);
+  lengths.forEach((n, b) => m.fill(1, b * T, b * T + Math.min(n, T)));
+  return tf.tensor3d(m, [lengths.length, T, 1]);
 }

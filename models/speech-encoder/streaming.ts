@@ -5,7 +5,10 @@
  * front-end convolution's not-yet-consumed input frames, each dilated block's last
  * (k - 1) * d normalised frames, the language head's running sum, and the decoder's
  * state. Because every layer is causal and the first state is the zero padding the batch
- * path uses, the logits equal the whole-signal ones.
+ * path uses, the logits equal the whole-signal ones. A block with lookahead (future taps)
+ * also holds the residual frames whose future has not arrived yet, and outputs them later;
+ * `finish` gives those blocks the zeros the batch path pads the utterance's end with, so
+ * the last frames come out as they do there.
  *
  * Decoding is greedy, or (beam width > 1) a prefix beam search fed frame by frame, fused
  * with the language's character LM, so partials already get the LM's corrections and the
@@ -28,6 +31,8 @@ import {
   contextFrames,
   convOutputs,
   frontEndSpecs,
+  futureFrames,
+  pastFrames,
   normalizeFeatures,
   outputHead,
   type ConvSpec,
@@ -50,7 +55,10 @@ export class StreamingRecognizer {
   private featureStream: FeatureStream | null;
   /** Unconsumed (already left-padded) input of each front-end conv, then each block's context. */
   private frontPending: tf.Tensor3D[];
+  /** Per block: its normalised input frames still needed (past context, and those awaiting their future). */
   private blockContext: tf.Tensor3D[];
+  /** Per block: residual frames awaiting their future frames (null: none). */
+  private blockResidual: (tf.Tensor3D | null)[];
   private readonly frontSpecs: ConvSpec[];
   private langSum: tf.Tensor1D | null = null;
   private readonly logProbRows: Float32Array[] = [];
@@ -76,7 +84,8 @@ export class StreamingRecognizer {
       tf.zeros([1, contextFrames(this.frontSpecs[0]), c.numMels]),
       tf.zeros([1, contextFrames(this.frontSpecs[1]), c.frontEndChannels]),
     ];
-    this.blockContext = c.dilations.map((_, i) => tf.zeros([1, contextFrames(blockSpec(c, i)), c.hidden]));
+    this.blockContext = c.dilations.map((_, i) => tf.zeros([1, pastFrames(blockSpec(c, i)), c.hidden]));
+    this.blockResidual = c.dilations.map(() => null);
     this.givenLang = options.lang && options.lang !== 'auto' ? options.lang : undefined;
     this.beamWidth = encoder.beamWidthFor(options);
     if (this.beamWidth > 1) this.searches = new Map();
@@ -148,6 +157,7 @@ export class StreamingRecognizer {
   }
 
   finishSync(): StreamingResult {
+    if (this.blockResidual.some((r) => r !== null)) this.step(null);
     const langProbs = this.languageProbs();
     // the language first: the beam search uses that language's LM
     const language = this.encoder.resolveLanguage(langProbs, this.givenLang);
@@ -159,9 +169,10 @@ export class StreamingRecognizer {
 
   /** Frees the carried tensors (finish does it too). */
   dispose(): void {
-    tf.dispose([...this.frontPending, ...this.blockContext]);
+    tf.dispose([...this.frontPending, ...this.blockContext, ...this.blockResidual.filter((r): r is tf.Tensor3D => r !== null)]);
     this.frontPending = [];
     this.blockContext = [];
+    this.blockResidual = [];
     if (this.langSum) this.langSum.dispose();
     this.langSum = null;
   }
@@ -170,41 +181,70 @@ export class StreamingRecognizer {
     return this.encoder.weights as Weights;
   }
 
-  private step(feats: LogMelFrames): void {
+  /**
+   * New feature frames through the network (null: the end of the utterance, which flushes the
+   * blocks that look ahead); the output frames that became ready go to the decoders.
+   */
+  private step(feats: LogMelFrames | null): void {
     const c = this.encoder.config;
     const w = this.w;
-    const newState = tf.tidy(() => {
-      let x: tf.Tensor3D = normalizeFeatures(tf.tensor3d(feats.data.subarray(0, feats.frames * feats.bins), [1, feats.frames, feats.bins]), c);
+    type State = { pending: tf.Tensor3D[]; context?: tf.Tensor3D[]; residual?: (tf.Tensor3D | null)[]; logits?: tf.Tensor2D; langSum?: tf.Tensor1D };
+    // every tensor that outlives the step is tf.keep'd inside: tidy frees the rest
+    const run = (): State => {
+      // the front end: strided causal convs, each keeping the input frames its next output needs
+      let x: tf.Tensor3D | null = null;
       const pending: tf.Tensor3D[] = [];
-      for (let l = 0; l < 2; l++) {
-        const spec = this.frontSpecs[l];
-        const xp = tf.concat([this.frontPending[l], x], 1) as tf.Tensor3D;
-        const n = convOutputs(xp.shape[1], spec);
-        pending.push(tf.keep(n ? (tf.slice(xp, [0, n * spec.stride, 0], [1, -1, -1]) as tf.Tensor3D) : xp));
-        if (!n) return { pending: pending.concat(this.frontPending.slice(l + 1).map((t) => tf.keep(t.clone()))) };
-        x = tf.relu(causalConv(xp, w[`front${l}/w`], w[`front${l}/b`], spec, n)) as tf.Tensor3D;
-      }
-      const n = x.shape[1];
+      if (feats) {
+        x = normalizeFeatures(tf.tensor3d(feats.data.subarray(0, feats.frames * feats.bins), [1, feats.frames, feats.bins]), c);
+        for (let l = 0; l < 2; l++) {
+          const spec = this.frontSpecs[l];
+          const xp = tf.concat([this.frontPending[l], x], 1) as tf.Tensor3D;
+          const n = convOutputs(xp.shape[1], spec);
+          pending.push(tf.keep(n ? (tf.slice(xp, [0, n * spec.stride, 0], [1, -1, -1]) as tf.Tensor3D) : xp));
+          if (!n) return { pending: pending.concat(this.frontPending.slice(l + 1).map((t) => tf.keep(t.clone()))) };
+          x = tf.relu(causalConv(xp, w[`front${l}/w`], w[`front${l}/b`], spec, n)) as tf.Tensor3D;
+        }
+      } else pending.push(...this.frontPending.map((t) => tf.keep(t.clone())));
+      // the blocks: each outputs the frames whose future it has seen (all of them at the end)
       const context: tf.Tensor3D[] = [];
+      const residual: (tf.Tensor3D | null)[] = [];
       for (let i = 0; i < c.dilations.length; i++) {
         const spec = blockSpec(c, i);
-        const ln = layerNorm(x, w[`block${i}/ln/g`], w[`block${i}/ln/b`]) as tf.Tensor3D;
-        const lnp = tf.concat([this.blockContext[i], ln], 1) as tf.Tensor3D;
-        const ctx = contextFrames(spec);
-        context.push(tf.keep(tf.slice(lnp, [0, lnp.shape[1] - ctx, 0], [1, ctx, -1]) as tf.Tensor3D));
-        x = blockFromPadded(x, lnp, w, i, spec, n);
+        const parts = [this.blockContext[i]];
+        if (x) parts.push(layerNorm(x, w[`block${i}/ln/g`], w[`block${i}/ln/b`]) as tf.Tensor3D);
+        if (!feats && futureFrames(spec)) parts.push(tf.zeros([1, futureFrames(spec), c.hidden]));
+        const lnp = parts.length > 1 ? (tf.concat(parts, 1) as tf.Tensor3D) : parts[0]!;
+        const held = [this.blockResidual[i], x].filter((t): t is tf.Tensor3D => t !== null);
+        const xr = held.length > 1 ? (tf.concat(held, 1) as tf.Tensor3D) : (held[0] ?? null);
+        const n = lnp.shape[1] - contextFrames(spec);
+        if (n <= 0 || !xr) {
+          context.push(tf.keep(lnp.clone()));
+          residual.push(xr ? tf.keep(xr.clone()) : null);
+          x = null;
+          continue;
+        }
+        context.push(tf.keep(tf.slice(lnp, [0, n, 0], [1, -1, -1]) as tf.Tensor3D));
+        residual.push(n < xr.shape[1] ? tf.keep(tf.slice(xr, [0, n, 0], [1, -1, -1]) as tf.Tensor3D) : null);
+        x = blockFromPadded(n < xr.shape[1] ? (tf.slice(xr, [0, 0, 0], [1, n, -1]) as tf.Tensor3D) : xr, lnp, w, i, spec, n);
       }
+      if (!x) return { pending, context, residual };
       const { logits, top } = outputHead(x, w);
       const topSum = tf.sum(top, [0, 1]) as tf.Tensor1D;
       const langSum = tf.keep(this.langSum ? tf.add(this.langSum, topSum) : topSum) as tf.Tensor1D;
-      return { pending, context, logits: tf.keep(logits.squeeze([0]) as tf.Tensor2D), langSum };
-    }) as { pending: tf.Tensor3D[]; context?: tf.Tensor3D[]; logits?: tf.Tensor2D; langSum?: tf.Tensor1D };
+      return { pending, context, residual, logits: tf.keep(logits.squeeze([0]) as tf.Tensor2D), langSum };
+    };
+    let newState!: State;
+    tf.tidy(() => {
+      newState = run();
+    });
 
     tf.dispose(this.frontPending);
     this.frontPending = newState.pending;
-    if (!newState.context || !newState.logits || !newState.langSum) return;
-    tf.dispose(this.blockContext);
+    if (!newState.context || !newState.residual) return;
+    tf.dispose([...this.blockContext, ...this.blockResidual.filter((r): r is tf.Tensor3D => r !== null)]);
     this.blockContext = newState.context;
+    this.blockResidual = newState.residual;
+    if (!newState.logits || !newState.langSum) return;
     if (this.langSum) this.langSum.dispose();
     this.langSum = newState.langSum;
 

@@ -94,6 +94,44 @@ describe('train speech-encoder --init', () => {
     }
   });
 
+  it('--grow appends blocks that start as the identity: the first loss is the init model\'s, and they train', async () => {
+    const root = await mkdtemp(join(tmpdir(), 'se-grow-'));
+    try {
+      const data = toyTrainData({ seed: 8, devCount: 2 });
+      const first = await trainSpeechEncoder(cfgFor(join(root, 'a'), { steps: 20 }), data, { log: () => {} });
+      const exported = join(root, 'model');
+      await first.encoder.save(exported);
+      first.encoder.dispose();
+      const cfg = cfgFor(join(root, 'b'), { steps: 6, grow: '1:1,2:1', checkpointEvery: 6 });
+      const lines: string[] = [];
+      const grown = await trainSpeechEncoder(cfg, data, { init: exported, log: (l) => lines.push(l) });
+      expect(lines.some((l) => /grew 2 residual block\(s\).*4 blocks, lookahead 3 frames/.test(l))).toBe(true);
+      expect(grown.encoder.config.dilations).toEqual([1, 2, 1, 2]);
+      expect(grown.encoder.config.futureTaps).toEqual([0, 0, 1, 1]);
+      const saved = await SpeechEncoder.load(exported);
+      const batches = lengthBatches(data.train, cfg.batchFrames, cfg.maxBatch);
+      const batch = assembleBatch(data.train, batches[batchForStep(0, batches.length, cfg.seed)]!, BINS);
+      const l = batchLoss(saved, batch, cfg.langIdWeight);
+      expect(grown.losses[0]).toBeCloseTo(l.dataSync()[0], 4);
+      l.dispose();
+      // the new blocks trained: their projections moved off zero
+      const proj = grown.encoder.weights['block3/proj/w']!.dataSync();
+      expect(Math.max(...Array.from(proj, Math.abs))).toBeGreaterThan(0);
+      // a resumed run keeps the grown shape (the checkpoint's config), without growing again
+      const resumed = await trainSpeechEncoder({ ...cfg, steps: 7 }, data, { resume: true, init: exported, log: () => {} });
+      expect(resumed.encoder.config.dilations).toEqual([1, 2, 1, 2]);
+      saved.dispose();
+      grown.encoder.dispose();
+      resumed.encoder.dispose();
+      // --grow needs a model to grow
+      await expect(trainSpeechEncoder(cfgFor(join(root, 'c'), { grow: '1:1' }), data, { log: () => {} })).rejects.toMatchObject({ code: 'BAD_ARGUMENT', message: expect.stringMatching(/--grow .*--init/) });
+      expect(() => parseTrainArgs(['--grow', '1-1'])).toThrow(/dilation:futureTaps/);
+      expect(parseTrainArgs(['--future-taps', '0,1']).config.futureTaps).toEqual([0, 1]);
+    } finally {
+      await rm(root, { recursive: true, force: true });
+    }
+  });
+
   it('the CLI takes --init, documents it, and refuses a folder without a model before loading data', async () => {
     expect(parseTrainArgs(['--init', 'models/x']).init).toMatch(/models\/x$/);
     expect(parseTrainArgs([]).init).toBeUndefined();

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
-import { outputFrames, receptiveFieldFrames, DEFAULT_SPEECH_ENCODER_CONFIG } from '../../models/speech-encoder/config.ts';
+import { lookaheadFrames, outputFrames, receptiveFieldFrames, speechEncoderConfig, DEFAULT_SPEECH_ENCODER_CONFIG } from '../../models/speech-encoder/config.ts';
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { prefixBeamSearch } from '../../src/ctc/decode.ts';
@@ -17,6 +17,8 @@ beforeAll(async () => {
 });
 
 const tiny = { numMels: 8, frontEndChannels: 12, hidden: 16, dilations: [1, 2, 4], seed: 3 };
+/** The same with lookahead: the first two blocks centred, 1 + 2 = 3 encoder frames ahead. */
+const ahead = { ...tiny, futureTaps: [1, 1] };
 
 function randomFeatures(frames: number, bins: number, seed: number): LogMelFrames {
   const r = mulberry32(seed);
@@ -90,8 +92,29 @@ describe('SpeechEncoder network', () => {
     enc.dispose();
   });
 
-  it('masks padding: a padded batch gives each example its own outputs', () => {
-    const enc = SpeechEncoder.build(tiny);
+  it('looks exactly lookaheadFrames ahead with future taps, and checks them', () => {
+    expect(lookaheadFrames(speechEncoderConfig(ahead))).toBe(3);
+    expect(lookaheadFrames(DEFAULT_SPEECH_ENCODER_CONFIG)).toBe(0);
+    // centring a block trades past frames for future ones
+    expect(receptiveFieldFrames(speechEncoderConfig(ahead))).toBe(receptiveFieldFrames(speechEncoderConfig(tiny)) - 4 * 3);
+    expect(() => speechEncoderConfig({ ...tiny, futureTaps: [3] })).toThrow(/0\.\.2/);
+    expect(() => speechEncoderConfig({ ...tiny, futureTaps: [0, 0, 0, 1] })).toThrow(/4 entries for 3 blocks/);
+    const enc = SpeechEncoder.build(ahead);
+    const f = randomFeatures(60, 8, 2);
+    const g = { ...f, data: f.data.slice() };
+    // Change feature frames >= 40: encoder frame u sees features up to 4u + 3, so frames >= 10
+    // move, and output t sees encoder frames up to t + 3: outputs 0..6 must not move, 7 must.
+    for (let i = 40 * 8; i < g.data.length; i++) g.data[i] += 5;
+    const a = enc.logProbs(f).rows;
+    const b = enc.logProbs(g).rows;
+    const diff = (t: number) => Math.max(...a[t].map((v, i) => Math.abs(v - b[t][i])));
+    for (let t = 0; t <= 6; t++) expect(diff(t)).toBeLessThan(1e-5);
+    expect(diff(7)).toBeGreaterThan(1e-4);
+    enc.dispose();
+  });
+
+  it.each([['causal', tiny], ['with lookahead', ahead]])('masks padding (%s): a padded batch gives each example its own outputs', (_, config) => {
+    const enc = SpeechEncoder.build(config);
     const f1 = randomFeatures(30, 8, 5);
     const f2 = randomFeatures(13, 8, 6);
     const padded = new Float32Array(2 * 30 * 8);
@@ -105,12 +128,39 @@ describe('SpeechEncoder network', () => {
     expect(out.lens).toEqual([8, 4]);
     const alone = enc.logProbs(f2);
     for (let t = 0; t < 4; t++) for (let v = 0; v < 5; v++) expect(out.lp[1][t][v]).toBeCloseTo(alone.rows[t][v], 4);
+    const first = enc.logProbs(f1);
+    for (let t = 0; t < 8; t++) for (let v = 0; v < 5; v++) expect(out.lp[0][t][v]).toBeCloseTo(first.rows[t][v], 4);
     for (let l = 0; l < 4; l++) expect(out.lang[1][l]).toBeCloseTo(alone.langProbs![l], 4);
     enc.dispose();
   });
 
-  it('saves and loads to identical outputs; rejects a missing or broken folder', async () => {
+  it('grows: appended blocks (centred ones give lookahead) leave the outputs as they were until trained', () => {
     const enc = SpeechEncoder.build(tiny);
+    const grown = enc.grow([{ dilation: 1, futureTaps: 1 }, { dilation: 2, futureTaps: 1 }]);
+    expect(grown.config.dilations).toEqual([1, 2, 4, 1, 2]);
+    expect(lookaheadFrames(grown.config)).toBe(3);
+    expect(Object.keys(grown.weights).length).toBe(Object.keys(enc.weights).length + 12);
+    const f = randomFeatures(50, 8, 4);
+    const a = enc.logProbs(f).rows;
+    const b = grown.logProbs(f).rows;
+    for (let t = 0; t < a.length; t++) for (let v = 0; v < a[t].length; v++) expect(b[t][v]).toBeCloseTo(a[t][v], 5);
+    // once the new blocks' projections move, the grown model sees 3 frames ahead
+    // (random, not constant: LayerNorm would remove a shift shared by every channel)
+    for (const i of [3, 4]) grown.weights[`block${i}/proj/w`]!.assign(tf.randomNormal([16, 16], 0, 0.3, 'float32', i));
+    const g = { ...f, data: f.data.slice() };
+    for (let i = 40 * 8; i < g.data.length; i++) g.data[i] += 5;
+    const c = grown.logProbs(f).rows;
+    const d = grown.logProbs(g).rows;
+    const diff = (t: number) => Math.max(...c[t].map((v, i) => Math.abs(v - d[t][i])));
+    expect(diff(6)).toBeLessThan(1e-5);
+    expect(diff(7)).toBeGreaterThan(1e-4);
+    expect(Math.max(...c[5].map((v, i) => Math.abs(v - a[5][i])))).toBeGreaterThan(1e-4);
+    enc.dispose();
+    grown.dispose();
+  });
+
+  it('saves and loads to identical outputs; rejects a missing or broken folder', async () => {
+    const enc = SpeechEncoder.build(ahead);
     const dir = await mkdtemp(join(tmpdir(), 'se-'));
     await enc.save(dir);
     const back = await SpeechEncoder.load(dir);
@@ -139,8 +189,9 @@ describe('SpeechEncoder network', () => {
 });
 
 describe('StreamingRecognizer', () => {
-  it('gives the same logits and text in chunks of any size as on the whole signal, without leaking tensors', () => {
-    const enc = SpeechEncoder.build(tiny);
+  it.each([['causal', tiny], ['with lookahead', ahead]])('gives the same logits and text in chunks of any size as on the whole signal, without leaking tensors (%s)', (name, config) => {
+    const enc = SpeechEncoder.build(config);
+    const lag = lookaheadFrames(enc.config);
     const f = randomFeatures(203, 8, 11);
     const whole = enc.logProbs(f);
     const wholeText = enc.decodeRows(whole.rows);
@@ -154,9 +205,14 @@ describe('StreamingRecognizer', () => {
         const n = Math.min(sizes[k++ % sizes.length], f.frames - at);
         s.pushFeatures(slice(f, at, at + n));
         at += n;
-        if (k === 5) mid = tf.memory().numTensors;
-        if (k > 5) expect(tf.memory().numTensors).toBe(mid);
+        // once the blocks that look ahead hold their frames, the state's tensor count stays put
+        const settled = lag ? 24 : 5;
+        if (k === settled) mid = tf.memory().numTensors;
+        if (k > settled) expect(tf.memory().numTensors).toBe(mid);
       }
+      // the frames whose future has not arrived come out at the end
+      expect(s.logits().length).toBe(whole.rows.length - lag);
+      const done = s.finishSync();
       const rows = s.logits();
       expect(rows.length).toBe(whole.rows.length);
       const lse = (r: Float32Array) => {
@@ -165,9 +221,8 @@ describe('StreamingRecognizer', () => {
       };
       for (let t = 0; t < rows.length; t++) {
         const z = lse(rows[t]);
-        for (let v = 0; v < rows[t].length; v++) expect(rows[t][v] - z).toBeCloseTo(whole.rows[t][v], 4);
+        for (let v = 0; v < rows[t].length; v++) expect(rows[t][v] - z, `${name}, frame ${t}`).toBeCloseTo(whole.rows[t][v], 4);
       }
-      const done = s.finishSync();
       expect(done.text).toBe(wholeText);
       expect(done.langProbs!.en).toBeCloseTo(whole.langProbs![0], 4);
       expect(tf.memory().numTensors).toBe(before);
@@ -175,8 +230,8 @@ describe('StreamingRecognizer', () => {
     enc.dispose();
   });
 
-  it('streams raw audio in 100 ms chunks to the same final text as the whole signal, with partials along the way', async () => {
-    const enc = SpeechEncoder.build({ ...tiny, seed: 8 }, defaultVocab(), toyFeatures());
+  it.each([['causal', tiny], ['with lookahead', ahead]])('streams raw audio in 100 ms chunks to the same final text as the whole signal, with partials along the way (%s)', async (_, config) => {
+    const enc = SpeechEncoder.build({ ...config, seed: 8 }, defaultVocab(), toyFeatures());
     const r = mulberry32(4);
     const audio = new Float32Array(16000 * 2 + 123).map(() => r() - 0.5);
     for (const beamWidth of [1, 4]) {

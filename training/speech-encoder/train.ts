@@ -20,8 +20,8 @@ import { BabelfishError } from '../../src/errors.ts';
 import { parseCommandArgs } from '../../src/cli/args.ts';
 import { ctcLossPerExample } from '../../src/ctc/loss.ts';
 import { greedyDecode } from '../../src/ctc/decode.ts';
-import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
-import { DEFAULT_SPEECH_ENCODER_CONFIG, type SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
+import { SpeechEncoder, type GrowBlock } from '../../models/speech-encoder/model.ts';
+import { DEFAULT_SPEECH_ENCODER_CONFIG, lookaheadFrames, type SpeechEncoderConfig } from '../../models/speech-encoder/config.ts';
 import { buildVocab, type Vocab } from '../../models/speech-encoder/vocab.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
 import type { LevelConfig } from '../../src/audio/level.ts';
@@ -107,6 +107,14 @@ export interface TrainConfig {
   frontEndChannels: number;
   kernel: number;
   dilations: number[];
+  /** Per block, its conv's taps in the future (a fresh model's lookahead; see config.ts). */
+  futureTaps: number[];
+  /**
+   * With --init: residual blocks to append to the model, `dilation:futureTaps` comma-separated
+   * (e.g. "1:1,2:1" adds two centred blocks, 3 frames = 96 ms of lookahead). They start as the
+   * identity, so training starts from the model as it was (SpeechEncoder.grow).
+   */
+  grow: string;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -147,9 +155,17 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   frontEndChannels: 256,
   kernel: 3,
   dilations: [1, 2, 4, 8, 1, 2, 4, 8],
+  futureTaps: [],
+  grow: '',
 };
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
+
+/** Flags whose default alone says too little. */
+const FLAG_NOTES: Record<string, string> = {
+  futureTaps: 'per block, conv taps in the future (default none: causal; 1 with kernel 3 centres a block)',
+  grow: 'with --init, blocks to append as dilation:futureTaps, e.g. 1:1,2:1 (96 ms of lookahead); they start as the identity',
+};
 
 export const TRAIN_USAGE = `babelfish train speech-encoder [flags]
 
@@ -163,7 +179,7 @@ Trains the streaming CTC speech encoder on a speech corpus and exports it.
                            must give the model's vocabulary
 ${Object.entries(DEFAULT_TRAIN_CONFIG)
   .map(([k, v]) => {
-    const shown = Array.isArray(v) ? v.join(',') : typeof v === 'boolean' ? `${v} (--no-${kebab(k)} to disable)` : String(v) || '(derived from --corpus)';
+    const shown = FLAG_NOTES[k] ?? (Array.isArray(v) ? v.join(',') : typeof v === 'boolean' ? `${v} (--no-${kebab(k)} to disable)` : String(v) || '(derived from --corpus)');
     return `  --${kebab(k).padEnd(22)} ${shown}`;
   })
   .join('\n')}`;
@@ -192,12 +208,14 @@ export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: b
       rec[k] = n;
     } else if (Array.isArray(def)) {
       const list = s.split(',').map(Number);
-      if (!list.length || list.some((n) => !Number.isInteger(n) || n < 1)) {
-        throw new BabelfishError('BAD_ARGUMENT', `--${kebab(k)} needs a comma-separated list of positive integers`);
+      const min = k === 'futureTaps' ? 0 : 1;
+      if (!list.length || list.some((n) => !Number.isInteger(n) || n < min)) {
+        throw new BabelfishError('BAD_ARGUMENT', `--${kebab(k)} needs a comma-separated list of ${min ? 'positive' : 'non-negative'} integers`);
       }
       rec[k] = list;
     } else rec[k] = s;
   }
+  parseGrow(config.grow); // a malformed --grow fails before anything loads
   if (!config.trainManifest) config.trainManifest = join(config.corpus, 'manifest.train.jsonl');
   if (!config.devManifest) config.devManifest = join(config.corpus, 'manifest.dev.jsonl');
   const init = typeof values.init === 'string' ? resolve(values.init) : undefined;
@@ -205,7 +223,17 @@ export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: b
 }
 
 export function modelOverrides(cfg: TrainConfig): Partial<SpeechEncoderConfig> {
-  return { hidden: cfg.hidden, frontEndChannels: cfg.frontEndChannels, kernel: cfg.kernel, dilations: cfg.dilations, seed: cfg.seed };
+  return { hidden: cfg.hidden, frontEndChannels: cfg.frontEndChannels, kernel: cfg.kernel, dilations: cfg.dilations, futureTaps: cfg.futureTaps, seed: cfg.seed };
+}
+
+/** `--grow "1:1,2:1"` -> the blocks to append. */
+export function parseGrow(spec: string): GrowBlock[] {
+  if (!spec) return [];
+  return spec.split(',').map((part) => {
+    const m = /^(\d+):(\d+)$/.exec(part.trim());
+    if (!m || Number(m[1]) < 1) throw new BabelfishError('BAD_ARGUMENT', `--grow needs dilation:futureTaps pairs like 1:1,2:1, got '${part}'`);
+    return { dilation: Number(m[1]), futureTaps: Number(m[2]) };
+  });
 }
 
 // ---------------------------------------------------------------- data
@@ -369,7 +397,15 @@ export async function trainSpeechEncoder(
       throw new BabelfishError('BAD_ARGUMENT', `--init ${opts.init}: the model takes ${n} feature bins, the corpus gives ${data.bins}`);
     }
     log(`initialised from ${opts.init} (its config wins over the model-shape flags; fresh optimizer, step 0)`);
+    const grow = parseGrow(cfg.grow);
+    if (grow.length) {
+      const grown = encoder.grow(grow);
+      encoder.dispose();
+      encoder = grown;
+      log(`grew ${grow.length} residual block(s) (dilation:future taps ${cfg.grow}), starting as the identity: ${encoder.config.dilations.length} blocks, lookahead ${lookaheadFrames(encoder.config)} frames (${Math.round(1000 * lookaheadFrames(encoder.config) * encoder.frameSeconds)} ms)`);
+    }
   } else {
+    if (cfg.grow) throw new BabelfishError('BAD_ARGUMENT', '--grow adds blocks to a trained model: give it --init (a fresh model takes --dilations and --future-taps)');
     if (opts.resume) log(`no checkpoint in ${cfg.runDir}; starting fresh`);
     // A spread-out sample of 2000 utterances pins the per-bin statistics well enough.
     const every = Math.max(1, Math.floor(data.train.length / 2000));
