@@ -222,7 +222,10 @@ export class SpeechEncoder {
       await this.vocab.save(join(d, 'vocab.json'));
       if (this.languageModels) await this.languageModels.save(d);
     };
-    await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 1, companions });
+    // a causal model's config is saved without futureTaps, so folders made before lookahead existed save unchanged
+    const { futureTaps, ...causal } = this.config;
+    const config = futureTaps.some((f) => f > 0) ? this.config : causal;
+    await writeModelFolder(dir, { format: MODEL_FORMAT, config, data, specs, indent: 1, companions });
   }
 
   static build(overrides: Partial<SpeechEncoderConfig> = {}, vocab: Vocab = defaultVocab(), features: FeatureSource | null = null): SpeechEncoder {
