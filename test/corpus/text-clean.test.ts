@@ -83,6 +83,8 @@ describe('Spanish fixes for the Reina-Valera 1909', () => {
     expect(modernizeSpanish('Fué así.')).toBe('Fue así.');
     // Words that merely contain these letters are left alone.
     expect(modernizeSpanish('Canción de María, \u00e1rbol y \u00f3leo.')).toBe('Canción de María, \u00e1rbol y \u00f3leo.');
+    // Words that are names of Object's members (a package description has "constructor").
+    expect(modernizeSpanish('El constructor y toString de hasOwnProperty.')).toBe('El constructor y toString de hasOwnProperty.');
   });
   it('puts chapter-opening capitals in sentence case', () => {
     expect(fixLeadingCapitals('EN el principio crió Dios los cielos')).toBe('En el principio crió Dios los cielos');

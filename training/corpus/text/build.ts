@@ -20,6 +20,7 @@ import { CORPUS_DOC, writeCorpusDoc, type Manifest, type ManifestFile } from './
 import { exportBibleModule, parseDiathekePlain } from './sources/bible.ts';
 import { readFortuneSentences } from './sources/fortunes.ts';
 import { readFreedictExamples } from './sources/freedict.ts';
+import { pairDescriptions, readDdtp, type Description } from './sources/ddtp.ts';
 import { isProseMessage, readGettextCatalogs } from './sources/gettext.ts';
 import { readWordnetSentences } from './sources/wordnet.ts';
 import { assignSplits, dedupe, unitHash, type Item, type Quota, type Split } from './split.ts';
@@ -68,6 +69,7 @@ interface Loaded {
   monolingual: Map<string, { lang: string; sentences: string[] }>;
   freedict: Array<{ id: string; src: string; tgt: string; pairs: Array<[string, string]> }>;
   gettext: Map<string, Record<string, string>> | null;
+  ddtp: Map<string, Record<string, Description>> | null;
 }
 
 function requireCommand(cmd: string, pkg: string): void {
@@ -78,7 +80,7 @@ function requireCommand(cmd: string, pkg: string): void {
 }
 
 async function loadSources(cfg: TextCorpusConfig): Promise<Loaded> {
-  const loaded: Loaded = { bibles: new Map(), monolingual: new Map(), freedict: [], gettext: null };
+  const loaded: Loaded = { bibles: new Map(), monolingual: new Map(), freedict: [], gettext: null, ddtp: null };
   for (const src of cfg.sources as TextSource[]) {
     if (src.kind === 'bible') {
       requireCommand('diatheke', 'diatheke ' + src.debianPackage);
@@ -109,6 +111,11 @@ async function loadSources(cfg: TextCorpusConfig): Promise<Loaded> {
       for (const l of cfg.languages) locales[l] = languageByCode(l)?.gettextLocale ?? l;
       loaded.gettext = await readGettextCatalogs(src.localeDir, Object.keys(src.domains), locales);
       log(`${src.id}: ${loaded.gettext.size} messages`);
+    } else if (src.kind === 'ddtp') {
+      loaded.ddtp = await readDdtp(src.listsDir, cfg.languages).catch((e: Error) => {
+        throw new BabelfishError('FILE_NOT_FOUND', `${e.message}: apt-get -o Acquire::Languages=${cfg.languages.join(',')} update`);
+      });
+      log(`${src.id}: ${loaded.ddtp.size} package descriptions`);
     }
   }
   return loaded;
@@ -129,6 +136,29 @@ async function joinedWordRepair(lang: string, texts: string[], cfg: TextCorpusCo
     if (!(out[i] ?? '*').includes('*')) known.add(w);
   });
   return makeJoinedWordRepair(texts, { minPartCount: 5, isKnown: (w) => known.has(w) });
+}
+
+/**
+ * The held-out files to fill, in order: test per trained pair (en-es: a human Bible
+ * half and a half of the rest), zero-shot tests, then dev. Train-only sources never count.
+ */
+export function corpusQuotas(cfg: TextCorpusConfig): Quota[] {
+  const quotas: Quota[] = [];
+  const heldOutOk = (it: Item): boolean => !cfg.trainOnlySources.includes(it.source);
+  for (const [a0, b0] of cfg.trainedPairs) {
+    const id = pairId(...canonicalPair(a0, b0));
+    if (id === 'en-es') {
+      quotas.push({ pair: id, split: 'test', count: cfg.testSize, where: (it) => it.source === 'bible' });
+      quotas.push({ pair: id, split: 'test', count: cfg.testSize, where: (it) => it.source !== 'bible' && heldOutOk(it) });
+    } else {
+      quotas.push({ pair: id, split: 'test', count: cfg.testSize, where: heldOutOk });
+    }
+  }
+  for (const [a0, b0] of cfg.zeroShotPairs) {
+    quotas.push({ pair: pairId(...canonicalPair(a0, b0)), split: 'test', count: cfg.zeroShotTestSize, zeroShot: true, where: heldOutOk });
+  }
+  for (const [a0, b0] of cfg.trainedPairs) quotas.push({ pair: pairId(...canonicalPair(a0, b0)), split: 'dev', count: cfg.devSize, where: heldOutOk });
+  return quotas;
 }
 
 export interface BuildResult {
@@ -231,6 +261,23 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
     log(`gettext: ${n} messages with two or more clean languages`);
   }
 
+  // Package descriptions: every two languages of one description, trained pairs only.
+  if (loaded.ddtp) {
+    const before = items.length;
+    for (const [md5, rec] of loaded.ddtp) {
+      const langs = cfg.languages.filter((l) => l in rec);
+      for (let i = 0; i < langs.length; i++) {
+        for (let j = i + 1; j < langs.length; j++) {
+          const [la, lb] = [langs[i]!, langs[j]!];
+          // The Bible's aligner: a block is one pair or splits into as many sentences on both sides.
+          const align = (x: string, y: string): Array<[string, string]> => alignVerse(normalize(la, x), normalize(lb, y), cfg);
+          for (const [x, y] of pairDescriptions(rec[la]!, rec[lb]!, align)) add(la, x, lb, y, 'ddtp', true, `ddtp:${md5}`);
+        }
+      }
+    }
+    log(`ddtp: ${items.length - before} description sentence pairs`);
+  }
+
   // Apertium over monolingual sentences (and over Bible verses of one side).
   /** Kept (clean, unmarked) outputs of each mode with their unit, for sources named "apertium:<mode>". */
   const modeOutputs = new Map<string, Map<string, string>>();
@@ -284,20 +331,7 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
 
   const unique = dedupe(items);
   log(`${unique.length} pairs after deduplication (${items.length - unique.length} repeats removed)`);
-  const quotas: Quota[] = [];
-  for (const [a0, b0] of cfg.trainedPairs) {
-    const id = pairId(...canonicalPair(a0, b0));
-    if (id === 'en-es') {
-      quotas.push({ pair: id, split: 'test', count: cfg.testSize, where: (it) => it.source === 'bible' });
-      quotas.push({ pair: id, split: 'test', count: cfg.testSize, where: (it) => it.source !== 'bible' });
-    } else {
-      quotas.push({ pair: id, split: 'test', count: cfg.testSize });
-    }
-  }
-  for (const [a0, b0] of cfg.zeroShotPairs) {
-    quotas.push({ pair: pairId(...canonicalPair(a0, b0)), split: 'test', count: cfg.zeroShotTestSize, zeroShot: true });
-  }
-  for (const [a0, b0] of cfg.trainedPairs) quotas.push({ pair: pairId(...canonicalPair(a0, b0)), split: 'dev', count: cfg.devSize });
+  const quotas = corpusQuotas(cfg);
   const langsOf = (pair: string): [string, string] => pair.split('-') as [string, string];
   const { items: placed, dropped } = assignSplits(unique, quotas, cfg.seed, langsOf);
   log(`splits assigned; ${dropped} pairs dropped because a sentence was held out elsewhere`);
@@ -319,7 +353,10 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
     let list = groups.get(key)!;
     const [pair, split] = key.split('.') as [string, Split];
     if (split === 'train' && list.length > cfg.maxTrainPerPair) {
-      const keyed = list.map((it) => ({ it, k: (it.human ? 0 : 1) + unitHash(cfg.seed, it.unit) }));
+      // Human pairs first, and of each kind the train-only sources last (they came later,
+      // so the pairs a file had before stay in it).
+      const rank = (it: Item): number => (it.human ? 0 : 2) + (cfg.trainOnlySources.includes(it.source) ? 1 : 0);
+      const keyed = list.map((it) => ({ it, k: rank(it) + unitHash(cfg.seed, it.unit) }));
       list = keyed.sort((x, y) => x.k - y.k).slice(0, cfg.maxTrainPerPair).map((x) => x.it);
     }
     // Written in a seeded shuffled order, so a reader taking the first N lines gets a fair sample.

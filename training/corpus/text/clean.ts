@@ -72,15 +72,16 @@ export function acceptSentence(s: string, limits: LengthLimits): boolean {
  * monosyllables (fué, dió, vió, á, ó) that modern Spanish writes bare. Apertium's
  * Spanish dictionary only knows the modern forms, and so should the translator.
  */
-const OLD_SPANISH_WORDS: Record<string, string> = {
+// A Map, not an object literal: a word such as "constructor" must not find Object's members.
+const OLD_SPANISH_WORDS = new Map(Object.entries({
   fué: 'fue', fuí: 'fui', dió: 'dio', vió: 'vio', pié: 'pie', ví: 'vi',
-};
+}));
 /** The one-letter words a, o, e, u written with an accent (preposition á, conjunction ó). */
 const ACCENTED_LETTER_WORD = /(^|[\s,;:(¿¡])([áóéúÁÓÉÚ])(?=[\s,;:.!?)]|$)/g;
 
 export function modernizeSpanish(s: string): string {
   const out = s.replace(/(?<!\p{L})\p{L}+(?!\p{L})/gu, (w) => {
-    const bare = OLD_SPANISH_WORDS[w.toLowerCase()];
+    const bare = OLD_SPANISH_WORDS.get(w.toLowerCase());
     if (!bare) return w;
     return w[0] !== w[0]!.toLowerCase() ? bare[0]!.toUpperCase() + bare.slice(1) : bare;
   });

@@ -58,7 +58,20 @@ export interface GettextSource {
   licence: string;
 }
 
-export type TextSource = BibleSource | FortuneSource | WordnetSource | FreedictSource | GettextSource;
+/**
+ * Debian package descriptions in apt's Translation-<lang> indexes (DDTP): human
+ * translations of the English descriptions. Fetched by
+ * `apt-get -o Acquire::Languages=en,es,fr,de update`, read from apt's lists folder.
+ */
+export interface DdtpSource {
+  kind: 'ddtp';
+  id: string;
+  listsDir: string;
+  debianPackage: string;
+  licence: string;
+}
+
+export type TextSource = BibleSource | FortuneSource | WordnetSource | FreedictSource | GettextSource | DdtpSource;
 
 /** An apertium mode that turns monolingual sentences of `src` into machine-translated pairs. */
 export interface ApertiumMode {
@@ -80,6 +93,11 @@ export interface TextCorpusConfig {
   /** Pairs with only a test file, built from human translations, none of whose sentences is in any train split. */
   zeroShotPairs: Array<[string, string]>;
   sources: TextSource[];
+  /**
+   * Sources whose units only ever go to train. A source added to a built corpus goes
+   * here, so the dev and test files, and the figures measured on them, stay as they were.
+   */
+  trainOnlySources: string[];
   apertium: ApertiumMode[];
   minWords: number;
   maxWords: number;
@@ -148,7 +166,12 @@ export const DEFAULT_TEXT_CORPUS_CONFIG: TextCorpusConfig = {
       },
       licence: 'GPL-2+ / GPL-3+ / LGPL (each program\'s translations carry its licence; see /usr/share/doc/<package>/copyright)',
     },
+    {
+      kind: 'ddtp', id: 'ddtp', listsDir: '/var/lib/apt/lists', debianPackage: 'apt',
+      licence: 'each description carries its package\'s licence (see /usr/share/doc/<package>/copyright of the described package); translations by the Debian Description Translation Project',
+    },
   ],
+  trainOnlySources: ['ddtp'],
   apertium: [
     { mode: 'eng-spa', src: 'en', tgt: 'es', debianPackage: 'apertium-eng-spa', from: ['fortunes-en', 'wordnet-en'] },
     { mode: 'spa-eng', src: 'es', tgt: 'en', debianPackage: 'apertium-eng-spa', from: ['fortunes-es'] },

@@ -89,6 +89,7 @@ export function renderTextSection(m: Manifest, cfg: TextCorpusConfig): string {
     else if (s.kind === 'fortunes') L.push(`| ${s.id} | ${s.debianPackage} | sentences of the cookie files in ${s.paths.join(', ')} (not the offensive ones) | ${s.licence} |`);
     else if (s.kind === 'wordnet') L.push(`| ${s.id} | ${s.debianPackage} | quoted example sentences of the glosses | ${s.licence} |`);
     else if (s.kind === 'freedict') L.push(`| ${s.id} | ${s.debianPackage} | example phrase/sentence pairs (${s.src}->${s.tgt}) | ${s.licence} |`);
+    else if (s.kind === 'ddtp') L.push(`| ${s.id} | ${s.debianPackage} (index files, not a package) | Debian package descriptions in apt's Translation-<lang> indexes (${s.listsDir}): the English description and its es/fr/de translations, paired paragraph by paragraph; train only | ${s.licence} |`);
     else L.push(`| ${s.id} | ${Object.values(s.domains).sort().join(', ')} | program message catalogs (.mo) in ${s.localeDir}: msgid (English) and its es/fr/de translations | ${s.licence} |`);
   }
   for (const a of cfg.apertium) {
@@ -112,7 +113,9 @@ export function renderTextSection(m: Manifest, cfg: TextCorpusConfig): string {
   L.push('- Bible verse pairs whose character lengths differ by more than a factor of 2 are dropped (versification slips).');
   L.push('- FreeDict: entries with dictionary placeholders (sb., sth., jdn., etw.), slashes or brackets are dropped; of');
   L.push('  a list of alternative translations the first is kept.');
-  L.push('- Deduplication per pair (case and punctuation ignored).');
+  L.push('- Package descriptions: synopsis with synopsis; the bodies only when both have as many paragraphs and');
+  L.push('  list items, each pair of which is aligned like a Bible verse.');
+  L.push('- Deduplication per pair (case and punctuation ignored); human sources before machine translations.');
   L.push('- Known flaws: the SWORD text runs some words together at markup boundaries ("Godcreated"); the build');
   L.push('  splits a rare word that apertium does not know into frequent known words, which fixes most English');
   L.push('  cases but also wrongly splits some archaic Spanish forms with enclitics (quitóle -> quitó le). Inserting');
@@ -124,18 +127,26 @@ export function renderTextSection(m: Manifest, cfg: TextCorpusConfig): string {
   L.push('  hash; then every sentence of every language gets the most held-out split it occurs in (test, dev, train)');
   L.push('  and pairs that disagree are dropped. So no sentence of any language is in two splits anywhere, and no');
   L.push('  sentence of a zero-shot test set is in any training file. Train files are capped at');
-  L.push(`  ${cfg.maxTrainPerPair} pairs (human pairs kept first) to keep the repository small.`);
+  L.push(`  ${cfg.maxTrainPerPair} pairs (human pairs kept first, train-only sources after the others of their kind) to`);
+  L.push('  keep the repository small.');
+  if (cfg.trainOnlySources.length > 0) {
+    L.push(`- Train only: ${cfg.trainOnlySources.join(', ')} (added after the first build); their units never fill a dev`);
+    L.push('  or test quota, so those files are the same as before they came, and their sentences that occur in a');
+    L.push('  held-out file are dropped from train like any other.');
+  }
   L.push('');
   L.push('### Rebuild');
   L.push('');
   L.push('```sh');
-  L.push('apt-get update');
+  if (cfg.sources.some((s) => s.kind === 'ddtp')) L.push(`apt-get -o Acquire::Languages=${cfg.languages.join(',')} update   # the Translation-<lang> indexes`);
+  else L.push('apt-get update');
   L.push(`apt-get install -y --no-install-recommends ${debianPackages(cfg).join(' ')}`);
   L.push(`node bin/babelfish.js corpus text --seed ${m.seed}   # or: npx tsx training/corpus/text/build.ts`);
   L.push('```');
   L.push('');
   L.push('Apertium outputs are cached under `data/cache/text/` (gitignored); a killed build resumes from them.');
-  L.push('The output depends on the Debian release of these packages (built on Debian 12, bookworm).');
+  L.push('The output depends on the Debian release of these packages (built on Debian 12, bookworm)' +
+    (cfg.sources.some((x) => x.kind === 'ddtp') ? ', and the description indexes on the day of `apt-get update` (translators keep adding to them).' : '.'));
   L.push('');
   return L.join('\n');
 }
