@@ -1,12 +1,17 @@
 /**
- * Speech encoder speed with an untrained model of the default size: real-time factor
+ * Speech encoder speed with the shipped model's architecture (an untrained model of the
+ * default size when none is shipped, e.g. before the first training): real-time factor
  * of batch and streaming (100 ms chunks) inference on 10 s of input, the training step
  * time on a typical batch, and the model size: on random log-mel frames (network alone)
  * and end to end from samples (log-mel included). RTF = compute time / audio duration.
  */
 import * as tf from '@tensorflow/tfjs';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { initBackend } from '../src/backend.ts';
 import { SpeechEncoder } from '../models/speech-encoder/model.ts';
+import { lookaheadFrames } from '../models/speech-encoder/config.ts';
+import { defaultModelDirs } from '../src/pipeline/load-stages.ts';
 import { mulberry32 } from '../src/random.ts';
 import { batchLoss } from '../training/speech-encoder/train.ts';
 import type { BenchResult } from './types.ts';
@@ -18,7 +23,10 @@ function randomFrames(frames: number, bins: number, seed: number) {
 
 export default async function (): Promise<BenchResult[]> {
   const backend = await initBackend();
-  const enc = SpeechEncoder.build();
+  // The shipped model's decoding (its language models too) is what the server runs.
+  const shippedDir = defaultModelDirs().speechEncoder;
+  const shipped = existsSync(join(shippedDir, 'model.json'));
+  const enc = shipped ? await SpeechEncoder.load(shippedDir) : SpeechEncoder.build();
   const bins = enc.config.numMels;
   const seconds = 10;
   const frames = Math.floor((seconds * enc.config.features.sampleRate) / enc.config.features.hopLength);
@@ -88,7 +96,9 @@ export default async function (): Promise<BenchResult[]> {
   const trainMs = (performance.now() - t0) / 2;
   enc.dispose();
 
-  const note = `${backend}, ${(params / 1e6).toFixed(2)}M params, untrained, ${seconds} s input`;
+  const lookaheadMs = 1000 * lookaheadFrames(enc.config) * enc.frameSeconds;
+  const what = shipped ? `shipped model, ${lookaheadMs.toFixed(0)} ms lookahead` : 'untrained default architecture';
+  const note = `${backend}, ${(params / 1e6).toFixed(2)}M params, ${what}, ${seconds} s input`;
   return [
     { name: 'speech-encoder.batch_rtf', value: batchMs / (seconds * 1000), unit: 'RTF', higherIsBetter: false, note },
     { name: 'speech-encoder.stream_rtf', value: streamMs / (seconds * 1000), unit: 'RTF', higherIsBetter: false, note: `${note}, 100 ms chunks` },
