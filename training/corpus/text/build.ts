@@ -15,7 +15,7 @@ import { canonicalPair } from '../languages.ts';
 import { apertiumTranslate, stripApertiumMarks } from './apertium.ts';
 import { alignVerse, joinedWordVocabulary, makeJoinedWordRepair, verseSentences } from './bibleAlign.ts';
 import { acceptSentence, fixLeadingCapitals, hasApertiumMarks, modernizeSpanish, normalizeSentence, sentenceKey } from './clean.ts';
-import { DEFAULT_TEXT_CORPUS_CONFIG, type TextCorpusConfig, type TextSource } from './config.ts';
+import { DEFAULT_TEXT_CORPUS_CONFIG, isTrainOnly, type TextCorpusConfig, type TextSource } from './config.ts';
 import { CORPUS_DOC, writeCorpusDoc, type Manifest, type ManifestFile } from './corpusDoc.ts';
 import { exportBibleModule, parseDiathekePlain } from './sources/bible.ts';
 import { readFortuneSentences } from './sources/fortunes.ts';
@@ -144,7 +144,7 @@ async function joinedWordRepair(lang: string, texts: string[], cfg: TextCorpusCo
  */
 export function corpusQuotas(cfg: TextCorpusConfig): Quota[] {
   const quotas: Quota[] = [];
-  const heldOutOk = (it: Item): boolean => !cfg.trainOnlySources.includes(it.source);
+  const heldOutOk = (it: Item): boolean => !isTrainOnly(cfg, it.source);
   for (const [a0, b0] of cfg.trainedPairs) {
     const id = pairId(...canonicalPair(a0, b0));
     if (id === 'en-es') {
@@ -355,7 +355,7 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
     if (split === 'train' && list.length > cfg.maxTrainPerPair) {
       // Human pairs first, and of each kind the train-only sources last (they came later,
       // so the pairs a file had before stay in it).
-      const rank = (it: Item): number => (it.human ? 0 : 2) + (cfg.trainOnlySources.includes(it.source) ? 1 : 0);
+      const rank = (it: Item): number => (it.human ? 0 : 2) + (isTrainOnly(cfg, it.source) ? 1 : 0);
       const keyed = list.map((it) => ({ it, k: rank(it) + unitHash(cfg.seed, it.unit) }));
       list = keyed.sort((x, y) => x.k - y.k).slice(0, cfg.maxTrainPerPair).map((x) => x.it);
     }

@@ -193,6 +193,11 @@ export const DEFAULT_TEXT_CORPUS_CONFIG: TextCorpusConfig = {
 
 export const APERTIUM_LICENCE = GPL;
 
+/** Whether a pair from this source may only go to train (see `trainOnlySources`). */
+export function isTrainOnly(config: TextCorpusConfig, source: string): boolean {
+  return config.trainOnlySources.includes(source);
+}
+
 /** Debian packages the build reads, for the documented install command. */
 export function debianPackages(config: TextCorpusConfig): string[] {
   const pkgs = new Set<string>(['apertium', 'diatheke']);
