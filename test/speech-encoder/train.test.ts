@@ -4,7 +4,7 @@ import { mkdtemp, readFile, readdir } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
-import { DEFAULT_TRAIN_CONFIG, parseTrainArgs, trainSpeechEncoder, type TrainConfig } from '../../training/speech-encoder/train.ts';
+import { DEFAULT_TRAIN_CONFIG, effectiveTrainConfig, parseTrainArgs, trainSpeechEncoder, type TrainConfig } from '../../training/speech-encoder/train.ts';
 import { learningRateAt } from '../../training/common/adam.ts';
 import { randomEqualizer, specAugment, warpFrequency, type Utterance } from '../../training/speech-encoder/data.ts';
 import { hzToMel, melEdges } from '../../src/audio/mel.ts';
@@ -156,8 +156,13 @@ describe('trainSpeechEncoder', () => {
     first.encoder.dispose();
     const latest = JSON.parse(await readFile(join(dir, 'checkpoints', 'latest.json'), 'utf8'));
     expect(latest.step).toBe(2);
+    // `--resume` alone trains on with the run's own config (not the defaults), minus its --stop-after
     const lines: string[] = [];
-    const resumed = await trainSpeechEncoder(tinyConfig(dir), data, { resume: true, log: (s) => lines.push(s) });
+    const config = await effectiveTrainConfig(parseTrainArgs(['--resume', '--run-dir', dir]), (s) => lines.push(s));
+    const tiny = tinyConfig(dir);
+    expect(config).toEqual({ ...tiny, trainManifest: join(tiny.corpus, 'manifest.train.jsonl'), devManifest: join(tiny.corpus, 'manifest.dev.jsonl') });
+    const resumed = await trainSpeechEncoder(config, data, { resume: true, log: (s) => lines.push(s) });
+    expect(lines[0]).toMatch(/--resume: the run's config from .*step-00000002$/);
     expect(lines.some((l) => /resuming .* at step 2/.test(l))).toBe(true);
     expect(resumed.step).toBe(6);
     expect(resumed.losses.length).toBe(4);
@@ -176,6 +181,12 @@ describe('trainSpeechEncoder', () => {
     expect(log.map((e) => e.step)).toEqual([1, 2, 3, 3, 4, 5, 6]);
     straight.encoder.dispose();
     resumed.encoder.dispose();
+    // flags given with --resume win over the saved config; without --resume the saved one is not read
+    const over = await effectiveTrainConfig(parseTrainArgs(['--resume', '--run-dir', dir, '--steps', '9', '--lr', '1e-3']));
+    expect([over.steps, over.lr, over.hidden, over.seed]).toEqual([9, 1e-3, 24, tinyConfig(dir).seed]);
+    expect((await effectiveTrainConfig(parseTrainArgs(['--run-dir', dir]))).hidden).toBe(DEFAULT_TRAIN_CONFIG.hidden);
+    // a run folder without a checkpoint: the flags over the defaults
+    expect((await effectiveTrainConfig(parseTrainArgs(['--resume', '--run-dir', straightDir + '-none']))).lr).toBe(DEFAULT_TRAIN_CONFIG.lr);
   });
 
   it('learns a trivially learnable toy task (loss falls, dev CER drops)', async () => {

@@ -81,6 +81,15 @@ describe('train synthesizer --init', () => {
       expect(stderr.join('')).toMatch(/--init .* ignored/);
       expect(stderr.join('')).toMatch(/resumed from .* at step 3/);
       expect(losses(run)).toHaveLength(4);
+
+      // --resume alone trains on with the run's saved config (corpus, cache, sizes, checkpoint interval), not the defaults.
+      stderr.length = 0;
+      expect(await runTrainSynthesizer(['--run', run, '--steps', '5', '--resume'])).toBe(0);
+      expect(stderr.join('')).toMatch(/--resume: the run's config from/);
+      expect(losses(run)).toHaveLength(5);
+      const latest = JSON.parse(readFileSync(join(run, 'checkpoints', 'latest.json'), 'utf8')).dir as string;
+      const state = JSON.parse(readFileSync(join(run, 'checkpoints', latest, 'state.json'), 'utf8'));
+      expect([state.step, state.config.steps, state.config.checkpointEvery, state.config.corpus, state.config.cacheDir]).toEqual([5, 5, 3, join(root, 'corpus'), join(root, 'cache')]);
     } finally {
       process.stderr.write = write;
     }

@@ -289,10 +289,13 @@ describe('trainVocoder', () => {
       const killedAt = JSON.parse(await readFile(latest, 'utf8')).step as number;
       expect(killedAt).toBeGreaterThanOrEqual(3);
       expect(killedAt % 3).toBe(0);
-      const code = await runTrainVocoder([...args, '--steps', String(killedAt + 3), '--resume']);
+      // --resume with only the run folder: the run's own options (synthetic data, sizes, window), not the defaults
+      const code = await runTrainVocoder(['--out', out, '--steps', String(killedAt + 3), '--resume']);
       expect(code).toBe(0);
-      const state = JSON.parse(await readFile(join(out, 'checkpoints', 'latest.json'), 'utf8'));
-      expect(state.step).toBe(killedAt + 3);
+      const latestNow = JSON.parse(await readFile(join(out, 'checkpoints', 'latest.json'), 'utf8'));
+      expect(latestNow.step).toBe(killedAt + 3);
+      const state = JSON.parse(await readFile(join(out, 'checkpoints', latestNow.dir, 'state.json'), 'utf8'));
+      expect([state.options.synthetic, state.options.batch, state.options.window, state.options.checkpointEvery, state.options.steps]).toEqual([3, 2, 320, 3, killedAt + 3]);
     } finally {
       await rm(out, { recursive: true, force: true });
     }

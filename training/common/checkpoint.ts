@@ -55,3 +55,11 @@ export function writeTrainState(dir: string, state: object): Promise<void> {
 export async function readTrainState<S>(dir: string): Promise<S> {
   return JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as S;
 }
+
+/**
+ * The `state.json` of the checkpoint `latest.json` points at, without loading any weights (a
+ * resumed run reads its saved options before it loads its data); null when the run has none.
+ */
+export function readLatestTrainState<S>(runDir: string): Promise<(S & { dir: string }) | null> {
+  return readLatestCheckpoint(runDir, (dir) => readTrainState<S>(dir));
+}

@@ -29,7 +29,8 @@ import { DEFAULT_FEATURE_CONFIG, type FeatureConfig } from '../../src/audio/conf
 import { mulberry32 } from '../../src/random.ts';
 import { melEdges } from '../../src/audio/mel.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
-import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { loadLatestCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
+import { readLatestTrainState } from '../common/checkpoint.ts';
 import {
   assembleBatch,
   featureStats,
@@ -172,7 +173,8 @@ export const TRAIN_USAGE = `babelfish train speech-encoder [flags]
 Trains the streaming CTC speech encoder on a speech corpus and exports it.
 
   --resume                 continue from <run-dir>/checkpoints/latest.json (wins over --init
-                           when the run has a checkpoint)
+                           when the run has a checkpoint) with the run's saved config; flags
+                           given with it override that config
   --init DIR               start from a trained model folder (e.g. models/speech-encoder/default):
                            its weights, config and feature statistics win over the model-shape
                            flags; fresh Adam, step 0, the usual warmup and schedule; the corpus
@@ -184,15 +186,25 @@ ${Object.entries(DEFAULT_TRAIN_CONFIG)
   })
   .join('\n')}`;
 
-export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: boolean; init?: string; help: boolean } {
+export interface ParsedTrainArgs {
+  /** Defaults with the flags on top. */
+  config: TrainConfig;
+  /** Only what the flags set: on --resume these go on top of the run's saved config. */
+  given: Partial<TrainConfig>;
+  resume: boolean;
+  init?: string;
+  help: boolean;
+}
+
+export function parseTrainArgs(argv: string[]): ParsedTrainArgs {
   const options: Record<string, { type: 'string' | 'boolean' }> = { resume: { type: 'boolean' }, init: { type: 'string' } };
   for (const [k, v] of Object.entries(DEFAULT_TRAIN_CONFIG)) {
     options[kebab(k)] = { type: typeof v === 'boolean' ? 'boolean' : 'string' };
     if (typeof v === 'boolean') options[`no-${kebab(k)}`] = { type: 'boolean' };
   }
   const { values } = parseCommandArgs(argv, options);
-  const config: TrainConfig = { ...DEFAULT_TRAIN_CONFIG };
-  const rec = config as unknown as Record<string, unknown>;
+  const given: Partial<TrainConfig> = {};
+  const rec = given as Record<string, unknown>;
   for (const [k, def] of Object.entries(DEFAULT_TRAIN_CONFIG)) {
     const raw = (values as Record<string, unknown>)[kebab(k)];
     if (typeof def === 'boolean') {
@@ -215,11 +227,38 @@ export function parseTrainArgs(argv: string[]): { config: TrainConfig; resume: b
       rec[k] = list;
     } else rec[k] = s;
   }
-  parseGrow(config.grow); // a malformed --grow fails before anything loads
-  if (!config.trainManifest) config.trainManifest = join(config.corpus, 'manifest.train.jsonl');
-  if (!config.devManifest) config.devManifest = join(config.corpus, 'manifest.dev.jsonl');
+  parseGrow(given.grow ?? ''); // a malformed --grow fails before anything loads
+  // a corpus given without its manifests brings its own
+  if (given.corpus !== undefined) {
+    given.trainManifest ??= join(given.corpus, 'manifest.train.jsonl');
+    given.devManifest ??= join(given.corpus, 'manifest.dev.jsonl');
+  }
+  const config = withDerivedManifests({ ...DEFAULT_TRAIN_CONFIG, ...given });
   const init = typeof values.init === 'string' ? resolve(values.init) : undefined;
-  return { config, resume: values.resume === true, ...(init ? { init } : {}), help: values.help === true };
+  return { config, given, resume: values.resume === true, ...(init ? { init } : {}), help: values.help === true };
+}
+
+function withDerivedManifests(config: TrainConfig): TrainConfig {
+  return {
+    ...config,
+    trainManifest: config.trainManifest || join(config.corpus, 'manifest.train.jsonl'),
+    devManifest: config.devManifest || join(config.corpus, 'manifest.dev.jsonl'),
+  };
+}
+
+/**
+ * The config a run trains with. On --resume with a checkpoint it is the run's own (saved in
+ * the checkpoint) with only the flags given now on top: a run started with --lr 7e-4 and
+ * resumed with `--resume` alone keeps 7e-4, its seed and its data, not the defaults.
+ */
+export async function effectiveTrainConfig(args: Pick<ParsedTrainArgs, 'config' | 'given' | 'resume'>, log: (line: string) => void = () => {}): Promise<TrainConfig> {
+  if (!args.resume) return args.config;
+  const saved = await readLatestTrainState<CheckpointState<TrainConfig>>(args.config.runDir);
+  if (!saved) return args.config;
+  const flags = Object.keys(args.given).filter((k) => k !== 'runDir');
+  log(`--resume: the run's config from ${saved.dir}${flags.length ? `, with ${flags.map(kebab).map((f) => `--${f}`).join(' ')} as given now` : ''}`);
+  // --stop-after belongs to one invocation (a planned stop), not to the run
+  return withDerivedManifests({ ...DEFAULT_TRAIN_CONFIG, ...saved.config, stopAfter: DEFAULT_TRAIN_CONFIG.stopAfter, ...args.given });
 }
 
 export function modelOverrides(cfg: TrainConfig): Partial<SpeechEncoderConfig> {
@@ -504,13 +543,15 @@ export async function trainSpeechEncoder(
 
 /** `babelfish train speech-encoder <flags>`; the exit code. */
 export async function runTrainSpeechEncoder(argv: string[], front?: AudioFrontEnd): Promise<number> {
-  const { config, resume, init, help } = parseTrainArgs(argv);
+  const args = parseTrainArgs(argv);
+  const { resume, init, help } = args;
   if (help) {
     process.stdout.write(TRAIN_USAGE + '\n');
     return 0;
   }
   await initBackend();
   const log = (s: string) => process.stderr.write(s + '\n');
+  const config = await effectiveTrainConfig(args, log);
   // A mistyped --init fails now, not after the features are loaded.
   if (init && !existsSync(join(init, 'model.json'))) throw new BabelfishError('MODEL_NOT_FOUND', `--init ${init}: no speech encoder there (model.json + weights.bin + vocab.json)`);
   const audio = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd({ ...DEFAULT_FEATURE_CONFIG, hopLength: config.hopLength });

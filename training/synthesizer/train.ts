@@ -35,7 +35,8 @@ import type { SynthesizerConfig } from '../../models/synthesizer/config.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { spreadDurations } from '../../models/synthesizer/alignment.ts';
 import { Adam, learningRateAt } from '../common/adam.ts';
-import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { loadLatestCheckpoint, saveCheckpoint, type CheckpointState } from './checkpoint.ts';
+import { readLatestTrainState } from '../common/checkpoint.ts';
 import { isDegraded, loadItems, melStats, normalizeItems, readManifest, type RawItem } from './data.ts';
 import { batchForStep, lengthBatches } from '../common/length-batches.ts';
 import { alignBatch, evalLoss, trainStep, type TrainItem } from './step.ts';
@@ -114,7 +115,8 @@ const USAGE = `usage: babelfish train synthesizer [options]
   --run DIR             run folder: checkpoints, log.jsonl, samples (default runs/synthesizer)
   --out DIR             final model folder (default models/synthesizer)
   --resume              continue from the run folder's last checkpoint (wins over --init
-                        when the run has one)
+                        when the run has one) with the run's saved config; flags given
+                        with it override that config
   --init DIR            start from a trained model (e.g. models/synthesizer/default): its weights,
                         config, voices and mel statistics; fresh Adam, step 0, the usual warmup
                         and schedule, and no uniform-duration steps unless --uniform-steps is given
@@ -254,7 +256,8 @@ export async function trainLoop(
 
 // ---------------------------------------------------------------- the command
 
-function parse(argv: string[]): { cfg: TrainConfig; resume: boolean; init?: string; uniformStepsGiven: boolean; predictMels?: string; help: boolean } {
+/** Flags over `base` (the defaults, or a resumed run's saved config). */
+function parse(argv: string[], base: TrainConfig = defaultTrainConfig()): { cfg: TrainConfig; resume: boolean; init?: string; uniformStepsGiven: boolean; predictMels?: string; help: boolean } {
   const { values } = parseCommandArgs(argv, {
     corpus: { type: 'string' },
     train: { type: 'string' },
@@ -284,7 +287,7 @@ function parse(argv: string[]): { cfg: TrainConfig; resume: boolean; init?: stri
     kernel: { type: 'string' },
     'predict-mels': { type: 'string' },
   });
-  const cfg = defaultTrainConfig();
+  const cfg: TrainConfig = structuredClone(base);
   const num = (name: string, v: string | undefined, fallback: number, integer = true): number => {
     if (v === undefined) return fallback;
     const x = Number(v);
@@ -355,12 +358,20 @@ async function writeSample(model: Synthesizer, item: RawItem, dir: string, name:
 }
 
 export async function runTrainSynthesizer(argv: string[]): Promise<number> {
-  const { cfg, resume, init, uniformStepsGiven, predictMels, help } = parse(argv);
+  const parsed = parse(argv);
+  const { resume, init, uniformStepsGiven, predictMels, help } = parsed;
+  let cfg = parsed.cfg;
   if (help) {
     process.stdout.write(USAGE + '\n');
     return 0;
   }
   const log = (l: string) => process.stderr.write(l + '\n');
+  const saved = resume && !predictMels ? await readLatestTrainState<CheckpointState<TrainConfig>>(cfg.runDir) : null;
+  if (saved) {
+    // the run's own config, with only the flags given now on top (not the defaults)
+    ({ cfg } = parse(argv, { ...saved.config, model: { ...saved.config.model } }));
+    log(`--resume: the run's config from ${saved.dir}, flags given now on top`);
+  }
   await initBackend();
   if (predictMels) return runPredictMels(cfg, resolve(predictMels), log);
 

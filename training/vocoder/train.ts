@@ -25,7 +25,8 @@ import { condOffset, vocoderConfig, receptiveField, type VocoderConfig } from '.
 import { conditionFrames, pitchLogits, stackForward, type VocoderWeights } from '../../models/vocoder/network.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { checkWindow, corpusManifests, loadUtterance, melStats, readJsonl, resolveFrom, sampleBatch, syntheticUtterances, type VocoderUtterance, type WindowBatch } from './data.ts';
-import { loadLatestCheckpoint, saveCheckpoint } from './checkpoint.ts';
+import { loadLatestCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
+import { readLatestTrainState } from '../common/checkpoint.ts';
 
 // ---- options
 
@@ -97,7 +98,8 @@ const USAGE = `usage: babelfish train vocoder [options]
   --steps N --batch B --window SAMPLES --lr LR --clip NORM
   --checkpoint-every N --log-every N --val-batches N --max-utterances N --seed N
   --include-augmented     also train on noise-augmented audio (default: clean only)
-  --resume                continue the latest checkpoint in --out
+  --resume                continue the latest checkpoint in --out with the run's saved options
+                          (flags given with it override them)
   --init DIR              start from a trained vocoder (its config wins, but for pitch inputs
                           --pitch-bins / --pulses ask to add)
   --finetune-mel DIR      train on predicted mel: DIR/manifest.jsonl rows {audio, mel}
@@ -114,7 +116,8 @@ const USAGE = `usage: babelfish train vocoder [options]
   --pulses                with --pitch-bins: mark each pitch pulse's sample as an input (the default
                           for a new model; with --init, adds it to a model that has none)`;
 
-function parseOptions(argv: string[]): TrainVocoderOptions | null {
+/** Flags over `d` (the defaults, or a resumed run's saved options); null for --help. */
+function parseOptions(argv: string[], d: TrainVocoderOptions = DEFAULT_TRAIN_OPTIONS): TrainVocoderOptions | null {
   const { values } = parseCommandArgs(argv, {
     corpus: { type: 'string' },
     out: { type: 'string' },
@@ -153,7 +156,6 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     if (!Number.isFinite(n) || n < min) throw new BabelfishError('BAD_ARGUMENT', `--${name} must be a number >= ${min} (got '${v}')`);
     return n;
   };
-  const d = DEFAULT_TRAIN_OPTIONS;
   const model: Partial<VocoderConfig> = { ...d.model };
   if (values.residual) model.residualChannels = num('residual', values.residual, 0, 4);
   if (values.skip) model.skipChannels = num('skip', values.skip, 0, 4);
@@ -184,19 +186,19 @@ function parseOptions(argv: string[]): TrainVocoderOptions | null {
     logEvery: Math.floor(num('log-every', values['log-every'], d.logEvery, 1)),
     valBatches: Math.floor(num('val-batches', values['val-batches'], d.valBatches)),
     maxUtterances: Math.floor(num('max-utterances', values['max-utterances'], d.maxUtterances, 1)),
-    includeAugmented: values['include-augmented'] ?? false,
+    includeAugmented: values['include-augmented'] ?? d.includeAugmented,
     seed: Math.floor(num('seed', values.seed, d.seed)),
     sampleSeconds: num('sample-seconds', values['sample-seconds'], d.sampleSeconds),
     temperature: num('temperature', values.temperature, d.temperature),
-    finetuneMel: values['finetune-mel'] ? resolve(values['finetune-mel']) : null,
+    finetuneMel: values['finetune-mel'] ? resolve(values['finetune-mel']) : d.finetuneMel,
     inputNoise: num('input-noise', values['input-noise'], d.inputNoise),
     init: values.init ? resolve(values.init) : null,
     extend: {
       ...(values['pitch-bins'] !== undefined ? { pitchBins: model.pitchBins } : {}),
       ...(values.pulses ? { pulses: true } : {}),
     },
-    synthetic: Math.floor(num('synthetic', values.synthetic, 0)),
-    export: values.export ? resolve(values.export) : null,
+    synthetic: Math.floor(num('synthetic', values.synthetic, d.synthetic)),
+    export: values.export ? resolve(values.export) : d.export,
     model,
     ...(values.resume ? { resume: true } : {}),
   } as TrainVocoderOptions;
@@ -450,10 +452,17 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
 
 /** CLI entry (`babelfish train vocoder ...`); returns the exit code. */
 export async function runTrainVocoder(argv: string[]): Promise<number> {
-  const o = parseOptions(argv);
+  let o = parseOptions(argv) as (TrainVocoderOptions & { resume?: boolean }) | null;
   if (!o) {
     console.log(USAGE);
     return 0;
+  }
+  const saved = o.resume ? await readLatestTrainState<TrainState<TrainVocoderOptions>>(o.out) : null;
+  if (saved) {
+    // the run's own options, with only the flags given now on top (not the defaults)
+    const { resume: _resume, melSource: _melSource, ...options } = saved.options as TrainVocoderOptions & { resume?: boolean; melSource?: unknown };
+    o = parseOptions(argv, { ...DEFAULT_TRAIN_OPTIONS, ...options, init: null, extend: {} })!;
+    console.error(`vocoder: --resume: the run's options from ${saved.dir}, flags given now on top`);
   }
   const { vocoder } = await trainVocoder(o);
   vocoder.dispose();
