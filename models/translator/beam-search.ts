@@ -16,6 +16,7 @@
  * they stand. So beam 1 is exactly greedy decoding, and a beam as wide as the number of
  * sequences is exact search.
  */
+import { DEFAULT_DECODING } from './config.ts';
 
 export interface StepResult<S> {
   /** Row-major [rows, vocabSize] log-probabilities of the next token. */
@@ -108,7 +109,7 @@ interface Live {
  */
 export async function beamSearch<S>(model: BeamModel<S>, initial: S, count: number, options: BeamSearchOptions): Promise<Hypothesis[][]> {
   const K = Math.max(1, Math.floor(options.beam));
-  const alpha = options.lengthPenalty ?? 0.6;
+  const alpha = options.lengthPenalty ?? DEFAULT_DECODING.lengthPenalty;
   const noRepeat = options.noRepeatNgram ?? 0;
   const V = model.vocabSize;
   const maxLen = (s: number) => Math.max(1, Array.isArray(options.maxLen) ? options.maxLen[s] : options.maxLen);

@@ -176,7 +176,7 @@ describe('beamSearch', () => {
       const L = 5;
       for (const seed of [1, 2, 3, 4, 5, 6]) {
         const want = bruteForce(seed, V, 0, L, 0.6, -2, n);
-        const [hyps] = await beamSearch(toyModel(V, 0, -2), [{ seed, prefix: [] }], 1, { beam: V ** L, bos: BOS, eos: 0, maxLen: L, noRepeatNgram: n });
+        const [hyps] = await beamSearch(toyModel(V, 0, -2), [{ seed, prefix: [] }], 1, { beam: V ** L, bos: BOS, eos: 0, maxLen: L, lengthPenalty: 0.6, noRepeatNgram: n });
         expect(hyps[0].tokens).toEqual(want.tokens);
         expect(hyps[0].score).toBeCloseTo(want.score, 5);
         for (const h of hyps) {
