@@ -23,6 +23,7 @@ beforeAll(async () => {
   const tsv = (r: string[][]) => r.map((x) => x.join('\t')).join('\n') + '\n';
   await writeFile(join(dir, 'aa-bb.train.tsv'), tsv(rows));
   await writeFile(join(dir, 'aa-bb.test.tsv'), tsv(rows));
+  await writeFile(join(dir, 'aa-bb.dev.tsv'), tsv(rows.slice(0, 5)));
   await writeFile(join(dir, 'aa-cc.test.tsv'), tsv(rows.map(([a, b]) => [a, b.replaceAll('b', 'c')])));
   // en-es human layout: source, human reference, apertium forward, apertium backward
   await writeFile(join(dir, 'aa-bb.test-human.tsv'), tsv(rows.map(([a, b]) => [a, b, b, 'a0 a0'])));
@@ -61,9 +62,28 @@ describe('translator eval', () => {
     expect(r.retrieval.map((x) => x.pair).sort()).toEqual(['aa-bb', 'aa-cc']);
     for (const x of r.retrieval) expect(x.accuracy).toBeGreaterThanOrEqual(0);
     expect(r.speed.greedySentencesPerSecond).toBeGreaterThan(0);
+    const supervised = r.directions.filter((d) => !d.zeroShot);
+    expect(r.trainedMean.directions).toBe(2);
+    expect(r.trainedMean.bleu).toBeCloseTo((supervised[0].bleu + supervised[1].bleu) / 2, 9);
+    expect(r.trainedMean.chrf).toBeCloseTo((supervised[0].chrf + supervised[1].chrf) / 2, 9);
     const table = formatReport(r);
     expect(table).toContain('aa>cc       yes');
     expect(table).toContain('retrieval');
+    expect(table).toContain('test split, beam 2, length penalty 1, no-repeat 4');
+  });
+
+  it('--split dev scores the dev files only (no zero-shot or human rows) with the decoding settings given', async () => {
+    const r = await evaluateTranslator({ modelDir: join(dir, 'model'), dataDir: dir, beam: 2, limit: 0, split: 'dev', lengthPenalty: 0.3, noRepeatNgram: 0, log: () => {} });
+    expect(r.split).toBe('dev');
+    expect(r.directions.map((d) => d.direction).sort()).toEqual(['aa>bb', 'bb>aa']);
+    expect(r.directions.every((d) => d.sentences === 5 && !d.zeroShot)).toBe(true);
+    expect(r.human).toEqual([]);
+    expect(r.retrieval.map((x) => x.pair)).toEqual(['aa-bb']);
+    expect([r.lengthPenalty, r.noRepeatNgram]).toEqual([0.3, 0]);
+    // the copy baseline is computed on the dev rows, so it must equal BLEU of the dev sources against the dev references
+    const dev = rows.slice(0, 5);
+    expect(r.directions.find((d) => d.direction === 'aa>bb')!.copyBleu).toBeCloseTo(corpusBleu(dev.map((x) => x[0]), dev.map((x) => x[1])).score, 9);
+    await expect(evaluateTranslator({ modelDir: join(dir, 'model'), dataDir: join(dir, 'nothing-here'), beam: 1, limit: 0, split: 'dev', log: () => {} })).rejects.toThrow();
   });
 });
 
