@@ -21,7 +21,7 @@ import { exportBibleModule, parseDiathekePlain } from './sources/bible.ts';
 import { readFortuneSentences } from './sources/fortunes.ts';
 import { readFreedictExamples } from './sources/freedict.ts';
 import { pairDescriptions, readDdtp, type Description } from './sources/ddtp.ts';
-import { isProseMessage, readGettextCatalogs } from './sources/gettext.ts';
+import { gettextPairs, readGettextCatalogs } from './sources/gettext.ts';
 import { readWordnetSentences } from './sources/wordnet.ts';
 import { assignSplits, dedupe, unitHash, type Item, type Quota, type Split } from './split.ts';
 import { writeTsv } from './tsv.ts';
@@ -68,7 +68,8 @@ interface Loaded {
   bibles: Map<string, { lang: string; verses: Map<string, string> }>;
   monolingual: Map<string, { lang: string; sentences: string[] }>;
   freedict: Array<{ id: string; src: string; tgt: string; pairs: Array<[string, string]> }>;
-  gettext: Map<string, Record<string, string>> | null;
+  /** One catalog map (msgid -> translations) per gettext source, in config order. */
+  gettext: Array<{ id: string; messages: Map<string, Record<string, string>> }>;
   ddtp: Map<string, Record<string, Description>> | null;
 }
 
@@ -80,7 +81,7 @@ function requireCommand(cmd: string, pkg: string): void {
 }
 
 async function loadSources(cfg: TextCorpusConfig): Promise<Loaded> {
-  const loaded: Loaded = { bibles: new Map(), monolingual: new Map(), freedict: [], gettext: null, ddtp: null };
+  const loaded: Loaded = { bibles: new Map(), monolingual: new Map(), freedict: [], gettext: [], ddtp: null };
   for (const src of cfg.sources as TextSource[]) {
     if (src.kind === 'bible') {
       requireCommand('diatheke', 'diatheke ' + src.debianPackage);
@@ -109,8 +110,9 @@ async function loadSources(cfg: TextCorpusConfig): Promise<Loaded> {
       const locales: Record<string, string> = {};
       const { languageByCode } = await import('../languages.ts');
       for (const l of cfg.languages) locales[l] = languageByCode(l)?.gettextLocale ?? l;
-      loaded.gettext = await readGettextCatalogs(src.localeDir, Object.keys(src.domains), locales);
-      log(`${src.id}: ${loaded.gettext.size} messages`);
+      const messages = await readGettextCatalogs(src.localeDir, Object.keys(src.domains), locales);
+      loaded.gettext.push({ id: src.id, messages });
+      log(`${src.id}: ${messages.size} messages`);
     } else if (src.kind === 'ddtp') {
       loaded.ddtp = await readDdtp(src.listsDir, cfg.languages).catch((e: Error) => {
         throw new BabelfishError('FILE_NOT_FOUND', `${e.message}: apt-get -o Acquire::Languages=${cfg.languages.join(',')} update`);
@@ -236,30 +238,14 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
     log(`${fd.id}: ${n} clean pairs`);
   }
 
-  // gettext: every two languages of one message; zero-shot pairs only as separate units.
-  if (loaded.gettext) {
-    let n = 0;
-    for (const [id, rec] of loaded.gettext) {
-      if (!isProseMessage(id)) continue;
-      const c: Record<string, string> = {};
-      for (const [lang, s] of Object.entries(rec)) {
-        if (!cfg.languages.includes(lang)) continue;
-        const x = clean(lang, s, cfg);
-        if (x) c[lang] = x;
-      }
-      const langs = Object.keys(c);
-      if (langs.length < 2) continue;
-      n++;
-      for (let i = 0; i < langs.length; i++) {
-        for (let j = i + 1; j < langs.length; j++) {
-          const unit = `gettext:${sentenceKey(id)}`;
-          add(langs[i]!, c[langs[i]!]!, langs[j]!, c[langs[j]!]!, 'gettext', true, unit);
-          add(langs[i]!, c[langs[i]!]!, langs[j]!, c[langs[j]!]!, 'gettext', true, unit, true);
-        }
-      }
-    }
-    log(`gettext: ${n} messages with two or more clean languages`);
+  // gettext: every two languages of one message; zero-shot pairs only as separate units,
+  // and only from sources that may fill a test set.
+  const gettext = gettextPairs(loaded.gettext, cfg.languages, (lang, text) => clean(lang, text, cfg), sentenceKey);
+  for (const p of gettext.pairs) {
+    add(p.l1, p.s1, p.l2, p.s2, p.source, true, p.unit);
+    if (!isTrainOnly(cfg, p.source)) add(p.l1, p.s1, p.l2, p.s2, p.source, true, p.unit, true);
   }
+  for (const [id, n] of Object.entries(gettext.messagesPerSource)) log(`${id}: ${n} messages with two or more clean languages`);
 
   // Package descriptions: every two languages of one description, trained pairs only.
   if (loaded.ddtp) {

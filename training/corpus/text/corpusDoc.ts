@@ -90,7 +90,7 @@ export function renderTextSection(m: Manifest, cfg: TextCorpusConfig): string {
     else if (s.kind === 'wordnet') L.push(`| ${s.id} | ${s.debianPackage} | quoted example sentences of the glosses | ${s.licence} |`);
     else if (s.kind === 'freedict') L.push(`| ${s.id} | ${s.debianPackage} | example phrase/sentence pairs (${s.src}->${s.tgt}) | ${s.licence} |`);
     else if (s.kind === 'ddtp') L.push(`| ${s.id} | ${s.debianPackage} (index files, not a package) | Debian package descriptions in apt's Translation-<lang> indexes (${s.listsDir}): the English description and its es/fr/de translations, paired paragraph by paragraph; train only | ${s.licence} |`);
-    else L.push(`| ${s.id} | ${Object.values(s.domains).sort().join(', ')} | program message catalogs (.mo) in ${s.localeDir}: msgid (English) and its es/fr/de translations | ${s.licence} |`);
+    else L.push(`| ${s.id} | ${[...new Set(Object.values(s.domains))].sort().join(', ')} | program message catalogs (.mo) in ${s.localeDir}: msgid (English) and its es/fr/de translations | ${s.licence} |`);
   }
   for (const a of cfg.apertium) {
     L.push(`| apertium:${a.mode}:<source> | apertium, ${a.debianPackage} | machine translation (${a.src}->${a.tgt}) of ${a.from.join(', ')} | ${APERTIUM_LICENCE} |`);

@@ -60,3 +60,54 @@ export async function readGettextCatalogs(
 export function isProseMessage(msgid: string): boolean {
   return /^[A-Za-z]/.test(msgid) && !/--|%|\\|\n|\t|[<>{}$`|_=]|^[A-Za-z],\s/.test(msgid.replace(/\n$/, ''));
 }
+
+/** One translation pair drawn from a message: two of its languages, cleaned. */
+export interface GettextPair {
+  l1: string;
+  s1: string;
+  l2: string;
+  s2: string;
+  /** The source id whose catalogs gave the message. */
+  source: string;
+  /** `gettext:<key>`: a message is one unit whichever catalog carries it. */
+  unit: string;
+}
+
+/**
+ * Every two cleaned languages of every prose message, source by source. A message (by
+ * `key`, the corpus's sentence key) belongs to the first source that has it, so a source
+ * added later cannot take messages from an earlier one and change its files. `clean`
+ * returns '' for a sentence the corpus rejects.
+ */
+export function gettextPairs(
+  sources: Array<{ id: string; messages: Map<string, Record<string, string>> }>,
+  languages: string[],
+  clean: (lang: string, text: string) => string,
+  key: (text: string) => string,
+): { pairs: GettextPair[]; messagesPerSource: Record<string, number> } {
+  const pairs: GettextPair[] = [];
+  const messagesPerSource: Record<string, number> = {};
+  const earlier = new Set<string>();
+  for (const { id: source, messages } of sources) {
+    let n = 0;
+    for (const [id, rec] of messages) {
+      if (!isProseMessage(id) || earlier.has(key(id))) continue;
+      const c: Record<string, string> = {};
+      for (const [lang, s] of Object.entries(rec)) {
+        if (!languages.includes(lang)) continue;
+        const x = clean(lang, s);
+        if (x) c[lang] = x;
+      }
+      const langs = Object.keys(c);
+      if (langs.length < 2) continue;
+      n++;
+      const unit = `gettext:${key(id)}`;
+      for (let i = 0; i < langs.length; i++) {
+        for (let j = i + 1; j < langs.length; j++) pairs.push({ l1: langs[i]!, s1: c[langs[i]!]!, l2: langs[j]!, s2: c[langs[j]!]!, source, unit });
+      }
+    }
+    for (const id of messages.keys()) earlier.add(key(id));
+    messagesPerSource[source] = n;
+  }
+  return { pairs, messagesPerSource };
+}
