@@ -132,6 +132,7 @@ describe('committed text corpus', () => {
     for (const p of manifest.trainedPairs) expect(files.get(`${p}.train.tsv.gz`)!.length, p).toBeGreaterThan(10_000);
     let bytes = 0;
     for (const f of await listParallelFiles(dir)) bytes += (await stat(f.path)).size;
-    expect(bytes).toBeLessThan(8 * 1024 * 1024);
+    // Committed because rebuilding it needs some sixty Debian packages; kept under the size of one model.
+    expect(bytes).toBeLessThan(12 * 1024 * 1024);
   });
 });
