@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { DEFAULT_TRAIN_CONFIG, effectiveTrainConfig, parseTrainArgs, trainSpeechEncoder, type TrainConfig } from '../../training/speech-encoder/train.ts';
 import { learningRateAt } from '../../training/common/adam.ts';
-import { randomEqualizer, specAugment, warpFrequency, type Utterance } from '../../training/speech-encoder/data.ts';
+import { bandLimit, drawBandLimit, randomEqualizer, specAugment, warpFrequency, type Utterance } from '../../training/speech-encoder/data.ts';
 import { hzToMel, melEdges } from '../../src/audio/mel.ts';
 import { greedyDecode } from '../../src/ctc/decode.ts';
 import { mulberry32 } from '../../src/random.ts';
@@ -139,6 +139,77 @@ describe('warpFrequency', () => {
     expect(f.data[79]).toBeCloseTo(79, 5);
     expect(() => warpFrequency(f, 0, centers)).toThrow(/positive/);
     expect(() => warpFrequency(f, 1.1, centers.subarray(0, 10))).toThrow(/bin centres/);
+  });
+});
+
+describe('bandLimit', () => {
+  const centers = melEdges({ nMels: 80, fMin: 20, fMax: 8000 }).subarray(1, 81);
+  const ramp = () => ({ data: Float32Array.from({ length: 3 * 80 }, (_, i) => 5 - (i % 80) * 0.01), frames: 3, bins: 80 });
+
+  it('empties the bins above the cutoff to the level, ramps the transition and leaves the rest', () => {
+    const f = ramp();
+    const before = Float32Array.from(f.data);
+    bandLimit(f, 4000, -10, centers, mulberry32(3), 300, 0);
+    for (let t = 0; t < 3; t++) {
+      for (let b = 0; b < 80; b++) {
+        const c = centers[b];
+        const x = f.data[t * 80 + b];
+        const was = before[t * 80 + b];
+        if (c >= 4000) expect(x).toBe(-10);
+        else if (c <= 3700) expect(x).toBe(was);
+        else expect(x).toBeCloseTo(((c - 3700) / 300) * -10 + (1 - (c - 3700) / 300) * was, 4); // the linear blend in between
+      }
+    }
+  });
+
+  it('only removes energy: a cell already below the level stays', () => {
+    const f = { data: new Float32Array(80).fill(-20), frames: 1, bins: 80 };
+    bandLimit(f, 3400, -10, centers, mulberry32(1), 300, 0.5);
+    expect(Array.from(f.data).every((x) => x === -20)).toBe(true);
+  });
+
+  it('spreads the emptied cells around the level by the noise given', () => {
+    const f = { data: new Float32Array(2000 * 80).fill(5), frames: 2000, bins: 80 };
+    bandLimit(f, 4000, -10, centers, mulberry32(7), 300, 0.5);
+    const top = Array.from(f.data).filter((_, i) => centers[i % 80] >= 4000);
+    const mean = top.reduce((a, x) => a + x, 0) / top.length;
+    const sd = Math.sqrt(top.reduce((a, x) => a + (x - mean) ** 2, 0) / top.length);
+    expect(mean).toBeCloseTo(-10, 1);
+    expect(sd).toBeCloseTo(0.5, 1);
+  });
+
+  it('draws no limit at probability 0, and otherwise a cutoff of 3.4-7 kHz and a level 40-115 dB below the loudest cell', () => {
+    const f = ramp();
+    const rand = mulberry32(11);
+    expect(drawBandLimit(f, 0, rand)).toBeNull();
+    const draws = Array.from({ length: 2000 }, () => drawBandLimit(f, 0.25, rand));
+    const hits = draws.filter((d) => d !== null);
+    expect(hits.length / draws.length).toBeGreaterThan(0.2);
+    expect(hits.length / draws.length).toBeLessThan(0.3);
+    for (const d of hits) {
+      expect(d!.cutoffHz).toBeGreaterThanOrEqual(3400);
+      expect(d!.cutoffHz).toBeLessThanOrEqual(7000);
+      const belowDb = ((5 - d!.level) * 10) / Math.LN10; // the ramp's loudest cell is 5
+      expect(belowDb).toBeGreaterThanOrEqual(40);
+      expect(belowDb).toBeLessThanOrEqual(115);
+    }
+    // most cutoffs are telephone band
+    expect(hits.filter((d) => d!.cutoffHz <= 4000).length / hits.length).toBeGreaterThan(0.5);
+  });
+});
+
+describe('resuming a run saved before band limiting existed', () => {
+  it('keeps it off unless --band-limit is given now', async () => {
+    const { writeCheckpoint } = await import('../../training/common/checkpoint.ts');
+    const { writeFile } = await import('node:fs/promises');
+    const dir = await mkdtemp(join(tmpdir(), 'se-legacy-'));
+    const { bandLimit: _, ...legacy } = { ...DEFAULT_TRAIN_CONFIG, runDir: dir, lr: 7e-4 };
+    await writeCheckpoint(dir, 100, (d) => writeFile(join(d, 'state.json'), JSON.stringify({ step: 100, config: legacy, seed: 1 })));
+    const resumed = await effectiveTrainConfig(parseTrainArgs(['--resume', '--run-dir', dir]));
+    expect([resumed.lr, resumed.bandLimit]).toEqual([7e-4, 0]);
+    const given = await effectiveTrainConfig(parseTrainArgs(['--resume', '--run-dir', dir, '--band-limit', '0.3']));
+    expect(given.bandLimit).toBe(0.3);
+    expect(DEFAULT_TRAIN_CONFIG.bandLimit).toBeGreaterThan(0); // new runs have it
   });
 });
 

@@ -205,6 +205,59 @@ export function warpFrequency(f: LogMelFrames, alpha: number, centersHz: ArrayLi
   }
 }
 
+/**
+ * A band limit, in place, as a narrowband channel leaves the spectrum: a Bluetooth headset in
+ * its telephone mode or a phone line carries nothing above 3.4-4 kHz, and the audio reaches us
+ * upsampled with that band empty; other codecs stop at 5-7 kHz. Every bin centred above
+ * `cutoffHz` drops to `level` (ln units, far below the speech), or stays where it was if that is
+ * lower already (a band limit only removes energy); bins within `transitionHz` below the cutoff
+ * move part of the way, linearly in their centre frequency. `noise` adds N(0, noise^2) to the
+ * emptied cells, as codecs and dither leave the band not quite flat.
+ */
+export function bandLimit(
+  f: LogMelFrames,
+  cutoffHz: number,
+  level: number,
+  centersHz: ArrayLike<number>,
+  rand: () => number,
+  transitionHz = 300,
+  noise = 0.5,
+): void {
+  if (centersHz.length !== f.bins) throw new Error(`${centersHz.length} bin centres for ${f.bins} bins`);
+  const weight = new Float32Array(f.bins); // 0 = untouched, 1 = emptied
+  for (let b = 0; b < f.bins; b++) {
+    const c = centersHz[b];
+    weight[b] = c >= cutoffHz ? 1 : c > cutoffHz - transitionHz ? (c - (cutoffHz - transitionHz)) / transitionHz : 0;
+  }
+  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
+  for (let t = 0; t < f.frames; t++) {
+    for (let b = 0; b < f.bins; b++) {
+      const w = weight[b];
+      if (w === 0) continue;
+      const i = t * f.bins + b;
+      const emptied = level + noise * gauss();
+      const target = w * emptied + (1 - w) * f.data[i];
+      if (target < f.data[i]) f.data[i] = target;
+    }
+  }
+}
+
+/**
+ * The band-limit draw for one utterance: with probability `probability`, a cutoff (60% in the
+ * telephone range 3.4-4 kHz, else 4-7 kHz) and the emptied band's level, 40-115 dB below the
+ * utterance's loudest cell: measured on recorded prompts brought to 16 kHz, the empty band of an
+ * 8 kHz recording lies 91-98 dB below it after ffmpeg's resampler or a GSM decoder and 108-112 dB
+ * after ours, and a noisy line fills it higher. Returns null when this utterance keeps its full band.
+ */
+export function drawBandLimit(f: LogMelFrames, probability: number, rand: () => number): { cutoffHz: number; level: number } | null {
+  if (!(probability > 0) || rand() >= probability) return null;
+  const cutoffHz = rand() < 0.6 ? 3400 + 600 * rand() : 4000 + 3000 * rand();
+  let peak = -Infinity;
+  for (let i = 0; i < f.data.length; i++) if (f.data[i] > peak) peak = f.data[i];
+  const belowDb = 40 + 75 * rand();
+  return { cutoffHz, level: peak - (belowDb * Math.LN10) / 10 };
+}
+
 export interface Batch {
   /** Row-major [B, T, bins] raw features, zero-padded. */
   data: Float32Array;

@@ -37,6 +37,8 @@ import {
   nonSpeechExtras,
   randomEqualizer,
   warpFrequency,
+  bandLimit,
+  drawBandLimit,
   loadUtterances,
   readFeatures,
   readManifest,
@@ -85,6 +87,11 @@ export interface TrainConfig {
   eqAmplitude: number;
   /** Vocal tract length perturbation (data.ts warpFrequency): warp factor uniform in 1 +- vtlp; 0 = off. */
   vtlp: number;
+  /**
+   * Share of utterances given a narrowband channel (data.ts bandLimit: everything above a
+   * random 3.4-7 kHz cutoff emptied), as Bluetooth headsets and phone lines deliver; 0 = off.
+   */
+  bandLimit: number;
   maxSeconds: number;
   /**
    * Non-speech clips (noise, hum, bursts, near-silence; see non-speech.ts) in the pool, and
@@ -142,6 +149,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   eqOrder: 3,
   eqAmplitude: 0.5,
   vtlp: 0.1,
+  bandLimit: 0.2,
   maxSeconds: 12,
   nonSpeechClips: 300,
   nonSpeechFraction: 0.08,
@@ -258,7 +266,9 @@ export async function effectiveTrainConfig(args: Pick<ParsedTrainArgs, 'config' 
   const flags = Object.keys(args.given).filter((k) => k !== 'runDir');
   log(`--resume: the run's config from ${saved.dir}${flags.length ? `, with ${flags.map(kebab).map((f) => `--${f}`).join(' ')} as given now` : ''}`);
   // --stop-after belongs to one invocation (a planned stop), not to the run
-  return withDerivedManifests({ ...DEFAULT_TRAIN_CONFIG, ...saved.config, stopAfter: DEFAULT_TRAIN_CONFIG.stopAfter, ...args.given });
+  // A run saved before band limiting existed resumes without it, as it was trained.
+  const bandLimitOf = { bandLimit: saved.config.bandLimit ?? 0 };
+  return withDerivedManifests({ ...DEFAULT_TRAIN_CONFIG, ...saved.config, ...bandLimitOf, stopAfter: DEFAULT_TRAIN_CONFIG.stopAfter, ...args.given });
 }
 
 export function modelOverrides(cfg: TrainConfig): Partial<SpeechEncoderConfig> {
@@ -496,9 +506,13 @@ export async function trainSpeechEncoder(
     const augment = (f: LogMelFrames) => {
       if (cfg.vtlp > 0) warpFrequency(f, 1 + (2 * rand() - 1) * cfg.vtlp, centersHz);
       randomEqualizer(f, cfg.eqOrder, cfg.eqAmplitude, rand);
+      // The channel comes last: a band limit empties what the voice and the room put there.
+      const band = drawBandLimit(f, cfg.bandLimit, rand);
+      if (band) bandLimit(f, band.cutoffHz, band.level, centersHz, rand);
       if (cfg.specAugment) specAugment(f, spec, mean, rand);
     };
-    const batch = assembleBatch(members, members.map((_, i) => i), data.bins, cfg.specAugment || cfg.eqOrder > 0 || cfg.vtlp > 0 ? augment : undefined);
+    const augmenting = cfg.specAugment || cfg.eqOrder > 0 || cfg.vtlp > 0 || cfg.bandLimit > 0;
+    const batch = assembleBatch(members, members.map((_, i) => i), data.bins, augmenting ? augment : undefined);
     const lr = learningRateAt(step, cfg.lr, cfg.warmup, cfg.steps);
     const { value, grads } = tf.variableGrads(() => batchLoss(encoder, batch, cfg.langIdWeight), Object.values(encoder.weights));
     const loss = value.dataSync()[0];
