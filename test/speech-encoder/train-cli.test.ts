@@ -1,3 +1,4 @@
+import { resample } from '../../src/audio/resample.ts';
 import { describe, it, expect, beforeAll } from 'vitest';
 import { mkdtemp, readdir, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -117,5 +118,30 @@ describe('runTrainSpeechEncoder', () => {
     expect(peaks.length).toBe(4); // two test rows, twice
     expect(peaks[2] / peaks[0]).toBeCloseTo(0.1, 5);
     expect(peaks[3] / peaks[1]).toBeCloseTo(0.1, 5);
+
+    // --through-rate passes each recording through a lower sample rate and back (the project's resampler).
+    const seen: Float32Array[] = [];
+    const keep: AudioFrontEnd = { ...front, features: { ...inner, compute: (x) => (seen.push(Float32Array.from(x)), inner.compute(x)) } };
+    process.stdout.write = ((s: string) => (stdout.push(String(s)), true)) as typeof process.stdout.write;
+    try {
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--non-speech', '0'], keep)).toBe(0);
+      expect(await runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--through-rate', '8000', '--non-speech', '0'], keep)).toBe(0);
+      await expect(runEvalSpeechEncoder(['--model', out, '--corpus', dir, '--through-rate', '8k'], keep)).rejects.toThrow(/--through-rate/);
+    } finally {
+      process.stdout.write = writeOut;
+    }
+    expect(seen.length).toBe(4);
+    for (const i of [0, 1]) {
+      const expected = resample(resample(seen[i], 16000, 8000), 8000, 16000);
+      expect(seen[2 + i].length).toBe(expected.length);
+      let diff = 0;
+      let changed = 0;
+      for (let k = 0; k < expected.length; k++) {
+        diff = Math.max(diff, Math.abs(seen[2 + i][k] - expected[k]));
+        changed = Math.max(changed, Math.abs(seen[2 + i][k] - seen[i][k]));
+      }
+      expect(diff).toBeLessThan(1e-6);
+      expect(changed).toBeGreaterThan(1e-3); // the band limit did something
+    }
   });
 });

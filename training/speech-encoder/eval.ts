@@ -15,8 +15,9 @@ import { editDistance } from '../../src/metrics/cer.ts';
 import type { AudioFrontEnd } from './train.ts';
 import { nonSpeechClips } from './non-speech.ts';
 import { writeAtomic } from '../../src/write-atomic.ts';
+import { checkSampleRate, resample } from '../../src/audio/resample.ts';
 
-export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--gain-db x] [--non-speech n] [--given-lang] [--out file] [--json]
+export const EVAL_USAGE = `babelfish eval speech-encoder [--model dir] [--manifest file | --corpus dir] [--beam n] [--no-lm] [--limit n] [--gain-db x] [--through-rate hz] [--non-speech n] [--given-lang] [--out file] [--json]
 
 Transcribes every row of the manifest and prints CER and WER per language
 (corpus-level: total edits / total reference length, references normalised as
@@ -31,6 +32,8 @@ training targets; rows whose text has digits are skipped).
   --limit     only the first n rows
   --gain-db   scale every recording by this many dB first (--gain-db=-20: a quiet mic), to
               measure how the recogniser copes with levels other than the corpus's
+  --through-rate  resample every recording to this rate and back first (--through-rate 8000:
+              the 4 kHz band of a Bluetooth headset in telephone mode or a phone line)
   --latency   also stream each utterance in 100 ms chunks and measure, against the
               corpus's word timings, how long after a word ends it appears in full in
               the partial hypothesis
@@ -284,6 +287,7 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
     latency: { type: 'boolean' },
     'no-lm': { type: 'boolean' },
     'gain-db': { type: 'string' },
+    'through-rate': { type: 'string' },
     'non-speech': { type: 'string' },
     'given-lang': { type: 'boolean' },
     out: { type: 'string' },
@@ -300,12 +304,19 @@ export async function runEvalSpeechEncoder(argv: string[], front?: AudioFrontEnd
   if (!Number.isInteger(limit) || limit < 0) throw new BabelfishError('BAD_ARGUMENT', '--limit needs a non-negative integer');
   const gainDb = Number(values['gain-db'] ?? 0);
   if (!Number.isFinite(gainDb) || Math.abs(gainDb) > 60) throw new BabelfishError('BAD_ARGUMENT', '--gain-db needs a number of dB within -60..60');
+  const throughRate = values['through-rate'] === undefined ? 0 : Number(values['through-rate']);
+  if (throughRate !== 0) checkSampleRate(throughRate, '--through-rate');
   await initBackend();
   // The model's own front end (its level normalisation included) unless a caller supplies one.
   const encoder = await SpeechEncoder.load(values.model ?? join(projectRoot, 'models/speech-encoder/default'), front?.features ?? null);
   const given = front ?? (await import('./audio-front-end.ts')).defaultAudioFrontEnd(encoder.config.features, encoder.config.inputLevel);
   const gain = Math.pow(10, gainDb / 20);
-  const audio: AudioFrontEnd = gainDb === 0 ? given : { ...given, loadAudio: async (p) => (await given.loadAudio(p)).map((v) => v * gain) };
+  const rate = encoder.sampleRate;
+  const channel = (x: Float32Array): Float32Array => {
+    const y = throughRate && throughRate !== rate ? resample(resample(x, rate, throughRate), throughRate, rate) : x;
+    return gainDb === 0 ? y : y.map((v) => v * gain);
+  };
+  const audio: AudioFrontEnd = gainDb === 0 && !throughRate ? given : { ...given, loadAudio: async (p) => channel(await given.loadAudio(p)) };
   const manifest = values.manifest ?? join(values.corpus ?? join(projectRoot, 'data/corpus/speech/default'), 'manifest.test.jsonl');
   let rows = await readManifest(manifest);
   if (limit) rows = rows.slice(0, limit);
