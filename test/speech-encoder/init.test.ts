@@ -34,6 +34,7 @@ const cfgFor = (runDir: string, over: Partial<TrainConfig> = {}): TrainConfig =>
   specAugment: false,
   eqOrder: 0,
   vtlp: 0, // no augmentation: the first loss is compared with the export's on the plain batch
+  bandLimit: 0,
   evalEvery: 0,
   checkpointEvery: 1000,
   logEvery: 1000,

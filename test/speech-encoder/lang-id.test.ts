@@ -117,6 +117,7 @@ describe('language-id head', () => {
         langIdWeight: 1,
         specAugment: false,
         vtlp: 0, // the toy languages differ by a steady tone in one of 8 bins, which a frequency warp moves and smears
+        bandLimit: 0, // and a band limit can empty
         evalEvery: 0,
         checkpointEvery: 1000,
         logEvery: 1000,
