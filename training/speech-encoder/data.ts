@@ -11,6 +11,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdir, rename, writeFile, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { hzToMel } from '../../src/audio/mel.ts';
+import { gaussian } from '../corpus/speech/random.ts';
 import { decodeNpy, encodeNpy } from '../../src/audio/npy.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import type { FeatureSource, LogMelFrames } from '../../models/speech-encoder/features.ts';
@@ -229,13 +230,12 @@ export function bandLimit(
     const c = centersHz[b];
     weight[b] = c >= cutoffHz ? 1 : c > cutoffHz - transitionHz ? (c - (cutoffHz - transitionHz)) / transitionHz : 0;
   }
-  const gauss = () => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   for (let t = 0; t < f.frames; t++) {
     for (let b = 0; b < f.bins; b++) {
       const w = weight[b];
       if (w === 0) continue;
       const i = t * f.bins + b;
-      const emptied = level + noise * gauss();
+      const emptied = level + noise * gaussian(rand);
       const target = w * emptied + (1 - w) * f.data[i];
       if (target < f.data[i]) f.data[i] = target;
     }

@@ -255,6 +255,12 @@ function withDerivedManifests(config: TrainConfig): TrainConfig {
 }
 
 /**
+ * Settings added after runs were already saved, at the value those runs trained with: a run
+ * resumed from a checkpoint without one keeps training as it did, not with the new default.
+ */
+const SETTINGS_ADDED_LATER: Partial<TrainConfig> = { bandLimit: 0 };
+
+/**
  * The config a run trains with. On --resume with a checkpoint it is the run's own (saved in
  * the checkpoint) with only the flags given now on top: a run started with --lr 7e-4 and
  * resumed with `--resume` alone keeps 7e-4, its seed and its data, not the defaults.
@@ -266,9 +272,7 @@ export async function effectiveTrainConfig(args: Pick<ParsedTrainArgs, 'config' 
   const flags = Object.keys(args.given).filter((k) => k !== 'runDir');
   log(`--resume: the run's config from ${saved.dir}${flags.length ? `, with ${flags.map(kebab).map((f) => `--${f}`).join(' ')} as given now` : ''}`);
   // --stop-after belongs to one invocation (a planned stop), not to the run
-  // A run saved before band limiting existed resumes without it, as it was trained.
-  const bandLimitOf = { bandLimit: saved.config.bandLimit ?? 0 };
-  return withDerivedManifests({ ...DEFAULT_TRAIN_CONFIG, ...saved.config, ...bandLimitOf, stopAfter: DEFAULT_TRAIN_CONFIG.stopAfter, ...args.given });
+  return withDerivedManifests({ ...DEFAULT_TRAIN_CONFIG, ...SETTINGS_ADDED_LATER, ...saved.config, stopAfter: DEFAULT_TRAIN_CONFIG.stopAfter, ...args.given });
 }
 
 export function modelOverrides(cfg: TrainConfig): Partial<SpeechEncoderConfig> {

@@ -91,7 +91,8 @@ export function gettextPairs(
   for (const { id: source, messages } of sources) {
     let n = 0;
     for (const [id, rec] of messages) {
-      if (!isProseMessage(id) || earlier.has(key(id))) continue;
+      const k = key(id);
+      if (!isProseMessage(id) || earlier.has(k)) continue;
       const c: Record<string, string> = {};
       for (const [lang, s] of Object.entries(rec)) {
         if (!languages.includes(lang)) continue;
@@ -101,7 +102,7 @@ export function gettextPairs(
       const langs = Object.keys(c);
       if (langs.length < 2) continue;
       n++;
-      const unit = `gettext:${key(id)}`;
+      const unit = `gettext:${k}`;
       for (let i = 0; i < langs.length; i++) {
         for (let j = i + 1; j < langs.length; j++) pairs.push({ l1: langs[i]!, s1: c[langs[i]!]!, l2: langs[j]!, s2: c[langs[j]!]!, source, unit });
       }
