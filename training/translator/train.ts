@@ -6,6 +6,9 @@
  *   draws every example's direction uniformly (balanced across pairs and directions, so the
  *   56k-pair en-es does not drown the 15k-pair es-fr), all examples from one quantile of
  *   their direction's length order (bucketing: little padding).
+ * - `--back-translations DIR` adds one-way directions of synthetic-source pairs (made by
+ *   `babelfish corpus back-translations` for the zero-shot directions); a share of each
+ *   batch's examples (`--back-translation-share`, 0.25) comes from them, uniformly by direction.
  * - Vocabulary: trained with SubwordTokenizer.train on the training text unless `--vocab` is
  *   given; saved into the run folder and with the model.
  * - `--init DIR` starts from an exported model folder instead (weights, config and its
@@ -65,6 +68,10 @@ export interface TrainOptions {
   stopAfter: number;
   seed: number;
   float16: boolean;
+  /** Folder of one-way `<from>-<to>.train.tsv[.gz]` synthetic-source pairs (back-translate.ts); none when absent. */
+  backTranslations?: string;
+  /** Share of each batch's examples drawn from the back-translated directions (when there are any). */
+  backTranslationShare: number;
   /** Model config overrides on top of the size preset. */
   model: Partial<TranslatorConfig>;
 }
@@ -90,6 +97,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   stopAfter: 0,
   seed: 1,
   float16: false,
+  backTranslationShare: 0.25,
   model: {},
 };
 
@@ -131,21 +139,43 @@ export function directionsOf(pairs: Record<string, [string, string][]>, tok: Tra
   const out: Direction[] = [];
   for (const [name, rows] of Object.entries(pairs)) {
     const [a, b] = name.split('-');
-    for (const [from, to, si, ti] of [[a, b, 0, 1], [b, a, 1, 0]] as const) {
-      const src: number[][] = [];
-      const tgt: number[][] = [];
-      for (const r of rows.slice(0, limit)) {
-        const s = tok.encode(r[si]).slice(0, c.maxSourceLen - 2);
-        const t = tok.encode(r[ti]).slice(0, c.maxTargetLen - 1);
-        if (!s.length || !t.length) continue;
-        src.push([tok.langTag(to), ...s, c.eosId]);
-        tgt.push(t);
-      }
-      const byLength = src.map((_, i) => i).sort((x, y) => src[x].length + tgt[x].length - (src[y].length + tgt[y].length));
-      out.push({ from, to, src, tgt, byLength });
-    }
+    out.push(directionOf(a, b, rows.slice(0, limit), 0, tok, c), directionOf(b, a, rows.slice(0, limit), 1, tok, c));
   }
   return out;
+}
+
+/** One direction of `rows`: column `si` is the source, the other the target. */
+function directionOf(from: string, to: string, rows: [string, string][], si: 0 | 1, tok: TranslatorTokenizer, c: TranslatorConfig): Direction {
+  const src: number[][] = [];
+  const tgt: number[][] = [];
+  for (const r of rows) {
+    const s = tok.encode(r[si]).slice(0, c.maxSourceLen - 2);
+    const t = tok.encode(r[1 - si]).slice(0, c.maxTargetLen - 1);
+    if (!s.length || !t.length) continue;
+    src.push([tok.langTag(to), ...s, c.eosId]);
+    tgt.push(t);
+  }
+  const byLength = src.map((_, i) => i).sort((x, y) => src[x].length + tgt[x].length - (src[y].length + tgt[y].length));
+  return { from, to, src, tgt, byLength };
+}
+
+/** Back-translated pairs by direction `from>to` (column 1 the synthetic source, column 2 the real target). */
+export async function loadBackTranslations(dir: string): Promise<Record<string, [string, string][]>> {
+  const out: Record<string, [string, string][]> = {};
+  for (const f of await listParallelFiles(dir)) {
+    if (f.split !== 'train') continue;
+    out[`${f.src}>${f.tgt}`] = await readParallel(f.src, f.tgt, 'train', dir);
+  }
+  if (!Object.keys(out).length) throw new BabelfishError('FILE_NOT_FOUND', `no <from>-<to>.train.tsv[.gz] back-translations in ${dir} (make them with: babelfish corpus back-translations)`);
+  return out;
+}
+
+/** One-way directions of back-translated pairs. */
+export function oneWayDirectionsOf(pairs: Record<string, [string, string][]>, tok: TranslatorTokenizer, c: TranslatorConfig): Direction[] {
+  return Object.entries(pairs).map(([name, rows]) => {
+    const [from, to] = name.split('>');
+    return directionOf(from, to, rows, 0, tok, c);
+  });
 }
 
 /** Seeded sampler whose whole state is one integer, so a checkpoint can store the data position. */
@@ -160,12 +190,18 @@ export class BatchSampler {
     this.state = (this.state + 0x6d2b79f5) >>> 0;
     return x;
   }
-  sample(dirs: Direction[], batch: number): { src: number[][]; tgt: number[][] } {
+  /**
+   * `batch` examples from one length quantile; with `extra`, each example comes from
+   * `extra.dirs` with probability `extra.share` (no extra draws without them, so runs
+   * without back-translations sample exactly as before).
+   */
+  sample(dirs: Direction[], batch: number, extra?: { dirs: Direction[]; share: number }): { src: number[][]; tgt: number[][] } {
     const q = this.next();
     const src: number[][] = [];
     const tgt: number[][] = [];
     for (let k = 0; k < batch; k++) {
-      const d = dirs[Math.floor(this.next() * dirs.length)];
+      const from = extra?.dirs.length && this.next() < extra.share ? extra.dirs : dirs;
+      const d = from[Math.floor(this.next() * from.length)];
       const n = d.byLength.length;
       const window = Math.max(4, Math.round(n * 0.02));
       const pos = Math.min(n - 1, Math.max(0, Math.floor(q * n) + Math.round((this.next() - 0.5) * 2 * window)));
@@ -359,7 +395,7 @@ export async function trainTranslator(options: Partial<TrainOptions>, corpus: Pa
   const resumed = o.resume ? await loadCheckpoint(o.runDir) : null;
   if (resumed) {
     // flags given now win for schedule/limits; the architecture comes from the checkpoint
-    o = { ...resumed.state.options, ...options, resume: true };
+    o = { ...DEFAULT_TRAIN_OPTIONS, ...resumed.state.options, ...options, resume: true };
     ({ model, adam } = resumed);
     step = resumed.state.step;
     tokensSeen = resumed.state.tokensSeen;
@@ -385,8 +421,15 @@ export async function trainTranslator(options: Partial<TrainOptions>, corpus: Pa
   const c = model.config;
   const t0 = performance.now();
   const dirs = directionsOf(corpus.train, model.tokenizer, c);
+  // loaded here, not by the CLI, so that `--resume` alone brings them back from the saved options
+  const backDirs = o.backTranslations ? oneWayDirectionsOf(await loadBackTranslations(o.backTranslations), model.tokenizer, c) : [];
+  const unknown = backDirs.flatMap((d) => [d.from, d.to]).filter((l) => !c.languages.includes(l));
+  if (unknown.length) throw new BabelfishError('BAD_ARGUMENT', `--back-translations ${o.backTranslations}: the model does not know ${[...new Set(unknown)].join(', ')}`);
+  const extra = backDirs.length ? { dirs: backDirs, share: o.backTranslationShare } : undefined;
   log(
-    `[translator] ${dirs.map((d) => `${d.from}>${d.to} ${d.src.length}`).join(', ')} | vocab ${c.vocabSize} | ` +
+    `[translator] ${dirs.map((d) => `${d.from}>${d.to} ${d.src.length}`).join(', ')}` +
+      (backDirs.length ? ` | back-translated (${(o.backTranslationShare * 100).toFixed(0)}% of each batch): ${backDirs.map((d) => `${d.from}>${d.to} ${d.src.length}`).join(', ')}` : '') +
+      ` | vocab ${c.vocabSize} | ` +
       `${(Object.values(model.weights).reduce((n, w) => n + w.size, 0) / 1e6).toFixed(2)}M parameters | tokenized in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
 
@@ -406,7 +449,7 @@ export async function trainTranslator(options: Partial<TrainOptions>, corpus: Pa
   };
 
   while (step < o.steps) {
-    const { src, tgt } = sampler.sample(dirs, o.batch);
+    const { src, tgt } = sampler.sample(dirs, o.batch, extra);
     const lr = learningRate(step, o);
     const { value, grads } = tf.variableGrads(() => batchLoss(model.weights as Weights, c, src, tgt, true), varList);
     const loss = (await value.data())[0];
@@ -481,6 +524,9 @@ Trains the multilingual LSTM translator on every <a>-<b>.train file (both direct
   --vocab-size N        pieces including specials (1000 tiny, 4000 default)
   --steps N --batch N --lr X --warmup N --clip X
   --eval-every N --dev-sentences N --checkpoint-every N --log-every N
+  --back-translations DIR  also train on the one-way synthetic-source pairs in DIR (made by
+                        babelfish corpus back-translations for the zero-shot directions)
+  --back-translation-share X  share of each batch drawn from them (0.25)
   --resume              continue from the run folder's checkpoint
   --stop-after N        stop (with a checkpoint) after N steps of this process
   --export              only export the run's checkpoint to --out
@@ -508,6 +554,8 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
     'checkpoint-every': { type: 'string' },
     'log-every': { type: 'string' },
     resume: { type: 'boolean' },
+    'back-translations': { type: 'string' },
+    'back-translation-share': { type: 'string' },
     'stop-after': { type: 'string' },
     export: { type: 'boolean' },
     float16: { type: 'boolean' },
@@ -560,6 +608,10 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
   put('logEvery', num('log-every'));
   put('stopAfter', num('stop-after'));
   put('seed', num('seed'));
+  put('backTranslations', values['back-translations']);
+  const share = num('back-translation-share');
+  if (share !== undefined && !(share >= 0 && share <= 1)) throw new BabelfishError('BAD_ARGUMENT', `--back-translation-share must be between 0 and 1, got ${share}`);
+  put('backTranslationShare', share);
   if (values.resume) o.resume = true;
   if (values.float16) o.float16 = true;
 
