@@ -21,12 +21,12 @@
  * training reads them as that direction only (`train translator --back-translations DIR`).
  * Each finished direction is written atomically and skipped when the command is run again.
  */
-import { mkdir, stat, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import { parseCommandArgs } from '../../src/cli/args.ts';
-import { projectRoot } from '../../src/paths.ts';
+import { pathExists, projectRoot } from '../../src/paths.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { listParallelFiles } from '../corpus/text/parallel.ts';
@@ -123,13 +123,6 @@ export function keepSynthetic(source: string, pivot: string, target: string): bo
   return ratio >= 1 / 3 && ratio <= 3;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 /** `count` distinct row indices of `n`, seeded. */
 function sampleRows(n: number, count: number, seed: number): number[] {
   const idx = Array.from({ length: n }, (_, i) => i);
@@ -169,7 +162,7 @@ export async function buildBackTranslations(options: Partial<BackTranslationOpti
     const skipped: string[] = [];
     for (const [k, plan] of plans.entries()) {
       const out = join(o.outDir, `${plan.from}-${plan.to}.train.tsv.gz`);
-      if (await exists(out)) {
+      if (await pathExists(out)) {
         log(`[back-translate] ${plan.from}>${plan.to}: ${out} exists, skipped`);
         skipped.push(out);
         continue;

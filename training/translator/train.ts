@@ -20,12 +20,12 @@
  *   written to a temporary folder then renamed: `--resume` continues exactly where it stopped.
  */
 import * as tf from '@tensorflow/tfjs';
-import { appendFile, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { BabelfishError } from '../../src/errors.ts';
 import { parseCommandArgs } from '../../src/cli/args.ts';
-import { projectRoot } from '../../src/paths.ts';
+import { pathExists, projectRoot } from '../../src/paths.ts';
 import { corpusBleu } from '../../src/metrics/bleu.ts';
 import { SubwordTokenizer } from '../../src/text/tokenizer.ts';
 import { listParallelFiles, readParallel } from '../corpus/text/parallel.ts';
@@ -274,13 +274,6 @@ interface CheckpointState {
   tokensSeen: number;
 }
 
-async function exists(p: string): Promise<boolean> {
-  return stat(p).then(
-    () => true,
-    () => false,
-  );
-}
-
 export async function saveCheckpoint(runDir: string, model: Translator, adam: Adam, state: CheckpointState): Promise<void> {
   const final = join(runDir, 'checkpoint');
   const tmp = join(runDir, `checkpoint.tmp-${process.pid}`);
@@ -295,15 +288,15 @@ export async function saveCheckpoint(runDir: string, model: Translator, adam: Ad
   await writeFile(join(tmp, 'state.json'), JSON.stringify({ ...state, optimizerSpecs: specs }, null, 1));
   const old = join(runDir, 'checkpoint.old');
   await rm(old, { recursive: true, force: true });
-  if (await exists(final)) await rename(final, old);
+  if (await pathExists(final)) await rename(final, old);
   await rename(tmp, final);
   await rm(old, { recursive: true, force: true });
 }
 
 export async function loadCheckpoint(runDir: string): Promise<{ model: Translator; adam: Adam; state: CheckpointState } | null> {
   let dir = join(runDir, 'checkpoint');
-  if (!(await exists(join(dir, 'state.json')))) dir = join(runDir, 'checkpoint.old'); // killed between the two renames
-  if (!(await exists(join(dir, 'state.json')))) return null;
+  if (!(await pathExists(join(dir, 'state.json')))) dir = join(runDir, 'checkpoint.old'); // killed between the two renames
+  if (!(await pathExists(join(dir, 'state.json')))) return null;
   const raw = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as CheckpointState & { optimizerSpecs: tf.io.WeightsManifestEntry[] };
   const model = await Translator.load(dir);
   const adam = new Adam(model.weights);
@@ -367,7 +360,7 @@ export interface TrainResult {
 async function prepareVocabulary(o: TrainOptions, corpus: ParallelCorpus, languages: string[], log: (s: string) => void): Promise<TranslatorTokenizer> {
   if (o.vocab) return loadTokenizer(o.vocab);
   const cached = join(o.runDir, 'vocab.json');
-  if (await exists(cached)) {
+  if (await pathExists(cached)) {
     log(`[translator] vocabulary from ${cached}`);
     return loadTokenizer(cached);
   }
@@ -626,7 +619,7 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
     return 0;
   }
   // A mistyped --init fails now, not after the corpus is read.
-  if (o.init && !(await exists(join(o.init, 'model.json')))) {
+  if (o.init && !(await pathExists(join(o.init, 'model.json')))) {
     throw new BabelfishError('MODEL_NOT_FOUND', `--init ${o.init}: no translator there (model.json + weights.bin + vocab.json)`);
   }
   const corpus = await loadCorpus(o.dataDir ?? DEFAULT_TRAIN_OPTIONS.dataDir);
