@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buildBackTranslations, keepSynthetic, pivotPlans, type TextTranslator } from '../../training/translator/back-translate.ts';
@@ -59,7 +59,6 @@ describe('buildBackTranslations', () => {
     try {
       const data = join(dir, 'text');
       const out = join(dir, 'bt');
-      const { mkdir } = await import('node:fs/promises');
       await mkdir(data);
       await writeTsv(join(data, 'aa-bb.train.tsv'), [['a1 a2', 'b1 b2'], ['a5', 'b5']]);
       await writeTsv(join(data, 'bb-cc.train.tsv'), [['b3 b4', 'c3 c4'], ['b6 b7 b8', 'c6 c7 c8']]);
@@ -136,7 +135,6 @@ describe('training with back-translations', () => {
     const dir = await mkdtemp(join(tmpdir(), 'translator-bt-'));
     try {
       const bt = join(dir, 'bt');
-      const { mkdir } = await import('node:fs/promises');
       await mkdir(bt);
       await writeTsv(join(bt, 'bb-aa.train.tsv'), toyCorpus(50, 0, 9).train['aa-bb'].map(([x, y]) => [y, x]));
       const lines: string[] = [];

@@ -30,6 +30,7 @@ import { pathExists, projectRoot } from '../../src/paths.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { listParallelFiles } from '../corpus/text/parallel.ts';
+import { shuffled } from '../corpus/speech/random.ts';
 import { readTsv, writeTsv } from '../corpus/text/tsv.ts';
 
 export interface BackTranslationOptions {
@@ -123,17 +124,6 @@ export function keepSynthetic(source: string, pivot: string, target: string): bo
   return ratio >= 1 / 3 && ratio <= 3;
 }
 
-/** `count` distinct row indices of `n`, seeded. */
-function sampleRows(n: number, count: number, seed: number): number[] {
-  const idx = Array.from({ length: n }, (_, i) => i);
-  const rand = mulberry32(seed);
-  for (let i = n - 1; i > 0; i--) {
-    const j = Math.floor(rand() * (i + 1));
-    [idx[i], idx[j]] = [idx[j], idx[i]];
-  }
-  return idx.slice(0, Math.min(n, count));
-}
-
 /** What the builder needs of a translator (the shipped one, or a stand-in in tests). */
 export interface TextTranslator {
   readonly languages: readonly string[];
@@ -170,7 +160,7 @@ export async function buildBackTranslations(options: Partial<BackTranslationOpti
       const f = files.find((x) => `${x.src}-${x.tgt}` === plan.pair)!;
       const rows = (await readTsv(f.path)).filter((r) => r.length >= 2 && r[0] && r[1]);
       const targetCol = f.src === plan.to ? 0 : 1;
-      const picked = sampleRows(rows.length, o.sentences, o.seed * 1000 + k).map((i) => rows[i]);
+      const picked = shuffled(mulberry32(o.seed * 1000 + k), rows).slice(0, o.sentences);
       const pivots = picked.map((r) => r[1 - targetCol]);
       const targets = picked.map((r) => r[targetCol]);
       log(`[back-translate] ${plan.from}>${plan.to}: ${picked.length} ${plan.to} sentences of ${plan.pair}, sources through ${plan.path.join('>')}`);

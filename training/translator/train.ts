@@ -415,9 +415,10 @@ export async function trainTranslator(options: Partial<TrainOptions>, corpus: Pa
   const t0 = performance.now();
   const dirs = directionsOf(corpus.train, model.tokenizer, c);
   // loaded here, not by the CLI, so that `--resume` alone brings them back from the saved options
-  const backDirs = o.backTranslations ? oneWayDirectionsOf(await loadBackTranslations(o.backTranslations), model.tokenizer, c) : [];
-  const unknown = backDirs.flatMap((d) => [d.from, d.to]).filter((l) => !c.languages.includes(l));
+  const backPairs = o.backTranslations ? await loadBackTranslations(o.backTranslations) : {};
+  const unknown = Object.keys(backPairs).flatMap((d) => d.split('>')).filter((l) => !c.languages.includes(l));
   if (unknown.length) throw new BabelfishError('BAD_ARGUMENT', `--back-translations ${o.backTranslations}: the model does not know ${[...new Set(unknown)].join(', ')}`);
+  const backDirs = oneWayDirectionsOf(backPairs, model.tokenizer, c);
   const extra = backDirs.length ? { dirs: backDirs, share: o.backTranslationShare } : undefined;
   log(
     `[translator] ${dirs.map((d) => `${d.from}>${d.to} ${d.src.length}`).join(', ')}` +
