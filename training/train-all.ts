@@ -45,7 +45,7 @@ function stepFlags(size: TrainSize) {
       speechLm: ['--order', '3', '--max-sentences', '300', '--tune-utterances', '8', '--beam', '4'],
       speechEncoder: ['--steps', '40', '--non-speech-clips', '40', '--hidden', '32', '--front-end-channels', '32', '--dilations', '1,2', '--eval-every', '1000', '--dev-utterances', '4', '--checkpoint-every', '20', '--log-every', '20'],
       synthesizer: ['--steps', '40', '--hidden', '32', '--encoder-layers', '1', '--decoder-layers', '1', '--uniform-steps', '20', '--eval-every', '1000', '--checkpoint-every', '20', '--log-every', '20'],
-      vocoder: ['--steps', '20', '--batch', '2', '--window', '1600', '--residual', '8', '--skip', '16', '--head', '16', '--cond-channels', '8', '--dilations', '1,2,4,8', '--checkpoint-every', '10', '--log-every', '10', '--sample-seconds', '0.1'],
+      vocoder: ['--steps', '20', '--warmup', '2', '--batch', '2', '--window', '1600', '--residual', '8', '--skip', '16', '--head', '16', '--cond-channels', '8', '--dilations', '1,2,4,8', '--checkpoint-every', '10', '--log-every', '10', '--sample-seconds', '0.1'],
     };
   }
   return { speech: ['--size', 'default'], translator: ['--size', 'default'], speechEncoder: [], speechLm: [], synthesizer: [], vocoder: [] };

@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import { spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,7 +180,7 @@ describe('trainVocoder', () => {
     const out = await mkdtemp(join(tmpdir(), 'vocoder-train-'));
     try {
       const { losses, vocoder, step } = await trainVocoder(
-        { ...DEFAULT_TRAIN_OPTIONS, out, synthetic: 4, steps: 30, batch: 4, window: 320, lr: 4e-3, checkpointEvery: 30, logEvery: 10, valBatches: 1, sampleSeconds: 0.2, model: tiny },
+        { ...DEFAULT_TRAIN_OPTIONS, out, synthetic: 4, steps: 30, batch: 4, window: 320, lr: 4e-3, warmup: 3, checkpointEvery: 30, logEvery: 10, valBatches: 1, sampleSeconds: 0.2, model: tiny },
         quiet,
       );
       expect(step).toBe(30);
@@ -206,14 +206,18 @@ describe('trainVocoder', () => {
     }
   });
 
-  it('resumes exactly: 3 steps + resume to 6 equals 6 steps straight', async () => {
+  it('resumes exactly, learning-rate schedule included: resuming from step 3 of 6 equals 6 steps straight', async () => {
     const a = await mkdtemp(join(tmpdir(), 'vocoder-a-'));
     const b = await mkdtemp(join(tmpdir(), 'vocoder-b-'));
     try {
-      const base = { ...DEFAULT_TRAIN_OPTIONS, synthetic: 2, batch: 2, window: 320, lr: 3e-3, checkpointEvery: 3, logEvery: 100, valBatches: 0, sampleSeconds: 0, model: { ...tiny, dilations: [1, 2, 4] } };
+      const base = { ...DEFAULT_TRAIN_OPTIONS, synthetic: 2, batch: 2, window: 320, lr: 3e-3, warmup: 2, checkpointEvery: 3, logEvery: 100, valBatches: 0, sampleSeconds: 0, model: { ...tiny, dilations: [1, 2, 4] } };
       const straight = await trainVocoder({ ...base, out: a, steps: 6 }, quiet);
-      const first = await trainVocoder({ ...base, out: b, steps: 3 }, quiet);
+      // the same run "killed" after its step-3 checkpoint: latest.json pointed back at it
+      const first = await trainVocoder({ ...base, out: b, steps: 6 }, quiet);
       first.vocoder.dispose();
+      const latest = join(b, 'checkpoints', 'latest.json');
+      const pointer = JSON.parse(await readFile(latest, 'utf8'));
+      await writeFile(latest, JSON.stringify({ ...pointer, step: 3, dir: pointer.dir.replace(/\d+$/, (d: string) => '3'.padStart(d.length, '0')) }));
       const resumed = await trainVocoder({ ...base, out: b, steps: 6, resume: true }, quiet);
       expect(resumed.losses.length).toBe(3);
       expect(resumed.losses).toEqual(straight.losses.slice(3));
@@ -229,6 +233,36 @@ describe('trainVocoder', () => {
     } finally {
       await rm(a, { recursive: true, force: true });
       await rm(b, { recursive: true, force: true });
+    }
+  });
+
+  it('follows the schedule: one step at warmup 10 moves the weights as a constant rate of a tenth of the peak', async () => {
+    const dirs = [await mkdtemp(join(tmpdir(), 'vocoder-lr-a-')), await mkdtemp(join(tmpdir(), 'vocoder-lr-b-'))];
+    try {
+      const base = { ...DEFAULT_TRAIN_OPTIONS, synthetic: 2, batch: 2, window: 320, steps: 1, checkpointEvery: 1, logEvery: 1, valBatches: 0, sampleSeconds: 0, model: { ...tiny, dilations: [1, 2] } };
+      const warm = await trainVocoder({ ...base, out: dirs[0], lr: 5e-2, warmup: 10 }, quiet);
+      const flat = await trainVocoder({ ...base, out: dirs[1], lr: 5e-3, warmup: 0, minLrRatio: 1 }, quiet);
+      let moved = 0;
+      for (const [name, v] of Object.entries(warm.vocoder.weights)) {
+        const x = v.dataSync();
+        const y = flat.vocoder.weights[name].dataSync();
+        for (let i = 0; i < x.length; i++) expect(Math.abs(x[i] - y[i]), name).toBeLessThan(1e-6);
+      }
+      // and the step did move them (from the same seeded start) by about the rate
+      const start = Vocoder.build({ ...base.model, seed: base.seed });
+      for (const [name, v] of Object.entries(warm.vocoder.weights)) {
+        const x = v.dataSync();
+        const y = start.weights[name].dataSync();
+        for (let i = 0; i < x.length; i++) moved = Math.max(moved, Math.abs(x[i] - y[i]));
+      }
+      expect(moved).toBeGreaterThan(1e-3);
+      expect(moved).toBeLessThan(1e-2);
+      const rows = parseTrainingLog(await readFile(join(dirs[0], 'log.jsonl'), 'utf8')).filter((r) => 'lr' in r);
+      expect(rows.map((r) => r.lr)).toEqual([5e-3]);
+      [warm, flat].forEach((r) => r.vocoder.dispose());
+      start.dispose();
+    } finally {
+      for (const d of dirs) await rm(d, { recursive: true, force: true });
     }
   });
 

@@ -25,6 +25,25 @@ export function learningRateAt(step: number, peak: number, warmup: number, total
   return peak * (finalFraction + (1 - finalFraction) * 0.5 * (1 + Math.cos(Math.PI * progress)));
 }
 
+/**
+ * tf.train.adam (same betas and epsilon) whose learning rate can change between steps, for
+ * trainers that checkpoint tfjs's own optimizer state (the vocoder's). tfjs reads the rate
+ * from a protected field at every update, so a subclass may set it.
+ */
+export class ScheduledAdam extends tf.AdamOptimizer {
+  constructor(learningRate: number) {
+    super(learningRate, 0.9, 0.999);
+  }
+
+  setLearningRate(lr: number): void {
+    this.learningRate = lr;
+  }
+
+  get currentLearningRate(): number {
+    return this.learningRate;
+  }
+}
+
 export class Adam {
   readonly config: AdamConfig;
   /** Completed updates (the bias correction uses it). */

@@ -27,6 +27,7 @@ import { mulberry32 } from '../../src/random.ts';
 import { checkWindow, corpusManifests, loadUtterance, melStats, readJsonl, resolveFrom, sampleBatch, syntheticUtterances, type VocoderUtterance, type WindowBatch } from './data.ts';
 import { loadLatestCheckpoint, saveCheckpoint, type TrainState } from './checkpoint.ts';
 import { readLatestTrainState } from '../common/checkpoint.ts';
+import { learningRateAt, ScheduledAdam } from '../common/adam.ts';
 
 // ---- options
 
@@ -37,7 +38,11 @@ export interface TrainVocoderOptions {
   batch: number;
   /** Samples per training window. */
   window: number;
+  /** Peak learning rate: linear warmup to it, then cosine decay to `lr * minLrRatio` at `steps`. */
   lr: number;
+  warmup: number;
+  /** Final learning rate as a fraction of the peak (1: constant, as every run before 2026-12-07). */
+  minLrRatio: number;
   /** Global gradient-norm clip (0: off). */
   clip: number;
   checkpointEvery: number;
@@ -72,6 +77,9 @@ export const DEFAULT_TRAIN_OPTIONS: TrainVocoderOptions = {
   batch: 6,
   window: 4000,
   lr: 1e-3,
+  // Decay, not a constant rate: a WaveNet's loss keeps falling as the rate anneals (models/vocoder/README.md)
+  warmup: 100,
+  minLrRatio: 0.05,
   clip: 1,
   checkpointEvery: 500,
   logEvery: 10,
@@ -96,6 +104,8 @@ const USAGE = `usage: babelfish train vocoder [options]
   --corpus DIR            speech corpus with manifest.<split>.jsonl (default data/corpus/speech/default)
   --out DIR               run folder: checkpoints, log.jsonl, samples, final model (default runs/vocoder)
   --steps N --batch B --window SAMPLES --lr LR --clip NORM
+  --warmup N --min-lr-ratio F   linear warmup over N steps (100) to --lr, then cosine decay to
+                          F x --lr at --steps (0.05; 1: a constant rate)
   --checkpoint-every N --log-every N --val-batches N --max-utterances N --seed N
   --include-augmented     also train on noise-augmented audio (default: clean only)
   --resume                continue the latest checkpoint in --out with the run's saved options
@@ -125,6 +135,8 @@ function parseOptions(argv: string[], d: TrainVocoderOptions = DEFAULT_TRAIN_OPT
     batch: { type: 'string' },
     window: { type: 'string' },
     lr: { type: 'string' },
+    warmup: { type: 'string' },
+    'min-lr-ratio': { type: 'string' },
     clip: { type: 'string' },
     'checkpoint-every': { type: 'string' },
     'log-every': { type: 'string' },
@@ -181,6 +193,8 @@ function parseOptions(argv: string[], d: TrainVocoderOptions = DEFAULT_TRAIN_OPT
     batch: Math.floor(num('batch', values.batch, d.batch, 1)),
     window: Math.floor(num('window', values.window, d.window, 2)),
     lr: num('lr', values.lr, d.lr),
+    warmup: Math.floor(num('warmup', values.warmup, d.warmup)),
+    minLrRatio: num('min-lr-ratio', values['min-lr-ratio'], d.minLrRatio),
     clip: num('clip', values.clip, d.clip),
     checkpointEvery: Math.floor(num('checkpoint-every', values['checkpoint-every'], d.checkpointEvery, 1)),
     logEvery: Math.floor(num('log-every', values['log-every'], d.logEvery, 1)),
@@ -304,7 +318,7 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
   let vocoder: Vocoder;
   let step = 0;
   let secondsBefore = 0;
-  const optimizer = tf.train.adam(o.lr);
+  const optimizer = new ScheduledAdam(o.lr);
   const resumed = o.resume ? await loadLatestCheckpoint<TrainVocoderOptions>(o.out) : null;
   if (o.resume && !resumed) log(`vocoder: no checkpoint in ${o.out}; starting fresh`);
   if (resumed) {
@@ -406,6 +420,8 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
   while (step < o.steps) {
     // Each step's windows depend only on the seed and the step, so a resumed run sees the batches it would have.
     const batch = sampleBatch(data.train, o.batch, o.window, c, mulberry32(o.seed * 1_000_003 + step));
+    // the rate depends only on the step and the horizon, so a resumed run continues the same schedule
+    optimizer.setLearningRate(learningRateAt(step, o.lr, o.warmup, o.steps, o.minLrRatio));
     // the logged loss is the sample loss (nats per sample), as for every vocoder; the pitch head's apart
     let pitchValue = 0;
     const lossValue = tf.tidy(() => {
@@ -436,8 +452,8 @@ export async function trainVocoder(o: TrainVocoderOptions & { resume?: boolean }
       const done = step - firstStep;
       const rate = (done * o.batch * o.window) / elapsed;
       const pitchNote = c.pitchBins > 0 ? ` (pitch head ${(pitchLossSum / windowCount).toFixed(3)})` : '';
-      log(`vocoder step ${step}/${o.steps} loss ${(windowLossSum / windowCount).toFixed(3)} nats${pitchNote} | ${(rate / 1000).toFixed(1)}k samples/s | ${(elapsed / done).toFixed(2)} s/step | ETA ${formatSeconds(((o.steps - step) * elapsed) / done)}`);
-      await appendLog({ step, loss: windowLossSum / windowCount, ...(c.pitchBins > 0 ? { pitchLoss: pitchLossSum / windowCount } : {}), samplesPerSec: rate, secPerStep: elapsed / done });
+      log(`vocoder step ${step}/${o.steps} loss ${(windowLossSum / windowCount).toFixed(3)} nats${pitchNote} | lr ${optimizer.currentLearningRate.toExponential(2)} | ${(rate / 1000).toFixed(1)}k samples/s | ${(elapsed / done).toFixed(2)} s/step | ETA ${formatSeconds(((o.steps - step) * elapsed) / done)}`);
+      await appendLog({ step, loss: windowLossSum / windowCount, ...(c.pitchBins > 0 ? { pitchLoss: pitchLossSum / windowCount } : {}), lr: optimizer.currentLearningRate, samplesPerSec: rate, secPerStep: elapsed / done });
       windowLossSum = 0;
       pitchLossSum = 0;
       windowCount = 0;
