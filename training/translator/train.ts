@@ -34,6 +34,7 @@ import { TINY_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../models/tran
 import { batchLoss, type Weights } from '../../models/translator/network.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { loadTokenizer, WordTokenizer, type TranslatorTokenizer } from '../../models/translator/tokenizer.ts';
+import { learningRateAt } from '../common/adam.ts';
 
 // ---------------------------------------------------------------- config
 
@@ -259,9 +260,7 @@ export class Adam {
 }
 
 export function learningRate(step: number, o: Pick<TrainOptions, 'lr' | 'warmup' | 'steps' | 'minLrRatio'>): number {
-  if (step < o.warmup) return (o.lr * (step + 1)) / o.warmup;
-  const p = Math.min(1, (step - o.warmup) / Math.max(1, o.steps - o.warmup));
-  return o.lr * (o.minLrRatio + (1 - o.minLrRatio) * 0.5 * (1 + Math.cos(Math.PI * p)));
+  return learningRateAt(step, o.lr, o.warmup, o.steps, o.minLrRatio);
 }
 
 // ---------------------------------------------------------------- checkpoint
