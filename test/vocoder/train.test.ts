@@ -242,7 +242,6 @@ describe('trainVocoder', () => {
       const base = { ...DEFAULT_TRAIN_OPTIONS, synthetic: 2, batch: 2, window: 320, steps: 1, checkpointEvery: 1, logEvery: 1, valBatches: 0, sampleSeconds: 0, model: { ...tiny, dilations: [1, 2] } };
       const warm = await trainVocoder({ ...base, out: dirs[0], lr: 5e-2, warmup: 10 }, quiet);
       const flat = await trainVocoder({ ...base, out: dirs[1], lr: 5e-3, warmup: 0, minLrRatio: 1 }, quiet);
-      let moved = 0;
       for (const [name, v] of Object.entries(warm.vocoder.weights)) {
         const x = v.dataSync();
         const y = flat.vocoder.weights[name].dataSync();
@@ -250,6 +249,7 @@ describe('trainVocoder', () => {
       }
       // and the step did move them (from the same seeded start) by about the rate
       const start = Vocoder.build({ ...base.model, seed: base.seed });
+      let moved = 0;
       for (const [name, v] of Object.entries(warm.vocoder.weights)) {
         const x = v.dataSync();
         const y = start.weights[name].dataSync();
