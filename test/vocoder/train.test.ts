@@ -266,6 +266,32 @@ describe('trainVocoder', () => {
     }
   });
 
+  it('resumes a run saved before the schedule existed at its constant rate, not the new warmup and decay', async () => {
+    const out = await mkdtemp(join(tmpdir(), 'vocoder-old-run-'));
+    const args = ['--synthetic', '2', '--out', out, '--batch', '1', '--window', '320', '--checkpoint-every', '1', '--log-every', '1', '--sample-seconds', '0', '--val-batches', '0',
+      '--dilations', '1,2', '--residual', '4', '--skip', '4', '--head', '4', '--cond-channels', '4', '--lr', '4e-3'];
+    try {
+      expect(await runTrainVocoder([...args, '--steps', '2', '--warmup', '0', '--min-lr-ratio', '1'])).toBe(0);
+      // make the checkpoint look like one written before the schedule's options existed
+      const latest = JSON.parse(await readFile(join(out, 'checkpoints', 'latest.json'), 'utf8'));
+      const statePath = join(out, 'checkpoints', latest.dir, 'state.json');
+      const state = JSON.parse(await readFile(statePath, 'utf8'));
+      delete state.options.warmup;
+      delete state.options.minLrRatio;
+      await writeFile(statePath, JSON.stringify(state));
+      expect(await runTrainVocoder(['--out', out, '--steps', '4', '--resume'])).toBe(0);
+      const rates = parseTrainingLog(await readFile(join(out, 'log.jsonl'), 'utf8')).filter((r) => 'lr' in r).map((r) => [r.step, r.lr]);
+      // the defaults (warmup 100) would have given step 3 a rate of 1.2e-4
+      expect(rates).toEqual([[1, 4e-3], [2, 4e-3], [3, 4e-3], [4, 4e-3]]);
+      // and a flag given with --resume still wins
+      expect(await runTrainVocoder(['--out', out, '--steps', '5', '--resume', '--lr', '2e-3'])).toBe(0);
+      const last = parseTrainingLog(await readFile(join(out, 'log.jsonl'), 'utf8')).filter((r) => 'lr' in r).at(-1)!;
+      expect([last.step, last.lr]).toEqual([5, 2e-3]);
+    } finally {
+      await rm(out, { recursive: true, force: true });
+    }
+  });
+
   it('the command trains the lpc excitation unless told --excitation none, and rejects other values', async () => {
     const out = await mkdtemp(join(tmpdir(), 'vocoder-cli-'));
     const args = ['--synthetic', '2', '--batch', '1', '--window', '320', '--steps', '1', '--checkpoint-every', '1', '--sample-seconds', '0', '--val-batches', '0',

@@ -477,7 +477,9 @@ export async function runTrainVocoder(argv: string[]): Promise<number> {
   if (saved) {
     // the run's own options, with only the flags given now on top (not the defaults)
     const { resume: _resume, melSource: _melSource, ...options } = saved.options as TrainVocoderOptions & { resume?: boolean; melSource?: unknown };
-    o = parseOptions(argv, { ...DEFAULT_TRAIN_OPTIONS, ...options, init: null, extend: {} })!;
+    // a run saved before the schedule existed trained at a constant rate, and goes on at it
+    const constantRate = 'warmup' in options ? {} : { warmup: 0, minLrRatio: 1 };
+    o = parseOptions(argv, { ...DEFAULT_TRAIN_OPTIONS, ...constantRate, ...options, init: null, extend: {} })!;
     console.error(`vocoder: --resume: the run's options from ${saved.dir}, flags given now on top`);
   }
   const { vocoder } = await trainVocoder(o);
