@@ -69,6 +69,11 @@ export interface TrainOptions {
   stopAfter: number;
   seed: number;
   float16: boolean;
+  /**
+   * Folders of more two-way `<a>-<b>.train.tsv[.gz]` pairs for the corpus's trained pairs
+   * (e.g. `babelfish corpus help-pages`), comma-separated; their rows join the pair's train rows.
+   */
+  extraTrain?: string;
   /** Folder of one-way `<from>-<to>.train.tsv[.gz]` synthetic-source pairs (back-translate.ts); none when absent. */
   backTranslations?: string;
   /** Share of each batch's examples drawn from the back-translated directions (when there are any). */
@@ -115,7 +120,7 @@ export interface ParallelCorpus {
   dev: Record<string, [string, string][]>;
 }
 
-export async function loadCorpus(dataDir: string): Promise<ParallelCorpus> {
+export async function loadCorpus(dataDir: string, extraTrainDirs: string[] = []): Promise<ParallelCorpus> {
   const files = await listParallelFiles(dataDir);
   const corpus: ParallelCorpus = { train: {}, dev: {} };
   for (const f of files) {
@@ -123,6 +128,17 @@ export async function loadCorpus(dataDir: string): Promise<ParallelCorpus> {
     corpus[f.split][`${f.src}-${f.tgt}`] = await readParallel(f.src, f.tgt, f.split, dataDir);
   }
   if (!Object.keys(corpus.train).length) throw new BabelfishError('FILE_NOT_FOUND', `no <a>-<b>.train.tsv[.gz] files in ${dataDir}`);
+  for (const dir of extraTrainDirs) {
+    const extra = (await listParallelFiles(dir)).filter((f) => f.split === 'train');
+    if (!extra.length) throw new BabelfishError('FILE_NOT_FOUND', `--extra-train ${dir}: no <a>-<b>.train.tsv[.gz] files there`);
+    for (const f of extra) {
+      // Only pairs the corpus trains: extra text for a zero-shot pair would quietly make it a trained one.
+      const name = Object.keys(corpus.train).find((p) => p === `${f.src}-${f.tgt}` || p === `${f.tgt}-${f.src}`);
+      if (!name) throw new BabelfishError('BAD_ARGUMENT', `--extra-train ${dir}: ${f.src}-${f.tgt} is not a trained pair of ${dataDir} (${Object.keys(corpus.train).join(', ')})`);
+      const [a, b] = name.split('-') as [string, string];
+      corpus.train[name]!.push(...(await readParallel(a, b, 'train', dir)));
+    }
+  }
   return corpus;
 }
 
@@ -517,6 +533,8 @@ Trains the multilingual LSTM translator on every <a>-<b>.train file (both direct
   --vocab-size N        pieces including specials (1000 tiny, 4000 default)
   --steps N --batch N --lr X --warmup N --clip X
   --eval-every N --dev-sentences N --checkpoint-every N --log-every N
+  --extra-train DIR[,DIR]  more two-way train pairs for the corpus's trained pairs (made by
+                        e.g. babelfish corpus help-pages), added to each pair's train rows
   --back-translations DIR  also train on the one-way synthetic-source pairs in DIR (made by
                         babelfish corpus back-translations for the zero-shot directions)
   --back-translation-share X  share of each batch drawn from them (0.25)
@@ -547,6 +565,7 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
     'checkpoint-every': { type: 'string' },
     'log-every': { type: 'string' },
     resume: { type: 'boolean' },
+    'extra-train': { type: 'string' },
     'back-translations': { type: 'string' },
     'back-translation-share': { type: 'string' },
     'stop-after': { type: 'string' },
@@ -601,6 +620,7 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
   put('logEvery', num('log-every'));
   put('stopAfter', num('stop-after'));
   put('seed', num('seed'));
+  put('extraTrain', values['extra-train']);
   put('backTranslations', values['back-translations']);
   const share = num('back-translation-share');
   if (share !== undefined && !(share >= 0 && share <= 1)) throw new BabelfishError('BAD_ARGUMENT', `--back-translation-share must be between 0 and 1, got ${share}`);
@@ -622,7 +642,7 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
   if (o.init && !(await pathExists(join(o.init, 'model.json')))) {
     throw new BabelfishError('MODEL_NOT_FOUND', `--init ${o.init}: no translator there (model.json + weights.bin + vocab.json)`);
   }
-  const corpus = await loadCorpus(o.dataDir ?? DEFAULT_TRAIN_OPTIONS.dataDir);
+  const corpus = await loadCorpus(o.dataDir ?? DEFAULT_TRAIN_OPTIONS.dataDir, o.extraTrain ? o.extraTrain.split(',').filter((d) => d) : []);
   const r = await trainTranslator(o, corpus);
   r.model.dispose();
   return 0;

@@ -14,7 +14,7 @@ import { BabelfishError } from '../../../src/errors.ts';
 import { canonicalPair } from '../languages.ts';
 import { apertiumTranslate, stripApertiumMarks } from './apertium.ts';
 import { alignVerse, joinedWordVocabulary, makeJoinedWordRepair, verseSentences } from './bibleAlign.ts';
-import { acceptSentence, fixLeadingCapitals, hasApertiumMarks, modernizeSpanish, normalizeSentence, sentenceKey } from './clean.ts';
+import { acceptSentence, cleanFor, hasApertiumMarks, normalizeFor, normalizeSentence, sentenceKey } from './clean.ts';
 import { DEFAULT_TEXT_CORPUS_CONFIG, isTrainOnly, type TextCorpusConfig, type TextSource } from './config.ts';
 import { CORPUS_DOC, writeCorpusDoc, type Manifest, type ManifestFile } from './corpusDoc.ts';
 import { exportBibleModule, parseDiathekePlain } from './sources/bible.ts';
@@ -39,18 +39,6 @@ function log(msg: string): void {
 
 function pairId(a: string, b: string): string {
   return `${a}-${b}`;
-}
-
-/** Normalisation with language-specific fixes. */
-function normalize(lang: string, raw: string): string {
-  const s = normalizeSentence(raw);
-  return lang === 'es' ? modernizeSpanish(fixLeadingCapitals(s)) : s;
-}
-
-/** Normalised sentence, or '' for a sentence to drop. */
-function clean(lang: string, raw: string, cfg: TextCorpusConfig): string {
-  const s = normalize(lang, raw);
-  return acceptSentence(s, cfg) ? s : '';
 }
 
 async function cachedText(file: string, make: () => Promise<string>): Promise<string> {
@@ -194,7 +182,7 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
   for (const id of bibleIds) {
     const { lang, verses } = loaded.bibles.get(id)!;
     const norm = new Map<string, string>();
-    for (const [ref, v] of verses) norm.set(ref, normalize(lang, v));
+    for (const [ref, v] of verses) norm.set(ref, normalizeFor(lang, v));
     const repair = await joinedWordRepair(lang, [...norm.values()], cfg);
     let repaired = 0;
     for (const [ref, v] of norm) {
@@ -228,8 +216,8 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
   for (const fd of loaded.freedict) {
     let n = 0;
     for (const [s, t] of fd.pairs) {
-      const cs = clean(fd.src, s, cfg);
-      const ct = clean(fd.tgt, t, cfg);
+      const cs = cleanFor(fd.src, s, cfg);
+      const ct = cleanFor(fd.tgt, t, cfg);
       if (!cs || !ct) continue;
       const enSide = fd.src === 'en' ? cs : ct;
       add(fd.src, cs, fd.tgt, ct, fd.id, true, `freedict:${sentenceKey(enSide)}`);
@@ -240,7 +228,7 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
 
   // gettext: every two languages of one message; zero-shot pairs only as separate units,
   // and only from sources that may fill a test set.
-  const gettext = gettextPairs(loaded.gettext, cfg.languages, (lang, text) => clean(lang, text, cfg), sentenceKey);
+  const gettext = gettextPairs(loaded.gettext, cfg.languages, (lang, text) => cleanFor(lang, text, cfg), sentenceKey);
   for (const p of gettext.pairs) {
     add(p.l1, p.s1, p.l2, p.s2, p.source, true, p.unit);
     if (!isTrainOnly(cfg, p.source)) add(p.l1, p.s1, p.l2, p.s2, p.source, true, p.unit, true);
@@ -256,7 +244,7 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
         for (let j = i + 1; j < langs.length; j++) {
           const [la, lb] = [langs[i]!, langs[j]!];
           // The Bible's aligner: a block is one pair or splits into as many sentences on both sides.
-          const align = (x: string, y: string): Array<[string, string]> => alignVerse(normalize(la, x), normalize(lb, y), cfg);
+          const align = (x: string, y: string): Array<[string, string]> => alignVerse(normalizeFor(la, x), normalizeFor(lb, y), cfg);
           for (const [x, y] of pairDescriptions(rec[la]!, rec[lb]!, align)) add(la, x, lb, y, 'ddtp', true, `ddtp:${md5}`);
         }
       }
@@ -275,7 +263,7 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
       else if (bibleSentences.has(from)) sents = [...bibleSentences.get(from)!];
       else if (loaded.monolingual.has(from)) {
         const mono = loaded.monolingual.get(from)!;
-        sents = mono.sentences.map((s) => clean(mono.lang, s, cfg)).filter((s) => s);
+        sents = mono.sentences.map((s) => cleanFor(mono.lang, s, cfg)).filter((s) => s);
       } else throw new BabelfishError('BAD_ARGUMENT', `apertium mode ${mode.mode}: unknown source ${from}`);
       const seen = new Set<string>();
       sents = sents.filter((s) => {
@@ -302,7 +290,7 @@ export async function buildTextCorpus(cfg: TextCorpusConfig): Promise<BuildResul
       for (let i = 0; i < sents.length; i++) {
         const raw = out[i] ?? '';
         if (hasApertiumMarks(raw)) continue;
-        const t = clean(mode.tgt, raw, cfg);
+        const t = cleanFor(mode.tgt, raw, cfg);
         if (!t) continue;
         const ref = bibleRefOf.get(from)?.get(sents[i]!);
         const unit = pivotUnits?.get(sents[i]!) ?? (ref !== undefined ? `bible:${ref}` : `sent:${mode.src}:${sentenceKey(sents[i]!)}`);

@@ -123,3 +123,15 @@ export function splitSentences(text: string): string[] {
 export function sentenceKey(s: string): string {
   return s.normalize('NFC').toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 }
+
+/** `normalizeSentence` with the fixes one language needs (Spanish: old spellings, shouted capitals). */
+export function normalizeFor(lang: string, raw: string): string {
+  const s = normalizeSentence(raw);
+  return lang === 'es' ? modernizeSpanish(fixLeadingCapitals(s)) : s;
+}
+
+/** The corpus's form of a sentence, or '' for a sentence it drops. */
+export function cleanFor(lang: string, raw: string, limits: LengthLimits): string {
+  const s = normalizeFor(lang, raw);
+  return acceptSentence(s, limits) ? s : '';
+}
