@@ -14,7 +14,7 @@ import { BabelfishError } from '../../../src/errors.ts';
 import { canonicalPair } from '../languages.ts';
 import { apertiumTranslate, stripApertiumMarks } from './apertium.ts';
 import { alignVerse, joinedWordVocabulary, makeJoinedWordRepair, verseSentences } from './bibleAlign.ts';
-import { acceptSentence, cleanFor, hasApertiumMarks, normalizeFor, normalizeSentence, sentenceKey } from './clean.ts';
+import { cleanFor, hasApertiumMarks, normalizeFor, normalizeSentence, sentenceKey } from './clean.ts';
 import { DEFAULT_TEXT_CORPUS_CONFIG, isTrainOnly, type TextCorpusConfig, type TextSource } from './config.ts';
 import { CORPUS_DOC, writeCorpusDoc, type Manifest, type ManifestFile } from './corpusDoc.ts';
 import { exportBibleModule, parseDiathekePlain } from './sources/bible.ts';
