@@ -7,7 +7,7 @@ import { buildHelpPages, helpPagePairs, DEFAULT_HELP_PAGES_OPTIONS } from '../..
 import { sentenceKey } from '../../training/corpus/text/clean.ts';
 import { helpPageParagraphs, readHelpPages } from '../../training/corpus/text/sources/help-pages.ts';
 import { readTsv, writeTsv } from '../../training/corpus/text/tsv.ts';
-import { loadCorpus } from '../../training/translator/train.ts';
+import { loadCorpus, savedRunOptions } from '../../training/translator/train.ts';
 
 const limits = { minWords: 3, maxWords: 30 };
 
@@ -133,6 +133,18 @@ describe('train translator --extra-train', () => {
       await expect(loadCorpus(text, [join(dir, 'missing')])).rejects.toThrow(/not found/);
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('a resumed run finds the text folders it was started with in its checkpoint', async () => {
+    const run = await mkdtemp(join(tmpdir(), 'extra-train-run-'));
+    try {
+      expect(await savedRunOptions(run)).toBeNull();
+      await mkdir(join(run, 'checkpoint'));
+      await writeFile(join(run, 'checkpoint', 'state.json'), JSON.stringify({ step: 300, options: { dataDir: '/d/text', extraTrain: '/d/text-help' } }));
+      expect(await savedRunOptions(run)).toMatchObject({ dataDir: '/d/text', extraTrain: '/d/text-help' });
+    } finally {
+      await rm(run, { recursive: true, force: true });
     }
   });
 });

@@ -308,10 +308,22 @@ export async function saveCheckpoint(runDir: string, model: Translator, adam: Ad
   await rm(old, { recursive: true, force: true });
 }
 
-export async function loadCheckpoint(runDir: string): Promise<{ model: Translator; adam: Adam; state: CheckpointState } | null> {
+/** The run's checkpoint folder, or null when it has none. */
+async function checkpointDir(runDir: string): Promise<string | null> {
   let dir = join(runDir, 'checkpoint');
   if (!(await pathExists(join(dir, 'state.json')))) dir = join(runDir, 'checkpoint.old'); // killed between the two renames
-  if (!(await pathExists(join(dir, 'state.json')))) return null;
+  return (await pathExists(join(dir, 'state.json'))) ? dir : null;
+}
+
+/** The options a run's checkpoint was trained with (null without a checkpoint). */
+export async function savedRunOptions(runDir: string): Promise<Partial<TrainOptions> | null> {
+  const dir = await checkpointDir(runDir);
+  return dir ? ((JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as CheckpointState).options as Partial<TrainOptions>) : null;
+}
+
+export async function loadCheckpoint(runDir: string): Promise<{ model: Translator; adam: Adam; state: CheckpointState } | null> {
+  const dir = await checkpointDir(runDir);
+  if (!dir) return null;
   const raw = JSON.parse(await readFile(join(dir, 'state.json'), 'utf8')) as CheckpointState & { optimizerSpecs: tf.io.WeightsManifestEntry[] };
   const model = await Translator.load(dir);
   const adam = new Adam(model.weights);
@@ -642,7 +654,12 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
   if (o.init && !(await pathExists(join(o.init, 'model.json')))) {
     throw new BabelfishError('MODEL_NOT_FOUND', `--init ${o.init}: no translator there (model.json + weights.bin + vocab.json)`);
   }
-  const corpus = await loadCorpus(o.dataDir ?? DEFAULT_TRAIN_OPTIONS.dataDir, o.extraTrain ? o.extraTrain.split(',').filter((d) => d) : []);
+  // A resumed run reads the text it was started on unless the flags say otherwise, as it does
+  // its back-translations (trainTranslator merges the saved options the same way).
+  const saved = o.resume ? await savedRunOptions(o.runDir ?? DEFAULT_TRAIN_OPTIONS.runDir) : null;
+  const dataDir = o.dataDir ?? saved?.dataDir ?? DEFAULT_TRAIN_OPTIONS.dataDir;
+  const extraTrain = o.extraTrain ?? saved?.extraTrain;
+  const corpus = await loadCorpus(dataDir, extraTrain ? extraTrain.split(',').filter((d) => d) : []);
   const r = await trainTranslator(o, corpus);
   r.model.dispose();
   return 0;

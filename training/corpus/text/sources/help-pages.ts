@@ -23,6 +23,9 @@ function decodeEntities(s: string): string {
   });
 }
 
+/** Elements without a closing tag. */
+const VOID = new Set(['br', 'img', 'meta', 'link', 'input', 'hr', 'wbr', 'source', 'col', 'area', 'base', 'embed', 'param', 'track']);
+
 const attr = (tag: string, name: string): string | undefined => new RegExp(`\\b${name}="([^"]*)"`).exec(tag)?.[1];
 
 /**
@@ -40,7 +43,6 @@ export function helpPageParagraphs(html: string): Map<string, string> {
   const texts: string[] = [];
   const hidden = (): boolean => stack.some((e) => e.hidden);
   const tagRe = /<(\/?)([a-zA-Z][a-zA-Z0-9]*)([^>]*)>|<!--[\s\S]*?-->|<![^>]*>|<\?[^>]*>/g;
-  const VOID = new Set(['br', 'img', 'meta', 'link', 'input', 'hr', 'wbr', 'source', 'col', 'area', 'base', 'embed', 'param', 'track']);
   let last = 0;
   const addText = (t: string): void => {
     if (!t || hidden()) return;
@@ -54,8 +56,10 @@ export function helpPageParagraphs(html: string): Map<string, string> {
     const rest = m[3] ?? '';
     if (name === 'script' || name === 'style') {
       if (m[1]) continue;
-      const close = html.toLowerCase().indexOf(`</${name}`, last);
-      last = close < 0 ? html.length : close;
+      const closeRe = new RegExp(`</${name}`, 'gi');
+      closeRe.lastIndex = last;
+      const close = closeRe.exec(html);
+      last = close ? close.index : html.length;
       tagRe.lastIndex = last;
       continue;
     }
