@@ -2,7 +2,8 @@
  * The speech encoder: build / load / save, and its task verb `transcribe`.
  *
  * Saved folder: `model.json` (config, vocabulary, tfjs weights manifest),
- * `weights.bin` (tfjs weight encoding, float32), `vocab.json`.
+ * `weights.bin` (tfjs weight encoding, float32 by default, float16 with `save(dir, { float16: true })`),
+ * `vocab.json`.
  */
 import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
@@ -216,8 +217,9 @@ export class SpeechEncoder {
     return this.features;
   }
 
-  async save(dir: string): Promise<void> {
-    const { data, specs } = await encodeWeights(weightShapes(this.config), this.weights);
+  /** The model folder; `float16` stores the weights at half the size (they load as float32). */
+  async save(dir: string, options: { float16?: boolean } = {}): Promise<void> {
+    const { data, specs } = await encodeWeights(weightShapes(this.config), this.weights, options);
     const companions = async (d: string) => {
       await this.vocab.save(join(d, 'vocab.json'));
       if (this.languageModels) await this.languageModels.save(d);

@@ -97,15 +97,7 @@ export class Translator {
   }
 
   async save(dir: string, options: { float16?: boolean } = {}): Promise<void> {
-    let { data, specs } = await encodeWeights(weightShapes(this.config), this.weights);
-    if (options.float16) {
-      // tfjs reads float16-quantised weights natively (dtype float32, quantization float16).
-      const f32 = new Float32Array(data.buffer, data.byteOffset, data.byteLength / 4);
-      const f16 = new Uint16Array(f32.length);
-      for (let i = 0; i < f32.length; i++) f16[i] = toHalf(f32[i]);
-      data = new Uint8Array(f16.buffer);
-      for (const s of specs) s.quantization = { dtype: 'float16' };
-    }
+    const { data, specs } = await encodeWeights(weightShapes(this.config), this.weights, options);
     await writeModelFolder(dir, { format: MODEL_FORMAT, config: this.config, data, specs, indent: 1, companions: (d) => this.tokenizer.save(join(d, 'vocab.json')) });
   }
 
@@ -279,31 +271,4 @@ export class Translator {
     this.invalidate();
     tf.dispose(Object.values(this.weights));
   }
-}
-
-/** IEEE 754 half from a float (round to nearest even), for float16 weight storage. */
-export function toHalf(f: number): number {
-  const buf = new DataView(new ArrayBuffer(4));
-  buf.setFloat32(0, f);
-  const x = buf.getUint32(0);
-  const sign = (x >>> 16) & 0x8000;
-  const exp = (x >>> 23) & 0xff;
-  let mant = x & 0x7fffff;
-  if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0);
-  let e = exp - 127 + 15;
-  if (e >= 0x1f) return sign | 0x7c00;
-  if (e <= 0) {
-    if (e < -10) return sign;
-    mant |= 0x800000;
-    const shift = 14 - e;
-    let half = mant >> shift;
-    const rem = mant & ((1 << shift) - 1);
-    const mid = 1 << (shift - 1);
-    if (rem > mid || (rem === mid && half & 1)) half++;
-    return sign | half;
-  }
-  let half = (e << 10) | (mant >> 13);
-  const rem = mant & 0x1fff;
-  if (rem > 0x1000 || (rem === 0x1000 && half & 1)) half++;
-  return sign | half;
 }

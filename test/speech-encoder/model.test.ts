@@ -175,6 +175,27 @@ describe('SpeechEncoder network', () => {
     back.dispose();
   });
 
+  it('saves float16 weights at half the size; they load as float32 and give nearly the same log-probabilities', async () => {
+    const enc = SpeechEncoder.build(ahead);
+    const dir = await mkdtemp(join(tmpdir(), 'se-f16-'));
+    await enc.save(join(dir, 'f32'));
+    await enc.save(join(dir, 'f16'), { float16: true });
+    const size = async (d: string) => (await readFile(join(dir, d, 'weights.bin'))).byteLength;
+    expect(await size('f16')).toBe((await size('f32')) / 2);
+    const back = await SpeechEncoder.load(join(dir, 'f16'));
+    expect(back.config).toEqual(enc.config);
+    expect(Object.values(back.weights).every((w) => w.dtype === 'float32')).toBe(true);
+    const f = randomFeatures(25, 8, 9);
+    const a = enc.logProbs(f).rows;
+    const b = back.logProbs(f).rows;
+    let maxDiff = 0;
+    for (let t = 0; t < a.length; t++) for (let v = 0; v < a[t].length; v++) maxDiff = Math.max(maxDiff, Math.abs(b[t][v] - a[t][v]));
+    expect(maxDiff).toBeGreaterThan(0); // the weights were rounded...
+    expect(maxDiff).toBeLessThan(0.02); // ...by no more than half precision's 3 decimal digits carry through the layers
+    enc.dispose();
+    back.dispose();
+  });
+
   it('transcribes to vocabulary text, handles empty input, and rejects unknown languages', async () => {
     const enc = SpeechEncoder.build(tiny, defaultVocab(), toyFeatures());
     const r = await enc.transcribe(new Float32Array(4000).map((_, i) => Math.sin(i / 7)));

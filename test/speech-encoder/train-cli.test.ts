@@ -67,7 +67,8 @@ describe('runTrainSpeechEncoder', () => {
       expect(stderr.join('')).toMatch(/5 train \/ 1 dev utterances/);
       expect(stderr.join('')).toMatch(/skipped .*"digits":1/);
       await expect(readdir(out)).rejects.toThrow(); // not exported before the last step
-      expect(await runTrainSpeechEncoder([...flags, '--resume'], front)).toBe(0);
+      // --float16 given on resume: the export (not the checkpoints) stores half floats
+      expect(await runTrainSpeechEncoder([...flags, '--resume', '--float16'], front)).toBe(0);
     } finally {
       process.stderr.write = write;
     }
@@ -79,6 +80,10 @@ describe('runTrainSpeechEncoder', () => {
     expect(log.map((e) => e.step)).toEqual([1, 2, 3, 4]);
     expect(typeof log[1].devCer).toBe('number');
 
+    const manifest = JSON.parse(await readFile(join(out, 'model.json'), 'utf8'));
+    expect(manifest.weightsManifest[0].weights.every((w: { quantization?: { dtype: string } }) => w.quantization?.dtype === 'float16')).toBe(true);
+    const checkpointManifest = JSON.parse(await readFile(join(runDir, 'checkpoints', 'step-00000004', 'model.json'), 'utf8'));
+    expect(checkpointManifest.weightsManifest[0].weights.some((w: { quantization?: unknown }) => w.quantization)).toBe(false);
     const model = await SpeechEncoder.load(out);
     expect(model.config.featureMean).toHaveLength(80);
     expect(model.vocab.symbols.length).toBe(model.config.vocabSize);

@@ -4,7 +4,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
-import { Translator, toHalf } from '../../models/translator/model.ts';
+import { Translator } from '../../models/translator/model.ts';
 import { WordTokenizer } from '../../models/translator/tokenizer.ts';
 import { translatorConfig } from '../../models/translator/config.ts';
 import {
@@ -215,15 +215,6 @@ describe('Translator', () => {
     one[0].forEach((x, i) => expect(rows[1][i]).toBeCloseTo(x, 5));
     e.dispose();
     m.dispose();
-  });
-
-  it('toHalf rounds to IEEE half precision', () => {
-    expect(toHalf(1)).toBe(0x3c00);
-    expect(toHalf(-2)).toBe(0xc000);
-    expect(toHalf(65504)).toBe(0x7bff);
-    expect(toHalf(1e6)).toBe(0x7c00);
-    expect(toHalf(2 ** -24)).toBe(1);
-    expect(toHalf(0.333251953125)).toBe(0x3555);
   });
 });
 

@@ -123,6 +123,8 @@ export interface TrainConfig {
    * identity, so training starts from the model as it was (SpeechEncoder.grow).
    */
   grow: string;
+  /** Store the exported model's weights as float16: half the size, for a deeper model within the size budget. */
+  float16: boolean;
 }
 
 export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
@@ -166,6 +168,7 @@ export const DEFAULT_TRAIN_CONFIG: TrainConfig = {
   dilations: [1, 2, 4, 8, 1, 2, 4, 8],
   futureTaps: [],
   grow: '',
+  float16: false,
 };
 
 const kebab = (s: string) => s.replace(/[A-Z]/g, (c) => '-' + c.toLowerCase());
@@ -576,7 +579,7 @@ export async function runTrainSpeechEncoder(argv: string[], front?: AudioFrontEn
   const data = await loadTrainData(config, audio, log);
   const result = await trainSpeechEncoder(config, data, { resume, init, log });
   if (result.step >= config.steps) {
-    await result.encoder.save(config.out);
+    await result.encoder.save(config.out, { float16: config.float16 });
     log(`exported the model to ${config.out}`);
   }
   result.encoder.dispose();
