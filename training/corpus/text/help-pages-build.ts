@@ -8,7 +8,7 @@
  * stay as they are. A pair either of whose sentences is in a dev or test file of the corpus
  * is dropped, as is one the corpus's train file already has.
  */
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandArgs } from '../../../src/cli/args.ts';
 import { BabelfishError } from '../../../src/errors.ts';
@@ -16,7 +16,7 @@ import { projectRoot } from '../../../src/paths.ts';
 import { alignVerse } from './bibleAlign.ts';
 import { normalizeFor, sentenceKey, type LengthLimits } from './clean.ts';
 import { DEFAULT_TEXT_CORPUS_CONFIG } from './config.ts';
-import { listParallelFiles, readParallel } from './parallel.ts';
+import { corpusKeys, trainPairKeys, writeExtraManifest } from './extra-pairs.ts';
 import { unitHash } from './split.ts';
 import { writeTsv } from './tsv.ts';
 import { readHelpPages, type HelpUnit } from './sources/help-pages.ts';
@@ -102,16 +102,7 @@ function log(msg: string): void {
 }
 
 export async function buildHelpPages(o: HelpPagesOptions): Promise<Record<string, HelpPairCounts>> {
-  const files = await listParallelFiles(o.textDir);
-  const trained = files.filter((f) => f.split === 'train');
-  if (!trained.length) throw new BabelfishError('FILE_NOT_FOUND', `no <a>-<b>.train files in ${o.textDir}`);
-  const heldOut = new Set<string>();
-  for (const f of files.filter((f) => f.split !== 'train')) {
-    for (const [s, t] of await readParallel(f.src, f.tgt, f.split, o.textDir)) {
-      heldOut.add(sentenceKey(s));
-      heldOut.add(sentenceKey(t));
-    }
-  }
+  const { trained, heldOut } = await corpusKeys(o.textDir);
   log(`${heldOut.size} dev/test sentences of ${o.textDir} kept out`);
   const units = await readHelpPages(o.root, o.locales).catch((e: Error) => {
     throw new BabelfishError('FILE_NOT_FOUND', `${e.message}: apt-get install ${HELP_PAGES_PACKAGES.join(' ')}`);
@@ -120,15 +111,14 @@ export async function buildHelpPages(o: HelpPagesOptions): Promise<Record<string
   await mkdir(o.out, { recursive: true });
   const counts: Record<string, HelpPairCounts> = {};
   for (const f of trained) {
-    const existing = new Set((await readParallel(f.src, f.tgt, 'train', o.textDir)).map(([s, t]) => `${sentenceKey(s)}\t${sentenceKey(t)}`));
+    const existing = await trainPairKeys(o.textDir, f.src, f.tgt);
     const { rows, counts: c } = helpPagePairs(units, f.src, f.tgt, o.limits, heldOut, existing, o.seed);
     await writeTsv(path.join(o.out, `${f.src}-${f.tgt}.train.tsv.gz`), rows);
     counts[`${f.src}-${f.tgt}`] = c;
     log(`${f.src}-${f.tgt}: ${c.pairs} pairs (${c.heldOut} dropped as dev/test sentences, ${c.inTrain} already in the corpus)`);
   }
   const manifest = { source: 'LibreOffice help', packages: HELP_PAGES_PACKAGES, licence: 'MPL-2.0 (LibreOffice help; see /usr/share/doc/libreoffice-help-*/copyright)', root: o.root, textDir: o.textDir, seed: o.seed, counts };
-  await writeFile(path.join(o.out, 'manifest.json.tmp'), JSON.stringify(manifest, null, 1) + '\n');
-  await rename(path.join(o.out, 'manifest.json.tmp'), path.join(o.out, 'manifest.json'));
+  await writeExtraManifest(o.out, manifest);
   return counts;
 }
 
