@@ -6,7 +6,7 @@
  * and end to end from samples (log-mel included). RTF = compute time / audio duration.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend.ts';
 import { SpeechEncoder } from '../models/speech-encoder/model.ts';
@@ -107,6 +107,7 @@ export default async function (): Promise<BenchResult[]> {
     { name: 'speech-encoder.stream_worst_chunk', value: worstChunkMs, unit: 'ms', higherIsBetter: false, note: 'slowest 100 ms chunk' },
     { name: 'speech-encoder.stream_over_batch', value: streamMs / batchMs, unit: 'ratio', higherIsBetter: false },
     { name: 'speech-encoder.train_step', value: trainMs, unit: 'ms', higherIsBetter: false, note: `forward+CTC+backward, ${B} x ${T / 100} s, 50 labels` },
-    { name: 'speech-encoder.size', value: (params * 4) / 1e6, unit: 'MB', higherIsBetter: false },
+    { name: 'speech-encoder.size', value: (params * 4) / 1e6, unit: 'MB', higherIsBetter: false, note: 'float32, as loaded' },
+    ...(shipped ? [{ name: 'speech-encoder.weights_file', value: statSync(join(shippedDir, 'weights.bin')).size / 1e6, unit: 'MB', higherIsBetter: false, note: 'weights.bin as shipped (float16 when saved so)' }] : []),
   ];
 }
