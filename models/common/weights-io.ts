@@ -49,11 +49,14 @@ export async function encodeWeights(
   return { data: new Uint8Array(f16.buffer), specs: encoded.specs.map((s) => ({ ...s, quantization: { dtype: 'float16' } })) };
 }
 
+/** One float's bits, reused: toHalf runs once per weight of a model. */
+const floatBox = new Float32Array(1);
+const bitsBox = new Uint32Array(floatBox.buffer);
+
 /** IEEE 754 half from a float (round to nearest even), for float16 weight storage. */
 export function toHalf(f: number): number {
-  const buf = new DataView(new ArrayBuffer(4));
-  buf.setFloat32(0, f);
-  const x = buf.getUint32(0);
+  floatBox[0] = f;
+  const x = bitsBox[0]!;
   const sign = (x >>> 16) & 0x8000;
   const exp = (x >>> 23) & 0xff;
   let mant = x & 0x7fffff;
