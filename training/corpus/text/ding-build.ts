@@ -78,15 +78,16 @@ export function splitDingPairs(pairs: DingPair[], o: Pick<DingOptions, 'limits' 
       counts.corpusHeldOut++;
       continue;
     }
-    if (inCorpus.has(`${ken}\t${kde}`)) {
+    const pairKey = `${ken}\t${kde}`;
+    if (inCorpus.has(pairKey)) {
       counts.inCorpusTrain++;
       continue;
     }
-    if (seen.has(`${ken}\t${kde}`)) {
+    if (seen.has(pairKey)) {
       counts.duplicates++;
       continue;
     }
-    seen.add(`${ken}\t${kde}`);
+    seen.add(pairKey);
     rows.push({ en, de, ken, kde, h: unitHash(o.seed, `ding\u0000${kde}`) });
   }
   rows.sort((a, b) => a.h - b.h || (a.kde < b.kde ? -1 : a.kde > b.kde ? 1 : 0));
