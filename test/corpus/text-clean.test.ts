@@ -17,6 +17,7 @@ import { parseDiathekePlain, stripStrongs } from '../../training/corpus/text/sou
 import { fortuneEntrySentences } from '../../training/corpus/text/sources/fortunes.ts';
 import { freedictExample } from '../../training/corpus/text/sources/freedict.ts';
 import { isProseMessage, parseMo } from '../../training/corpus/text/sources/gettext.ts';
+import { moCatalog } from '../helpers/mo.ts';
 import { wordnetExamples } from '../../training/corpus/text/sources/wordnet.ts';
 import { assignSplits, dedupe, resolveSentenceSplits, unitHash, type Item } from '../../training/corpus/text/split.ts';
 
@@ -151,30 +152,7 @@ describe('source readers', () => {
       ['File not found', 'Fichier introuvable'],
       ['The disk is full.', 'Le disque est plein.'],
     ];
-    const enc = entries.map(([a, b]) => [Buffer.from(a), Buffer.from(b)] as const);
-    const n = enc.length;
-    const header = 28;
-    const origTable = header;
-    const transTable = origTable + 8 * n;
-    let offset = transTable + 8 * n;
-    const buf = Buffer.alloc(offset + enc.reduce((s, [a, b]) => s + a.length + b.length + 2, 0));
-    buf.writeUInt32LE(0x950412de, 0);
-    buf.writeUInt32LE(0, 4);
-    buf.writeUInt32LE(n, 8);
-    buf.writeUInt32LE(origTable, 12);
-    buf.writeUInt32LE(transTable, 16);
-    enc.forEach(([a], i) => {
-      buf.writeUInt32LE(a.length, origTable + 8 * i);
-      buf.writeUInt32LE(offset, origTable + 8 * i + 4);
-      a.copy(buf, offset);
-      offset += a.length + 1;
-    });
-    enc.forEach(([, b], i) => {
-      buf.writeUInt32LE(b.length, transTable + 8 * i);
-      buf.writeUInt32LE(offset, transTable + 8 * i + 4);
-      b.copy(buf, offset);
-      offset += b.length + 1;
-    });
+    const buf = moCatalog(entries);
     const m = parseMo(buf);
     expect([...m.entries()]).toEqual([
       ['File not found', 'Fichier introuvable'],

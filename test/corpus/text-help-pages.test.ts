@@ -3,7 +3,8 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildHelpPages, helpPagePairs, DEFAULT_HELP_PAGES_OPTIONS } from '../../training/corpus/text/help-pages-build.ts';
+import { buildHelpPages, DEFAULT_HELP_PAGES_OPTIONS } from '../../training/corpus/text/help-pages-build.ts';
+import { unitPairs } from '../../training/corpus/text/extra-pairs.ts';
 import { sentenceKey } from '../../training/corpus/text/clean.ts';
 import { helpPageParagraphs, readHelpPages } from '../../training/corpus/text/sources/help-pages.ts';
 import { readTsv, writeTsv } from '../../training/corpus/text/tsv.ts';
@@ -74,12 +75,12 @@ describe('reading the help and pairing it', () => {
       // a pair with a held-out sentence, and one already in the corpus, are dropped.
       const heldOut = new Set([sentenceKey('Klicken Sie auf OK. Der Dialog wird geschlossen.')]);
       const existing = new Set([`${sentenceKey('Choose Format - Cells.')}\t${sentenceKey('Wählen Sie Format - Zellen.')}`]);
-      const { rows, counts } = helpPagePairs(units, 'en', 'de', limits, heldOut, existing, 1);
+      const { rows, counts } = unitPairs(units, 'en', 'de', limits, heldOut, existing, 1);
       // ("&" is one of the marks the corpus's cleaning takes for markup, so par_4 goes too.)
       expect(rows).toEqual([['Hold down Ctrl and click the picture.', 'Halten Sie Ctrl gedrückt und klicken Sie auf das Bild.']]);
       expect(counts).toEqual({ pairs: 1, heldOut: 1, inTrain: 1 });
       // The order is a seeded shuffle: the same seed gives the same file.
-      expect(helpPagePairs(units, 'en', 'de', limits, heldOut, existing, 1).rows).toEqual(rows);
+      expect(unitPairs(units, 'en', 'de', limits, heldOut, existing, 1).rows).toEqual(rows);
     } finally {
       await rm(root, { recursive: true, force: true });
     }

@@ -1,14 +1,20 @@
 /**
- * What the builders of extra train folders (`corpus help-pages`, `corpus ding`) share: the
- * text corpus's dev and test sentences, which must never reach a train row, and the pairs its
- * train files already have. Extra folders sit beside the committed corpus and are added to
- * training with `train translator --extra-train`, so its files and figures stay as they are.
+ * What the builders of extra train folders (`corpus help-pages`, `corpus wesnoth`, `corpus
+ * ding`) share: the text corpus's dev and test sentences, which must never reach a train row,
+ * the pairs its train files already have, and the pairing of translated units (a paragraph or
+ * message in several languages) into sentence pairs. Extra folders sit beside the committed
+ * corpus and are added to training with `train translator --extra-train`, so its files and
+ * figures stay as they are.
  */
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { BabelfishError } from '../../../src/errors.ts';
 import { writeAtomic } from '../../../src/write-atomic.ts';
-import { sentenceKey } from './clean.ts';
+import { alignVerse } from './bibleAlign.ts';
+import { normalizeFor, sentenceKey, type LengthLimits } from './clean.ts';
 import { listParallelFiles, readParallel, type ParallelFile } from './parallel.ts';
+import { unitHash } from './split.ts';
+import { writeTsv } from './tsv.ts';
 
 export interface CorpusKeys {
   /** The corpus's train files: the pairs an extra folder may add to. */
@@ -39,4 +45,88 @@ export async function trainPairKeys(textDir: string, a: string, b: string): Prom
 /** The folder's manifest.json, written last (atomically) so a folder that has one is whole. */
 export async function writeExtraManifest(out: string, manifest: Record<string, unknown>): Promise<void> {
   await writeAtomic(path.join(out, 'manifest.json'), JSON.stringify(manifest, null, 1) + '\n');
+}
+
+/** One paragraph or message in several languages; `unit` names where it comes from. */
+export interface TranslationUnit {
+  unit: string;
+  texts: Record<string, string>;
+}
+
+export interface UnitPairCounts {
+  pairs: number;
+  heldOut: number;
+  inTrain: number;
+}
+
+/**
+ * Sentence pairs of one language pair from translated units: a unit is one pair, or as
+ * many as it has sentences when both languages have the same number (the corpus's Bible
+ * aligner, which also rejects implausible length ratios). Pairs touching `heldOut`
+ * sentence keys or already in `existing` (key of a + tab + key of b) are dropped; the
+ * rest are deduplicated and returned in a seeded shuffled order.
+ */
+export function unitPairs(
+  units: TranslationUnit[],
+  a: string,
+  b: string,
+  limits: LengthLimits,
+  heldOut: Set<string>,
+  existing: Set<string>,
+  seed: number,
+): { rows: Array<[string, string]>; counts: UnitPairCounts } {
+  const counts: UnitPairCounts = { pairs: 0, heldOut: 0, inTrain: 0 };
+  const seen = new Set<string>();
+  const rows: Array<{ row: [string, string]; k: number }> = [];
+  for (const u of units) {
+    const x = u.texts[a];
+    const y = u.texts[b];
+    if (x === undefined || y === undefined) continue;
+    for (const [s, t] of alignVerse(normalizeFor(a, x), normalizeFor(b, y), limits)) {
+      const ks = sentenceKey(s);
+      const kt = sentenceKey(t);
+      if (ks === kt) continue;
+      if (heldOut.has(ks) || heldOut.has(kt)) {
+        counts.heldOut++;
+        continue;
+      }
+      const key = `${ks}\t${kt}`;
+      if (existing.has(key)) {
+        counts.inTrain++;
+        continue;
+      }
+      if (seen.has(key)) continue;
+      seen.add(key);
+      rows.push({ row: [s, t], k: unitHash(seed, `${u.unit}\u0000${s}`) });
+    }
+  }
+  rows.sort((p, q) => p.k - q.k || (p.row[0] < q.row[0] ? -1 : p.row[0] > q.row[0] ? 1 : 0));
+  counts.pairs = rows.length;
+  return { rows: rows.map((r) => r.row), counts };
+}
+
+/**
+ * Writes `<a>-<b>.train.tsv.gz` under `out` for each of the corpus's trained pairs from the
+ * units (never the corpus's untrained pairs: those stay zero-shot), then the manifest with the
+ * counts. `log` hears one line per pair.
+ */
+export async function writeUnitPairFolder(
+  units: TranslationUnit[],
+  o: { textDir: string; out: string; limits: LengthLimits; seed: number },
+  manifest: Record<string, unknown>,
+  log: (msg: string) => void,
+): Promise<Record<string, UnitPairCounts>> {
+  const { trained, heldOut } = await corpusKeys(o.textDir);
+  log(`${heldOut.size} dev/test sentences of ${o.textDir} kept out`);
+  await mkdir(o.out, { recursive: true });
+  const counts: Record<string, UnitPairCounts> = {};
+  for (const f of trained) {
+    const existing = await trainPairKeys(o.textDir, f.src, f.tgt);
+    const { rows, counts: c } = unitPairs(units, f.src, f.tgt, o.limits, heldOut, existing, o.seed);
+    await writeTsv(path.join(o.out, `${f.src}-${f.tgt}.train.tsv.gz`), rows);
+    counts[`${f.src}-${f.tgt}`] = c;
+    log(`${f.src}-${f.tgt}: ${c.pairs} pairs (${c.heldOut} dropped as dev/test sentences, ${c.inTrain} already in the corpus)`);
+  }
+  await writeExtraManifest(o.out, { ...manifest, textDir: o.textDir, seed: o.seed, counts });
+  return counts;
 }

@@ -8,18 +8,14 @@
  * stay as they are. A pair either of whose sentences is in a dev or test file of the corpus
  * is dropped, as is one the corpus's train file already has.
  */
-import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandArgs } from '../../../src/cli/args.ts';
 import { BabelfishError } from '../../../src/errors.ts';
 import { projectRoot } from '../../../src/paths.ts';
-import { alignVerse } from './bibleAlign.ts';
-import { normalizeFor, sentenceKey, type LengthLimits } from './clean.ts';
+import { type LengthLimits } from './clean.ts';
 import { DEFAULT_TEXT_CORPUS_CONFIG } from './config.ts';
-import { corpusKeys, trainPairKeys, writeExtraManifest } from './extra-pairs.ts';
-import { unitHash } from './split.ts';
-import { writeTsv } from './tsv.ts';
-import { readHelpPages, type HelpUnit } from './sources/help-pages.ts';
+import { writeUnitPairFolder, type UnitPairCounts } from './extra-pairs.ts';
+import { readHelpPages } from './sources/help-pages.ts';
 
 export interface HelpPagesOptions {
   /** LibreOffice's help folder, one subfolder per locale. */
@@ -45,81 +41,17 @@ export const DEFAULT_HELP_PAGES_OPTIONS: HelpPagesOptions = {
 /** The Debian packages that carry the help in each language. */
 export const HELP_PAGES_PACKAGES = ['libreoffice-help-en-us', 'libreoffice-help-es', 'libreoffice-help-fr', 'libreoffice-help-de'];
 
-export interface HelpPairCounts {
-  pairs: number;
-  heldOut: number;
-  inTrain: number;
-}
-
-/**
- * Sentence pairs of one language pair from help units: a paragraph is one pair, or as
- * many as it has sentences when both languages have the same number (the corpus's Bible
- * aligner, which also rejects implausible length ratios). Pairs touching `heldOut`
- * sentence keys or already in `existing` (key of a + tab + key of b) are dropped; the
- * rest are deduplicated and returned in a seeded shuffled order.
- */
-export function helpPagePairs(
-  units: HelpUnit[],
-  a: string,
-  b: string,
-  limits: LengthLimits,
-  heldOut: Set<string>,
-  existing: Set<string>,
-  seed: number,
-): { rows: Array<[string, string]>; counts: HelpPairCounts } {
-  const counts: HelpPairCounts = { pairs: 0, heldOut: 0, inTrain: 0 };
-  const seen = new Set<string>();
-  const rows: Array<{ row: [string, string]; k: number }> = [];
-  for (const u of units) {
-    const x = u.texts[a];
-    const y = u.texts[b];
-    if (x === undefined || y === undefined) continue;
-    for (const [s, t] of alignVerse(normalizeFor(a, x), normalizeFor(b, y), limits)) {
-      const ks = sentenceKey(s);
-      const kt = sentenceKey(t);
-      if (ks === kt) continue;
-      if (heldOut.has(ks) || heldOut.has(kt)) {
-        counts.heldOut++;
-        continue;
-      }
-      const key = `${ks}\t${kt}`;
-      if (existing.has(key)) {
-        counts.inTrain++;
-        continue;
-      }
-      if (seen.has(key)) continue;
-      seen.add(key);
-      rows.push({ row: [s, t], k: unitHash(seed, `${u.unit}\u0000${s}`) });
-    }
-  }
-  rows.sort((p, q) => p.k - q.k || (p.row[0] < q.row[0] ? -1 : p.row[0] > q.row[0] ? 1 : 0));
-  counts.pairs = rows.length;
-  return { rows: rows.map((r) => r.row), counts };
-}
-
 function log(msg: string): void {
   process.stderr.write(`[corpus help-pages] ${msg}\n`);
 }
 
-export async function buildHelpPages(o: HelpPagesOptions): Promise<Record<string, HelpPairCounts>> {
-  const { trained, heldOut } = await corpusKeys(o.textDir);
-  log(`${heldOut.size} dev/test sentences of ${o.textDir} kept out`);
+export async function buildHelpPages(o: HelpPagesOptions): Promise<Record<string, UnitPairCounts>> {
   const units = await readHelpPages(o.root, o.locales).catch((e: Error) => {
     throw new BabelfishError('FILE_NOT_FOUND', `${e.message}: apt-get install ${HELP_PAGES_PACKAGES.join(' ')}`);
   });
   log(`${units.length} paragraphs with two or more languages`);
-  await mkdir(o.out, { recursive: true });
-  const counts: Record<string, HelpPairCounts> = {};
-  for (const f of trained) {
-    const existing = await trainPairKeys(o.textDir, f.src, f.tgt);
-    const { rows, counts: c } = helpPagePairs(units, f.src, f.tgt, o.limits, heldOut, existing, o.seed);
-    await writeTsv(path.join(o.out, `${f.src}-${f.tgt}.train.tsv.gz`), rows);
-    counts[`${f.src}-${f.tgt}`] = c;
-    log(`${f.src}-${f.tgt}: ${c.pairs} pairs (${c.heldOut} dropped as dev/test sentences, ${c.inTrain} already in the corpus)`);
-  }
-  const manifest = { source: 'LibreOffice help', packages: HELP_PAGES_PACKAGES, licence: 'MPL-2.0 (LibreOffice help; see /usr/share/doc/libreoffice-help-*/copyright)', root: o.root, textDir: o.textDir, seed: o.seed, counts };
-  await writeExtraManifest(o.out, manifest);
-  return counts;
+  const manifest = { source: 'LibreOffice help', packages: HELP_PAGES_PACKAGES, licence: 'MPL-2.0 (LibreOffice help; see /usr/share/doc/libreoffice-help-*/copyright)', root: o.root };
+  return writeUnitPairFolder(units, o, manifest, log);
 }
 
 const USAGE = `babelfish corpus help-pages [--root DIR] [--text DIR] [--out DIR] [--seed N]

@@ -7,6 +7,7 @@
  */
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
+import type { TranslationUnit } from '../extra-pairs.ts';
 
 /** Elements whose text is one translated paragraph or heading. */
 const BLOCK = /^(p|h[1-6])$/;
@@ -87,11 +88,6 @@ export function helpPageParagraphs(html: string): Map<string, string> {
   return out;
 }
 
-/** One paragraph in several languages: `unit` names the page and element. */
-export interface HelpUnit {
-  unit: string;
-  texts: Record<string, string>;
-}
 
 /** Every `.html` file below `dir`, as paths relative to it, sorted. */
 async function htmlFiles(dir: string, rel = ''): Promise<string[]> {
@@ -111,13 +107,13 @@ async function htmlFiles(dir: string, rel = ''): Promise<string[]> {
  * to the English (a program name, a formula) is left out, so it cannot teach the translator
  * to copy; a page missing from a language is skipped for that language.
  */
-export async function readHelpPages(root: string, locales: Record<string, string>): Promise<HelpUnit[]> {
+export async function readHelpPages(root: string, locales: Record<string, string>): Promise<TranslationUnit[]> {
   const langs = Object.keys(locales);
   const base = langs.find((l) => l === 'en') ?? langs[0]!;
   const pages = await htmlFiles(path.join(root, locales[base]!, 'text')).catch(() => {
     throw new Error(`no help pages in ${path.join(root, locales[base]!, 'text')}`);
   });
-  const units: HelpUnit[] = [];
+  const units: TranslationUnit[] = [];
   for (const page of pages) {
     const perLang: Record<string, Map<string, string>> = {};
     for (const l of langs) {
