@@ -1,11 +1,11 @@
 // The Battle for Wesnoth's translated messages as extra train pairs (corpus wesnoth).
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { readTsv, writeTsv } from '../../training/corpus/text/tsv.ts';
 import { readWesnothUnits, stripWesnothContext } from '../../training/corpus/text/sources/wesnoth.ts';
-import { buildWesnoth, DEFAULT_WESNOTH_OPTIONS } from '../../training/corpus/text/wesnoth-build.ts';
+import { buildWesnoth, DEFAULT_WESNOTH_OPTIONS, runWesnoth } from '../../training/corpus/text/wesnoth-build.ts';
 import { moCatalog } from '../helpers/mo.ts';
 
 const HEADER: [string, string] = ['', 'Content-Type: text/plain; charset=UTF-8\n'];
@@ -85,6 +85,12 @@ describe('Wesnoth messages', () => {
       expect(counts).toEqual({ 'en-de': { pairs: 1, heldOut: 1, inTrain: 1 } });
       expect(await readTsv(join(out, 'en-de.train.tsv.gz'))).toEqual([['We must cross the river before nightfall!', 'Wir müssen den Fluss vor Einbruch der Nacht überqueren!']]);
       await expect(buildWesnoth({ ...o, root: join(dir, 'nowhere') })).rejects.toThrow(/apt-get install --no-install-recommends wesnoth-1.16-data .*wesnoth-1.16-httt/);
+
+      // The command: its flags reach the build; a bad seed is refused before anything is read.
+      const out2 = join(dir, 'out2');
+      expect(await runWesnoth(['--root', root, '--text', text, '--out', out2, '--seed', '7'])).toBe(0);
+      expect(JSON.parse(await readFile(join(out2, 'manifest.json'), 'utf8'))).toMatchObject({ root, textDir: text, seed: 7, counts: { 'en-de': { pairs: 1 } } });
+      await expect(runWesnoth(['--root', root, '--seed', 'soon'])).rejects.toThrow(/--seed must be an integer/);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

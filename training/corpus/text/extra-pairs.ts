@@ -8,6 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
+import { parseCommandArgs } from '../../../src/cli/args.ts';
 import { BabelfishError } from '../../../src/errors.ts';
 import { writeAtomic } from '../../../src/write-atomic.ts';
 import { alignVerse } from './bibleAlign.ts';
@@ -105,6 +106,18 @@ export function unitPairs(
   return { rows: rows.map((r) => r.row), counts };
 }
 
+/** What every builder of a folder of unit pairs takes. */
+export interface UnitPairFolderOptions {
+  /** Where the source's files are (a help or locale folder). */
+  root: string;
+  /** The text corpus whose trained pairs get pairs and whose dev/test sentences are kept out. */
+  textDir: string;
+  out: string;
+  limits: LengthLimits;
+  /** Row order. */
+  seed: number;
+}
+
 /**
  * Writes `<a>-<b>.train.tsv.gz` under `out` for each of the corpus's trained pairs from the
  * units (never the corpus's untrained pairs: those stay zero-shot), then the manifest with the
@@ -112,7 +125,7 @@ export function unitPairs(
  */
 export async function writeUnitPairFolder(
   units: TranslationUnit[],
-  o: { textDir: string; out: string; limits: LengthLimits; seed: number },
+  o: UnitPairFolderOptions,
   manifest: Record<string, unknown>,
   log: (msg: string) => void,
 ): Promise<Record<string, UnitPairCounts>> {
@@ -129,4 +142,37 @@ export async function writeUnitPairFolder(
   }
   await writeExtraManifest(o.out, { ...manifest, textDir: o.textDir, seed: o.seed, counts });
   return counts;
+}
+
+/**
+ * The command line of a unit-pair folder builder (`corpus help-pages`, `corpus wesnoth`):
+ * `--root`, `--text`, `--out` and `--seed` over the builder's defaults, then the build, timed;
+ * `--help` prints `usage`.
+ */
+export async function runUnitPairFolderCommand<O extends UnitPairFolderOptions>(
+  argv: string[],
+  defaults: O,
+  usage: string,
+  build: (o: O) => Promise<Record<string, UnitPairCounts>>,
+  log: (msg: string) => void,
+): Promise<number> {
+  const { values } = parseCommandArgs(argv, { root: { type: 'string' }, text: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' } });
+  if (values.help) {
+    process.stdout.write(usage + '\n');
+    return 0;
+  }
+  const o: O = { ...defaults };
+  if (values.root) o.root = path.resolve(values.root);
+  if (values.text) o.textDir = path.resolve(values.text);
+  if (values.out) o.out = path.resolve(values.out);
+  if (values.seed !== undefined) {
+    const s = Number(values.seed);
+    if (!Number.isInteger(s)) throw new BabelfishError('BAD_ARGUMENT', `--seed must be an integer, got ${values.seed}`);
+    o.seed = s;
+  }
+  const t0 = Date.now();
+  const counts = await build(o);
+  const total = Object.values(counts).reduce((n, c) => n + c.pairs, 0);
+  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${total} pairs under ${o.out}`);
+  return 0;
 }

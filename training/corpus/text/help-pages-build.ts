@@ -9,24 +9,16 @@
  * is dropped, as is one the corpus's train file already has.
  */
 import path from 'node:path';
-import { parseCommandArgs } from '../../../src/cli/args.ts';
 import { BabelfishError } from '../../../src/errors.ts';
 import { projectRoot } from '../../../src/paths.ts';
-import { type LengthLimits } from './clean.ts';
 import { DEFAULT_TEXT_CORPUS_CONFIG } from './config.ts';
-import { writeUnitPairFolder, type UnitPairCounts } from './extra-pairs.ts';
+import { runUnitPairFolderCommand, writeUnitPairFolder, type UnitPairCounts, type UnitPairFolderOptions } from './extra-pairs.ts';
 import { readHelpPages } from './sources/help-pages.ts';
 
-export interface HelpPagesOptions {
-  /** LibreOffice's help folder, one subfolder per locale. */
-  root: string;
+/** `root` is LibreOffice's help folder, one subfolder per locale. */
+export interface HelpPagesOptions extends UnitPairFolderOptions {
   /** Language -> locale folder under `root`. */
   locales: Record<string, string>;
-  /** The text corpus whose trained pairs get pairs and whose dev/test sentences are kept out. */
-  textDir: string;
-  out: string;
-  limits: LengthLimits;
-  seed: number;
 }
 
 export const DEFAULT_HELP_PAGES_OPTIONS: HelpPagesOptions = {
@@ -64,24 +56,6 @@ sentences. Train on them with: babelfish train translator --extra-train DIR.
   --out DIR    where the <a>-<b>.train.tsv.gz files go (data/text-help)
   --seed N     row order (${DEFAULT_HELP_PAGES_OPTIONS.seed})`;
 
-export async function runHelpPages(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { root: { type: 'string' }, text: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' } });
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
-  const o: HelpPagesOptions = { ...DEFAULT_HELP_PAGES_OPTIONS };
-  if (values.root) o.root = path.resolve(values.root);
-  if (values.text) o.textDir = path.resolve(values.text);
-  if (values.out) o.out = path.resolve(values.out);
-  if (values.seed !== undefined) {
-    const s = Number(values.seed);
-    if (!Number.isInteger(s)) throw new BabelfishError('BAD_ARGUMENT', `--seed must be an integer, got ${values.seed}`);
-    o.seed = s;
-  }
-  const t0 = Date.now();
-  const counts = await buildHelpPages(o);
-  const total = Object.values(counts).reduce((n, c) => n + c.pairs, 0);
-  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${total} pairs under ${o.out}`);
-  return 0;
+export function runHelpPages(argv: string[]): Promise<number> {
+  return runUnitPairFolderCommand(argv, DEFAULT_HELP_PAGES_OPTIONS, USAGE, buildHelpPages, log);
 }

@@ -10,24 +10,16 @@
  * fr-de) get nothing: they stay zero-shot.
  */
 import path from 'node:path';
-import { parseCommandArgs } from '../../../src/cli/args.ts';
 import { BabelfishError } from '../../../src/errors.ts';
 import { projectRoot } from '../../../src/paths.ts';
-import { type LengthLimits } from './clean.ts';
 import { DEFAULT_TEXT_CORPUS_CONFIG } from './config.ts';
-import { writeUnitPairFolder, type UnitPairCounts } from './extra-pairs.ts';
+import { runUnitPairFolderCommand, writeUnitPairFolder, type UnitPairCounts, type UnitPairFolderOptions } from './extra-pairs.ts';
 import { readWesnothUnits } from './sources/wesnoth.ts';
 
-export interface WesnothOptions {
-  /** The game's locale folder, one subfolder per locale. */
-  root: string;
+/** `root` is the game's locale folder, one subfolder per locale. */
+export interface WesnothOptions extends UnitPairFolderOptions {
   /** Language -> locale folder under `root`; English is the messages' own text. */
   locales: Record<string, string>;
-  /** The text corpus whose trained pairs get pairs and whose dev/test sentences are kept out. */
-  textDir: string;
-  out: string;
-  limits: LengthLimits;
-  seed: number;
 }
 
 export const DEFAULT_WESNOTH_OPTIONS: WesnothOptions = {
@@ -66,24 +58,6 @@ babelfish train translator --extra-train DIR.
   --out DIR    where the <a>-<b>.train.tsv.gz files go (data/text-wesnoth)
   --seed N     row order (${DEFAULT_WESNOTH_OPTIONS.seed})`;
 
-export async function runWesnoth(argv: string[]): Promise<number> {
-  const { values } = parseCommandArgs(argv, { root: { type: 'string' }, text: { type: 'string' }, out: { type: 'string' }, seed: { type: 'string' } });
-  if (values.help) {
-    process.stdout.write(USAGE + '\n');
-    return 0;
-  }
-  const o: WesnothOptions = { ...DEFAULT_WESNOTH_OPTIONS };
-  if (values.root) o.root = path.resolve(values.root);
-  if (values.text) o.textDir = path.resolve(values.text);
-  if (values.out) o.out = path.resolve(values.out);
-  if (values.seed !== undefined) {
-    const s = Number(values.seed);
-    if (!Number.isInteger(s)) throw new BabelfishError('BAD_ARGUMENT', `--seed must be an integer, got ${values.seed}`);
-    o.seed = s;
-  }
-  const t0 = Date.now();
-  const counts = await buildWesnoth(o);
-  const total = Object.values(counts).reduce((n, c) => n + c.pairs, 0);
-  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s: ${total} pairs under ${o.out}`);
-  return 0;
+export function runWesnoth(argv: string[]): Promise<number> {
+  return runUnitPairFolderCommand(argv, DEFAULT_WESNOTH_OPTIONS, USAGE, buildWesnoth, log);
 }
