@@ -13,6 +13,7 @@ import {
   decoderStep,
   disposeDecoderState,
   encode,
+  grownWeights,
   initialDecoderState,
   initialWeights,
   prepareInference,
@@ -94,6 +95,19 @@ export class Translator {
     const tokenizer = await loadTokenizer(join(dir, 'vocab.json'));
     const config = translatorConfig(folder.config);
     return new Translator(config, tokenizer, loadVariables(folder, weightShapes(config), uniqueName));
+  }
+
+  /**
+   * A deeper model that translates exactly as this one does (see `grownWeights`): residual
+   * encoder / decoder layers added on top, to be trained on. This model is left as is.
+   */
+  grow(layers: { encoderLayers?: number; decoderLayers?: number }): Translator {
+    const config = translatorConfig({ ...this.config, ...layers });
+    if (config.encoderLayers < this.config.encoderLayers || config.decoderLayers < this.config.decoderLayers) {
+      throw new BabelfishError('BAD_ARGUMENT', `grow adds layers: the model has ${this.config.encoderLayers} encoder / ${this.config.decoderLayers} decoder layer(s)`);
+    }
+    const own = Object.fromEntries(Object.entries(this.weights).map(([k, v]) => [k, v.dataSync() as Float32Array]));
+    return new Translator(config, this.tokenizer, initialVariables(weightShapes(config), grownWeights(own, this.config, config), uniqueName));
   }
 
   async save(dir: string, options: { float16?: boolean } = {}): Promise<void> {

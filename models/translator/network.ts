@@ -63,6 +63,47 @@ export function initialWeights(c: TranslatorConfig): Record<string, Float32Array
 }
 
 /**
+ * Weights of a deeper model that computes exactly what `old` computes: the layers `c` adds on
+ * top of `oldConfig`'s are residual (see encode), and each starts with the cell-input gate's
+ * weights at zero, so its cell stays at 0 and it outputs h = 0 until trained. Its other gates
+ * keep their random init, which makes the gradient reach the zeroed weights at once
+ * (dL/dW_g = dL/dc * i * x) and differ from unit to unit. The bridge gains fresh columns for
+ * the new decoder layers' initial states, which only feed those layers' gates.
+ */
+export function grownWeights(old: Record<string, Float32Array>, oldConfig: TranslatorConfig, c: TranslatorConfig): Record<string, Float32Array> {
+  const fresh = initialWeights(c);
+  const out: Record<string, Float32Array> = {};
+  for (const [name, shape] of weightShapes(c)) {
+    const own = old[name];
+    if (name === 'bridge/w') {
+      // [2E, layers * H] row-major: the old columns first, the new layers' columns fresh
+      const v = fresh[name].slice();
+      const cols = shape[1];
+      const oldCols = oldConfig.decoderLayers * oldConfig.decoderUnits;
+      for (let r = 0; r < shape[0]; r++) v.set(own.subarray(r * oldCols, (r + 1) * oldCols), r * cols);
+      out[name] = v;
+    } else if (name === 'bridge/b') {
+      const v = fresh[name].slice();
+      v.set(own);
+      out[name] = v;
+    } else if (own) {
+      if (own.length !== sizeOf(shape)) throw new Error(`grownWeights: ${name} changed shape; only layers can be added`);
+      out[name] = own.slice();
+    } else {
+      const v = fresh[name].slice();
+      const m = /^(enc|dec)\d+\/(?:fw\/|bw\/)?(W|U)$/.exec(name);
+      if (m) {
+        const units = m[1] === 'enc' ? c.encoderUnits : c.decoderUnits;
+        const cols = shape[1];
+        for (let r = 0; r < shape[0]; r++) v.fill(0, r * cols + 3 * units, r * cols + 4 * units);
+      }
+      out[name] = v;
+    }
+  }
+  return out;
+}
+
+/**
  * Embedding lookup whose gradient is a scatter-add: tfjs's gather gradient needs
  * UnsortedSegmentSum, which the WASM backend lacks; ScatterNd sums duplicate rows.
  */
@@ -182,7 +223,10 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
     const fw = tf.slice(all, [0, 0, 0], [B, S, E]);
     const bwRev = tf.slice(all, [B, 0, 0], [B, S, E]);
     const bw = permuteRows(bwRev.reshape([B * S, E]) as tf.Tensor2D, revIdx).reshape([B, S, E]);
-    out = tf.concat([fw, bw], 2) as tf.Tensor3D;
+    const layerOut = tf.concat([fw, bw], 2) as tf.Tensor3D;
+    // layers above the first are residual (GNMT): they add to the layer below, so a layer
+    // grown onto a trained model with its cell input at zero leaves the model as it was
+    out = out ? (tf.add(out, layerOut) as tf.Tensor3D) : layerOut;
     if (l + 1 < c.encoderLayers) {
       xF = maybeDropout(out, c.dropout, training);
       xB = permuteRows(xF.reshape([B * S, 2 * E]) as tf.Tensor2D, revIdx).reshape([B, S, 2 * E]);
@@ -252,6 +296,7 @@ export function decodeTeacherForced(w: Weights, c: TranslatorConfig, enc: Encode
   const { B, T } = tgt;
   const H = c.decoderUnits;
   let x = maybeDropout(embedLookup(w['embed'], tf.tensor2d(tgt.inputs, [B, T], 'int32')), c.dropout, training);
+  let out: tf.Tensor | null = null;
   for (let l = 0; l < c.decoderLayers; l++) {
     const inDim = x.shape[2] as number;
     const proj = tf.add(matMul2d(x.reshape([B * T, inDim]), w[`dec${l}/W`]), w[`dec${l}/b`]).reshape([B, T, 4 * H]);
@@ -263,10 +308,11 @@ export function decodeTeacherForced(w: Weights, c: TranslatorConfig, enc: Encode
       ({ h, c: cell } = lstmCell(tf.add(steps[t], matMul2d(h, w[`dec${l}/U`])), cell, H));
       hs.push(h);
     }
-    x = tf.stack(hs, 1);
-    if (l + 1 < c.decoderLayers) x = maybeDropout(x, c.dropout, training);
+    const layerOut = tf.stack(hs, 1);
+    out = out ? tf.add(out, layerOut) : layerOut; // residual above the first layer, as in encode()
+    if (l + 1 < c.decoderLayers) x = maybeDropout(out, c.dropout, training);
   }
-  return attendAndProject(w, c, enc, x as tf.Tensor3D, training);
+  return attendAndProject(w, c, enc, out as tf.Tensor3D, training);
 }
 
 /**
@@ -359,18 +405,20 @@ export function decoderStep(w: Weights, iw: InferenceWeights, c: TranslatorConfi
     let gates: tf.Tensor = tf.add(tf.gather(iw.embedProj0, tf.tensor1d(prev, 'int32')), tf.matMul(s.h[0], w['dec0/U'] as tf.Tensor2D));
     const h: tf.Tensor2D[] = [];
     const cs: tf.Tensor2D[] = [];
+    // `top` is the residual sum of the layers' outputs so far; `h` keeps each layer's own recurrent state
+    let top: tf.Tensor2D | null = null;
     for (let l = 0; l < c.decoderLayers; l++) {
-      if (l > 0) gates = tf.add(tf.add(tf.matMul(h[l - 1], w[`dec${l}/W`] as tf.Tensor2D), w[`dec${l}/b`]), tf.matMul(s.h[l], w[`dec${l}/U`] as tf.Tensor2D));
+      if (l > 0) gates = tf.add(tf.add(tf.matMul(top!, w[`dec${l}/W`] as tf.Tensor2D), w[`dec${l}/b`]), tf.matMul(s.h[l], w[`dec${l}/U`] as tf.Tensor2D));
       const r = lstmCell(gates, s.c[l], H);
       h.push(r.h as tf.Tensor2D);
       cs.push(r.c as tf.Tensor2D);
+      top = top ? (tf.add(top, r.h) as tf.Tensor2D) : (r.h as tf.Tensor2D);
     }
-    const top = h[c.decoderLayers - 1];
     // broadcast-multiply-sum instead of a batched matMul of [N, 1, S] rows (slow on WASM)
     const S = s.keys.shape[1];
-    const attention = tf.softmax(tf.add(tf.sum(tf.mul(top.reshape([N, 1, H]), s.keys), 2), s.maskBias.reshape([N, S]))); // [N, S]
+    const attention = tf.softmax(tf.add(tf.sum(tf.mul(top!.reshape([N, 1, H]), s.keys), 2), s.maskBias.reshape([N, S]))); // [N, S]
     const ctx = tf.sum(tf.mul(attention.reshape([N, S, 1]), s.memory), 1); // [N, 2E]
-    const hTilde = tf.tanh(tf.add(tf.matMul(tf.concat([top, ctx], 1) as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b']));
+    const hTilde = tf.tanh(tf.add(tf.matMul(tf.concat([top!, ctx], 1) as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b']));
     const logProbs = tf.logSoftmax(tf.add(tf.matMul(hTilde as tf.Tensor2D, iw.embedT), iw.outBias)) as tf.Tensor2D;
     return {
       logProbs,

@@ -112,14 +112,15 @@ describe('translator network', () => {
     }
   });
 
-  it('the loss gradient matches finite differences (embedding scatter-add, both LSTMs, attention)', () => {
-    const m = model({ labelSmoothing: 0.1 });
+  it.each([1, 2])('the loss gradient matches finite differences (embedding scatter-add, both LSTMs, attention; %i layer(s))', (layers) => {
+    const m = model({ labelSmoothing: 0.1, encoderLayers: layers, decoderLayers: layers });
     const w = m.weights as Weights;
     const c = { ...m.config, labelSmoothing: 0.1, dropout: 0 };
     const src = [[4, 8, 9, 8, 2], [5, 6, 2]];
     const tgt = [[10, 11, 10], [13]];
     const f = () => batchLoss(w, c, src, tgt, true);
     const names = ['embed', 'enc0/fw/U', 'enc0/bw/W', 'dec0/W', 'dec0/U', 'att/w', 'comb/w', 'bridge/w', 'out/b'];
+    if (layers === 2) names.push('enc1/fw/W', 'enc1/bw/U', 'dec1/W', 'dec1/U');
     const { grads } = tf.variableGrads(f, names.map((n) => m.weights[n]));
     for (const name of names) {
       const v = m.weights[name];
@@ -143,6 +144,51 @@ describe('translator network', () => {
       }
     }
     tf.dispose(Object.values(grads));
+    m.dispose();
+  });
+
+  it('a grown model computes what the original does, and the gradient reaches its new layers', async () => {
+    const m = model({ labelSmoothing: 0.1 });
+    const g = m.grow({ encoderLayers: 2, decoderLayers: 2 });
+    expect(g.config.encoderLayers).toBe(2);
+    expect(g.config.decoderLayers).toBe(2);
+    const src = [[4, 8, 9, 8, 2], [5, 6, 2]];
+    const tgt = [[10, 11, 10], [13]];
+    const before = tf.tidy(() => batchLoss(m.weights as Weights, m.config, src, tgt, false).dataSync()[0]);
+    const after = tf.tidy(() => batchLoss(g.weights as Weights, g.config, src, tgt, false).dataSync()[0]);
+    expect(after).toBeCloseTo(before, 6);
+    const s = ['a b c d', 'e f'];
+    expect(await g.translate(s, { to: 'xx', beam: 3 })).toEqual(await m.translate(s, { to: 'xx', beam: 3 }));
+    const embA = await m.embedVectors(s);
+    const embB = await g.embedVectors(s);
+    embA.forEach((v, i) => v.forEach((x, j) => expect(embB[i][j]).toBeCloseTo(x, 6)));
+
+    // the new layers' cell-input gate weights start at zero and are the ones the gradient reaches first
+    const fresh = ['enc1/fw/W', 'enc1/bw/U', 'dec1/W', 'dec1/U'];
+    const { grads } = tf.variableGrads(() => batchLoss(g.weights as Weights, g.config, src, tgt, true), fresh.map((n) => g.weights[n]));
+    for (const name of fresh) {
+      const units = name.startsWith('enc') ? g.config.encoderUnits : g.config.decoderUnits;
+      const [rows, cols] = g.weights[name].shape;
+      const w = g.weights[name].dataSync();
+      const grad = grads[g.weights[name].name].dataSync();
+      let gNorm = 0;
+      for (let r = 0; r < rows; r++)
+        for (let j = 3 * units; j < cols; j++) {
+          expect(w[r * cols + j]).toBe(0);
+          gNorm += grad[r * cols + j] ** 2;
+        }
+      if (!name.endsWith('/U')) expect(gNorm).toBeGreaterThan(0); // U's input is the initial state, nonzero only for dec1 below
+    }
+    const gU = grads[g.weights['dec1/U'].name].dataSync();
+    expect(gU.some((x) => x !== 0)).toBe(true); // dec1's initial state comes from the bridge's fresh columns
+    tf.dispose(Object.values(grads));
+    // the bridge keeps the old decoder layer's columns in front
+    const H = g.config.decoderUnits;
+    const oldB = m.weights['bridge/w'].arraySync() as number[][];
+    const newB = g.weights['bridge/w'].arraySync() as number[][];
+    oldB.forEach((row, r) => expect(newB[r].slice(0, H)).toEqual(row));
+    expect(() => g.grow({ encoderLayers: 1 })).toThrow(/adds layers/);
+    g.dispose();
     m.dispose();
   });
 
