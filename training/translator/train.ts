@@ -13,7 +13,8 @@
  *   given; saved into the run folder and with the model.
  * - `--init DIR` starts from an exported model folder instead (weights, config and its
  *   vocab.json; fresh Adam, step 0, the usual warmup and schedule): how a new session continues
- *   the shipped model. `--resume` wins when the run folder has a checkpoint.
+ *   the shipped model. With more `--encoder-layers` / `--decoder-layers` than it has, it is
+ *   grown first (Translator.grow: residual layers that start as the identity). `--resume` wins when the run folder has a checkpoint.
  * - Adam (our own, so its moments are plain tensors we checkpoint) with linear warmup and
  *   cosine decay, gradient clipping by global norm.
  * - Checkpoints hold weights, Adam moments, step, config, flags and the sampler's RNG state,
@@ -31,7 +32,8 @@ import { SubwordTokenizer } from '../../src/text/tokenizer.ts';
 import { listParallelFiles, readParallel } from '../corpus/text/parallel.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { TINY_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../models/translator/config.ts';
-import { batchLoss, type Weights } from '../../models/translator/network.ts';
+import type { Weights } from '../../models/translator/network.ts';
+import { batchGradients } from './micro-batches.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { loadTokenizer, WordTokenizer, type TranslatorTokenizer } from '../../models/translator/tokenizer.ts';
 import { learningRateAt } from '../common/adam.ts';
@@ -54,6 +56,12 @@ export interface TrainOptions {
   steps: number;
   /** Sentence pairs per batch. */
   batch: number;
+  /**
+   * Padded tokens (sentences x (longest source + longest target)) computed at once; larger
+   * batches are split and their gradients accumulated (micro-batches.ts), 0 = never split.
+   * 2,400 keeps a 2-layer model's longest batches near 3 GB of the 4 GB WASM heap.
+   */
+  maxBatchTokens: number;
   lr: number;
   warmup: number;
   /** Final learning rate as a fraction of the peak (cosine decay). */
@@ -91,6 +99,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   vocabSize: 4000,
   steps: 20000,
   batch: 48,
+  maxBatchTokens: 2400,
   lr: 1e-3,
   warmup: 400,
   minLrRatio: 0.05,
@@ -431,8 +440,15 @@ export async function trainTranslator(options: Partial<TrainOptions>, corpus: Pa
       model.dispose();
       throw new BabelfishError('BAD_ARGUMENT', `--init ${o.init}: the model knows ${model.config.languages.join(', ')}, the corpus also has ${missing.join(', ')}`);
     }
+    const deeper = { encoderLayers: Math.max(model.config.encoderLayers, o.model.encoderLayers ?? 0), decoderLayers: Math.max(model.config.decoderLayers, o.model.decoderLayers ?? 0) };
+    if (deeper.encoderLayers > model.config.encoderLayers || deeper.decoderLayers > model.config.decoderLayers) {
+      const grown = model.grow(deeper);
+      model.dispose();
+      model = grown;
+      log(`[translator] grew to ${deeper.encoderLayers} encoder / ${deeper.decoderLayers} decoder layers; the new residual layers start as the identity`);
+    }
     adam = new Adam(model.weights);
-    log(`[translator] initialised from ${o.init} (its config and vocabulary win over --size and model flags; fresh optimizer, step 0)`);
+    log(`[translator] initialised from ${o.init} (its config and vocabulary win over --size and the other model flags; fresh optimizer, step 0)`);
   } else {
     const tok = await prepareVocabulary(o, corpus, languages, log);
     model = Translator.build({ ...SIZE_PRESETS[o.size].model, ...o.model, languages, seed: o.seed }, tok);
@@ -472,12 +488,11 @@ export async function trainTranslator(options: Partial<TrainOptions>, corpus: Pa
   while (step < o.steps) {
     const { src, tgt } = sampler.sample(dirs, o.batch, extra);
     const lr = learningRate(step, o);
-    const { value, grads } = tf.variableGrads(() => batchLoss(model.weights as Weights, c, src, tgt, true), varList);
-    const loss = (await value.data())[0];
+    const { loss, grads } = batchGradients(model.weights as Weights, c, varList, src, tgt, o.maxBatchTokens);
     const byName: Record<string, tf.Tensor> = {};
     names.forEach((n) => (byName[n] = grads[model.weights[n].name]));
     const gradNorm = adam.apply(byName, lr, o.clip);
-    tf.dispose([value, ...Object.values(grads)]);
+    tf.dispose(Object.values(grads));
     model.invalidate();
     step++;
     const tokens = src.reduce((a, s) => a + s.length, 0) + tgt.reduce((a, t) => a + t.length + 1, 0);
@@ -540,10 +555,13 @@ Trains the multilingual LSTM translator on every <a>-<b>.train file (both direct
   --vocab FILE          use this vocabulary instead of training one
   --init DIR            start from an exported model (e.g. models/translator/default): its
                         weights, config and vocab.json; fresh Adam, step 0, usual warmup and
-                        schedule (--resume wins when the run folder has a checkpoint)
+                        schedule (--resume wins when the run folder has a checkpoint); with
+                        --encoder-layers / --decoder-layers above the model's, residual layers
+                        are added that start as the identity (the model translates as before)
   --tokenizer subword|word
   --vocab-size N        pieces including specials (1000 tiny, 4000 default)
   --steps N --batch N --lr X --warmup N --clip X
+  --max-batch-tokens N  split batches larger than N padded tokens, accumulating gradients (2400; 0 = never)
   --eval-every N --dev-sentences N --checkpoint-every N --log-every N
   --extra-train DIR[,DIR]  more two-way train pairs for the corpus's trained pairs (made by
                         e.g. babelfish corpus help-pages), added to each pair's train rows
@@ -569,6 +587,7 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
     'vocab-size': { type: 'string' },
     steps: { type: 'string' },
     batch: { type: 'string' },
+    'max-batch-tokens': { type: 'string' },
     lr: { type: 'string' },
     warmup: { type: 'string' },
     clip: { type: 'string' },
@@ -623,6 +642,7 @@ export async function runTrainTranslator(argv: string[]): Promise<number> {
   put('init', values.init);
   put('steps', num('steps'));
   put('batch', num('batch'));
+  put('maxBatchTokens', num('max-batch-tokens'));
   put('lr', num('lr'));
   put('warmup', num('warmup'));
   put('clip', num('clip'));
