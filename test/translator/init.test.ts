@@ -67,4 +67,39 @@ describe('train translator --init', () => {
       await rm(dir, { recursive: true, force: true });
     }
   });
+
+  it('with more layers than the export has, grows it: first loss is the export\'s, the result has the layers and learns', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'translator-grow-'));
+    try {
+      const corpus = toyCorpus();
+      const first = await trainTranslator({ ...base(join(dir, 'a')), steps: 60 }, corpus, quiet);
+      first.model.dispose();
+      const exported = join(dir, 'a', 'model');
+      const lines: string[] = [];
+      const opts = { ...base(join(dir, 'b')), steps: 20, init: exported, model: { encoderLayers: 2, decoderLayers: 2 } };
+      const grown = await trainTranslator(opts, corpus, (l) => lines.push(l));
+      expect(lines.some((l) => l.includes('grew to 2 encoder / 2 decoder layers'))).toBe(true);
+      expect(grown.model.config.encoderLayers).toBe(2);
+      expect(grown.model.config.decoderLayers).toBe(2);
+      const saved = await Translator.load(exported);
+      expect(saved.config.encoderLayers).toBe(1);
+      const { src, tgt } = new BatchSampler(opts.seed ?? 1).sample(directionsOf(corpus.train, saved.tokenizer, saved.config), opts.batch!);
+      const l = batchLoss(saved.weights as Weights, saved.config, src, tgt, true);
+      expect(grown.losses[0]!.loss).toBeCloseTo(l.dataSync()[0]!, 4);
+      l.dispose();
+      // the new layers moved away from their zero cell-input gate
+      const w = grown.model.weights['dec1/W'].dataSync();
+      const cols = 4 * grown.model.config.decoderUnits;
+      let moved = 0;
+      for (let i = 0; i < w.length; i++) if (i % cols >= (3 * cols) / 4 && w[i] !== 0) moved++;
+      expect(moved).toBeGreaterThan(0);
+      const again = await Translator.load(join(dir, 'b', 'model'));
+      expect(again.config.decoderLayers).toBe(2);
+      again.dispose();
+      saved.dispose();
+      grown.model.dispose();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
 });
