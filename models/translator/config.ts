@@ -31,6 +31,7 @@ export interface TranslatorConfig {
   embedDim: number;
   /** Units per direction of each bidirectional encoder layer. */
   encoderUnits: number;
+  /** Layers above the first (encoder and decoder) are residual: they add to the layer below (GNMT). */
   encoderLayers: number;
   decoderUnits: number;
   decoderLayers: number;

@@ -4,7 +4,7 @@ import { initBackend } from '../../src/backend.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { WordTokenizer } from '../../models/translator/tokenizer.ts';
 import { batchLoss, type Weights } from '../../models/translator/network.ts';
-import { batchGradients, microBatches, paddedTokens } from '../../training/translator/micro-batches.ts';
+import { autoBatchTokens, batchGradients, microBatches, paddedTokens } from '../../training/translator/micro-batches.ts';
 
 beforeAll(async () => {
   await initBackend();
@@ -27,6 +27,10 @@ describe('micro-batches', () => {
     expect(microBatches(src, tgt, 22)).toEqual([[0, 1], [1, 3], [3, 5]]);
     // never below one sentence per part
     expect(microBatches(src, tgt, 1)).toHaveLength(5);
+    // by default only models deeper than the shipped 1+1 layers split their batches
+    expect(autoBatchTokens({ encoderLayers: 1, decoderLayers: 1 })).toBe(0);
+    expect(autoBatchTokens({ encoderLayers: 2, decoderLayers: 1 })).toBeGreaterThan(0);
+    expect(autoBatchTokens({ encoderLayers: 1, decoderLayers: 2 })).toBeGreaterThan(0);
   });
 
   it('accumulated gradients and loss equal the whole batch\'s', () => {

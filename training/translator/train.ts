@@ -33,7 +33,7 @@ import { listParallelFiles, readParallel } from '../corpus/text/parallel.ts';
 import { Translator } from '../../models/translator/model.ts';
 import { TINY_TRANSLATOR_CONFIG, type TranslatorConfig } from '../../models/translator/config.ts';
 import type { Weights } from '../../models/translator/network.ts';
-import { batchGradients } from './micro-batches.ts';
+import { autoBatchTokens, batchGradients } from './micro-batches.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { loadTokenizer, WordTokenizer, type TranslatorTokenizer } from '../../models/translator/tokenizer.ts';
 import { learningRateAt } from '../common/adam.ts';
@@ -58,10 +58,10 @@ export interface TrainOptions {
   batch: number;
   /**
    * Padded tokens (sentences x (longest source + longest target)) computed at once; larger
-   * batches are split and their gradients accumulated (micro-batches.ts), 0 = never split.
-   * 2,400 keeps a 2-layer model's longest batches near 3 GB of the 4 GB WASM heap.
+   * batches are split and their gradients accumulated (micro-batches.ts). 'auto' is
+   * `autoBatchTokens` of the model's depth; 0 = never split.
    */
-  maxBatchTokens: number;
+  maxBatchTokens: number | 'auto';
   lr: number;
   warmup: number;
   /** Final learning rate as a fraction of the peak (cosine decay). */
@@ -99,7 +99,7 @@ export const DEFAULT_TRAIN_OPTIONS: TrainOptions = {
   vocabSize: 4000,
   steps: 20000,
   batch: 48,
-  maxBatchTokens: 2400,
+  maxBatchTokens: 'auto',
   lr: 1e-3,
   warmup: 400,
   minLrRatio: 0.05,
@@ -488,7 +488,7 @@ export async function trainTranslator(options: Partial<TrainOptions>, corpus: Pa
   while (step < o.steps) {
     const { src, tgt } = sampler.sample(dirs, o.batch, extra);
     const lr = learningRate(step, o);
-    const { loss, grads } = batchGradients(model.weights as Weights, c, varList, src, tgt, o.maxBatchTokens);
+    const { loss, grads } = batchGradients(model.weights as Weights, c, varList, src, tgt, o.maxBatchTokens === 'auto' ? autoBatchTokens(c) : o.maxBatchTokens);
     const byName: Record<string, tf.Tensor> = {};
     names.forEach((n) => (byName[n] = grads[model.weights[n].name]));
     const gradNorm = adam.apply(byName, lr, o.clip);
@@ -561,7 +561,8 @@ Trains the multilingual LSTM translator on every <a>-<b>.train file (both direct
   --tokenizer subword|word
   --vocab-size N        pieces including specials (1000 tiny, 4000 default)
   --steps N --batch N --lr X --warmup N --clip X
-  --max-batch-tokens N  split batches larger than N padded tokens, accumulating gradients (2400; 0 = never)
+  --max-batch-tokens N  split batches larger than N padded tokens, accumulating gradients
+                        (default: never for a 1+1-layer model, 2400 for deeper ones; 0 = never)
   --eval-every N --dev-sentences N --checkpoint-every N --log-every N
   --extra-train DIR[,DIR]  more two-way train pairs for the corpus's trained pairs (made by
                         e.g. babelfish corpus help-pages), added to each pair's train rows
