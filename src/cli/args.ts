@@ -19,3 +19,11 @@ export function parseCommandArgs<O extends Options>(argv: string[], options: O) 
     throw new BabelfishError('BAD_ARGUMENT', (e as Error).message);
   }
 }
+
+/** An optional integer flag: undefined when absent, a clear error when not an integer. */
+export function integerFlag(name: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n)) throw new BabelfishError('BAD_ARGUMENT', `--${name} must be an integer, got ${value}`);
+  return n;
+}

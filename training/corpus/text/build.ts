@@ -9,7 +9,7 @@
 import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { existsSync } from 'node:fs';
-import { parseCommandArgs } from '../../../src/cli/args.ts';
+import { integerFlag, parseCommandArgs } from '../../../src/cli/args.ts';
 import { BabelfishError } from '../../../src/errors.ts';
 import { canonicalPair } from '../languages.ts';
 import { apertiumTranslate, stripApertiumMarks } from './apertium.ts';
@@ -398,11 +398,7 @@ export async function runCorpusText(argv: string[]): Promise<number> {
   const cfg: TextCorpusConfig = { ...DEFAULT_TEXT_CORPUS_CONFIG };
   if (values.out) cfg.outDir = path.resolve(values.out);
   if (values.cache) cfg.cacheDir = path.resolve(values.cache);
-  if (values.seed !== undefined) {
-    const s = Number(values.seed);
-    if (!Number.isInteger(s)) throw new BabelfishError('BAD_ARGUMENT', `--seed must be an integer, got ${values.seed}`);
-    cfg.seed = s;
-  }
+  cfg.seed = integerFlag('seed', values.seed) ?? cfg.seed;
   const t0 = Date.now();
   const { manifest } = await buildTextCorpus(cfg);
   const total = manifest.files.filter((f) => f.split !== 'test-human').reduce((n, f) => n + f.count, 0);

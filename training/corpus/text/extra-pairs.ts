@@ -8,7 +8,7 @@
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
-import { parseCommandArgs } from '../../../src/cli/args.ts';
+import { integerFlag, parseCommandArgs } from '../../../src/cli/args.ts';
 import { BabelfishError } from '../../../src/errors.ts';
 import { writeAtomic } from '../../../src/write-atomic.ts';
 import { alignVerse } from './bibleAlign.ts';
@@ -165,11 +165,7 @@ export async function runUnitPairFolderCommand<O extends UnitPairFolderOptions>(
   if (values.root) o.root = path.resolve(values.root);
   if (values.text) o.textDir = path.resolve(values.text);
   if (values.out) o.out = path.resolve(values.out);
-  if (values.seed !== undefined) {
-    const s = Number(values.seed);
-    if (!Number.isInteger(s)) throw new BabelfishError('BAD_ARGUMENT', `--seed must be an integer, got ${values.seed}`);
-    o.seed = s;
-  }
+  o.seed = integerFlag('seed', values.seed) ?? o.seed;
   const t0 = Date.now();
   const counts = await build(o);
   const total = Object.values(counts).reduce((n, c) => n + c.pairs, 0);
