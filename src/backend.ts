@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { BabelfishError } from './errors.ts';
+import { registerWasmSliceKernels } from './wasm-slice.ts';
 
 export type BackendName = 'node-gpu' | 'node' | 'wasm' | 'cpu';
 export const BACKEND_ORDER: readonly BackendName[] = ['node-gpu', 'node', 'wasm', 'cpu'];
@@ -43,6 +44,7 @@ export const defaultLoader: BackendLoader = async (name) => {
     // One thread: the server runs one session's work per core, and the threaded
     // build needs cross-origin isolation in browsers anyway.
     wasm.setThreadsCount?.(1);
+    registerWasmSliceKernels(); // its own Slice copies the whole input per slice (see wasm-slice.ts)
     if (!(await tf.setBackend('wasm'))) throw new Error('the WASM backend failed to initialise');
     return;
   }
