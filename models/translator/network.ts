@@ -15,6 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TranslatorConfig } from './config.ts';
 import { glorotLimit, seededWeights, sizeOf, type WeightShapes } from '../common/init.ts';
 import { matMul2d } from '../common/mat-mul.ts';
+import { lstmSequence } from '../common/lstm-sequence.ts';
 
 export type Weights = Record<string, tf.Tensor>;
 
@@ -205,21 +206,10 @@ export function encode(w: Weights, c: TranslatorConfig, src: SourceBatch, traini
   for (let l = 0; l < c.encoderLayers; l++) {
     const inDim = xF.shape[2] as number;
     const proj = (x: tf.Tensor, d: string) => tf.add(matMul2d(x.reshape([B * S, inDim]), w[`enc${l}/${d}/W`]), w[`enc${l}/${d}/b`]).reshape([B, S, 4 * E]);
-    const steps = tf.unstack(tf.concat([proj(xF, 'fw'), proj(xB, 'bw')], 0), 1); // S x [2B, 4E]
-    let h: tf.Tensor | null = null;
-    let cell: tf.Tensor = tf.zeros([2 * B, E]);
-    const hs: tf.Tensor[] = [];
-    for (let t = 0; t < S; t++) {
-      let gates = steps[t];
-      if (h) {
-        const hF = tf.slice(h, [0, 0], [B, E]);
-        const hB = tf.slice(h, [B, 0], [B, E]);
-        gates = tf.add(gates, tf.concat([matMul2d(hF, w[`enc${l}/fw/U`]), matMul2d(hB, w[`enc${l}/bw/U`])], 0));
-      }
-      ({ h, c: cell } = lstmCell(gates, cell, E));
-      hs.push(h);
-    }
-    const all = tf.stack(hs, 1); // [2B, S, E]
+    // both directions as the two row halves of one time-major recurrence [S, 2B, 4E]
+    const inputs = tf.transpose(tf.concat([proj(xF, 'fw'), proj(xB, 'bw')], 0), [1, 0, 2]) as tf.Tensor3D;
+    const hs = lstmSequence(inputs, tf.zeros([2 * B, E]), [w[`enc${l}/fw/U`], w[`enc${l}/bw/U`]] as tf.Tensor2D[]);
+    const all = tf.transpose(hs, [1, 0, 2]); // [2B, S, E]
     const fw = tf.slice(all, [0, 0, 0], [B, S, E]);
     const bwRev = tf.slice(all, [B, 0, 0], [B, S, E]);
     const bw = permuteRows(bwRev.reshape([B * S, E]) as tf.Tensor2D, revIdx).reshape([B, S, E]);
@@ -300,15 +290,8 @@ export function decodeTeacherForced(w: Weights, c: TranslatorConfig, enc: Encode
   for (let l = 0; l < c.decoderLayers; l++) {
     const inDim = x.shape[2] as number;
     const proj = tf.add(matMul2d(x.reshape([B * T, inDim]), w[`dec${l}/W`]), w[`dec${l}/b`]).reshape([B, T, 4 * H]);
-    const steps = tf.unstack(proj, 1);
-    let h: tf.Tensor = enc.h0[l];
-    let cell: tf.Tensor = tf.zeros([B, H]);
-    const hs: tf.Tensor[] = [];
-    for (let t = 0; t < T; t++) {
-      ({ h, c: cell } = lstmCell(tf.add(steps[t], matMul2d(h, w[`dec${l}/U`])), cell, H));
-      hs.push(h);
-    }
-    const layerOut = tf.stack(hs, 1);
+    const hs = lstmSequence(tf.transpose(proj, [1, 0, 2]) as tf.Tensor3D, enc.h0[l], [w[`dec${l}/U`] as tf.Tensor2D]);
+    const layerOut = tf.transpose(hs, [1, 0, 2]); // [B, T, H]
     out = out ? tf.add(out, layerOut) : layerOut; // residual above the first layer, as in encode()
     if (l + 1 < c.decoderLayers) x = maybeDropout(out, c.dropout, training);
   }

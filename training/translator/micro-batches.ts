@@ -3,10 +3,11 @@
  * micro-batches, and their gradients are summed with weights that make the result the whole
  * batch's gradient.
  *
- * Why: tfjs keeps every intermediate of the recurrent loops until backprop, so memory grows
- * with sentences x padded length x layers. The 1-layer model's longest batches (48 sentences of
- * 64 source and 80 target pieces) already peak near 3 GB of the 4 GB WASM heap; a second
- * layer does not fit. Batches are drawn from one length bucket, so only long ones split.
+ * Why: memory grows with sentences x padded length x layers, and the WASM heap ends at 4 GB.
+ * With the fused LSTM layers (models/common/lstm-sequence.ts) the 1+1-layer model's longest
+ * batches (48 sentences of 64 source and 80 target pieces) peak at 2.0 GB (tf.profile); a
+ * 2+2-layer model would need about 2.9 GB, too close to the end of the heap. Batches are
+ * drawn from one length bucket, so only long ones split.
  */
 import * as tf from '@tensorflow/tfjs';
 import type { TranslatorConfig } from '../../models/translator/config.ts';
@@ -14,11 +15,12 @@ import { batchLoss, type Weights } from '../../models/translator/network.ts';
 
 /**
  * The budget the trainer uses unless told: none for the 1+1-layer model, whose longest batches
- * (48 x 145 padded tokens) fit as they are and which splitting would only slow down; 2,400 for a
- * deeper one (a 2+2-layer model peaked at 2.49 GB with 2,288, tf.profile; the heap ends near 2.9 GB).
+ * (48 x 145 padded tokens) fit as they are and which splitting would only slow down; 4,800 for a
+ * deeper one (a 2+2-layer model peaked at 0.96 GB with 2,288 padded tokens and 1.82 GB with
+ * 4,576, tf.profile), which splits its longest batches in two.
  */
 export function autoBatchTokens(c: Pick<TranslatorConfig, 'encoderLayers' | 'decoderLayers'>): number {
-  return c.encoderLayers === 1 && c.decoderLayers === 1 ? 0 : 2400;
+  return c.encoderLayers === 1 && c.decoderLayers === 1 ? 0 : 4800;
 }
 
 /** Padded tokens of a batch as the network sees it: sentences x (longest source + longest target + 1). */

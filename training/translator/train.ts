@@ -562,7 +562,7 @@ Trains the multilingual LSTM translator on every <a>-<b>.train file (both direct
   --vocab-size N        pieces including specials (1000 tiny, 4000 default)
   --steps N --batch N --lr X --warmup N --clip X
   --max-batch-tokens N  split batches larger than N padded tokens, accumulating gradients
-                        (default: never for a 1+1-layer model, 2400 for deeper ones; 0 = never)
+                        (default: never for a 1+1-layer model, 4800 for deeper ones; 0 = never)
   --eval-every N --dev-sentences N --checkpoint-every N --log-every N
   --extra-train DIR[,DIR]  more two-way train pairs for the corpus's trained pairs (made by
                         e.g. babelfish corpus help-pages), added to each pair's train rows
