@@ -100,7 +100,7 @@ describe('lstmSequence (fused LSTM layer with hand-written backpropagation throu
     tf.dispose([...grads, ...inputs, weights]);
   });
 
-  it('leaves no tensors behind once a gradient has been taken', () => {
+  it('leaves no tensors behind, with or without a gradient taken', () => {
     const { x, h0, Us } = randomInputs(3, 2, 2, 1, 8);
     const U = tf.variable(Us[0]);
     const before = tf.memory().numTensors;
@@ -111,6 +111,10 @@ describe('lstmSequence (fused LSTM layer with hand-written backpropagation throu
       tf.dispose(Object.values(grads));
     });
     expect(tf.memory().numTensors).toBe(before);
+    // outside a gradient nothing is saved for backprop: only the output remains
+    const y = lstmSequence(x, h0, [U]);
+    expect(tf.memory().numTensors).toBe(before + 1);
+    y.dispose();
     tf.dispose([x, h0, ...Us, U]);
   });
 
