@@ -16,6 +16,20 @@
 import * as tf from '@tensorflow/tfjs';
 
 /**
+ * One LSTM cell update from gate pre-activations z [N, 4H] (order i, f, o, g) and the previous
+ * cell state; also returns the activated gates, sigmoid(i, f, o) and tanh(g), which the
+ * backward pass of `lstmSequence` needs.
+ */
+export function lstmCell(z: tf.Tensor2D, c: tf.Tensor2D, units: number): { h: tf.Tensor2D; c: tf.Tensor2D; ifo: tf.Tensor2D; g: tf.Tensor2D } {
+  const [zIfo, zG] = tf.split(z, [3 * units, units], 1);
+  const ifo = tf.sigmoid(zIfo) as tf.Tensor2D;
+  const g = tf.tanh(zG) as tf.Tensor2D;
+  const [i, f, o] = tf.split(ifo, 3, 1);
+  const c2 = tf.add(tf.mul(f, c), tf.mul(i, g)) as tf.Tensor2D;
+  return { h: tf.mul(o, tf.tanh(c2)) as tf.Tensor2D, c: c2, ifo, g };
+}
+
+/**
  * Runs the recurrence h_t, c_t = LSTM(z_t = x_t + h_{t-1} U_group, c_{t-1}) from c_0 = 0.
  * Gate order in the 4H columns: input, forget, output, cell input (i, f, o, g).
  *
@@ -47,14 +61,10 @@ export function lstmSequence(inputs: tf.Tensor3D, h0: tf.Tensor2D, Us: tf.Tensor
       const actList: tf.Tensor2D[] = [];
       const cList: tf.Tensor2D[] = [];
       for (let t = 0; t < T; t++) {
-        const z = tf.add(xs[t], recurrent(h, mats));
-        const [ifo, g] = tf.split(z, [3 * H, H], 1);
-        const act = tf.concat([tf.sigmoid(ifo), tf.tanh(g)], 1) as tf.Tensor2D;
-        const [i, f, o, gt] = tf.split(act, 4, 1);
-        c = tf.add(tf.mul(f, c), tf.mul(i, gt));
-        h = tf.mul(o, tf.tanh(c));
+        const step = lstmCell(tf.add(xs[t], recurrent(h, mats)), c, H);
+        ({ h, c } = step);
         hList.push(h);
-        actList.push(act);
+        actList.push(tf.concat([step.ifo, step.g], 1) as tf.Tensor2D);
         cList.push(c);
       }
       return { hs: tf.stack(hList) as tf.Tensor3D, acts: tf.stack(actList) as tf.Tensor3D, cs: tf.stack(cList) as tf.Tensor3D };

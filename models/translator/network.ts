@@ -15,7 +15,7 @@ import * as tf from '@tensorflow/tfjs';
 import type { TranslatorConfig } from './config.ts';
 import { glorotLimit, seededWeights, sizeOf, type WeightShapes } from '../common/init.ts';
 import { matMul2d } from '../common/mat-mul.ts';
-import { lstmSequence } from '../common/lstm-sequence.ts';
+import { lstmCell, lstmSequence } from '../common/lstm-sequence.ts';
 
 export type Weights = Record<string, tf.Tensor>;
 
@@ -138,15 +138,6 @@ export function permuteRows(x: tf.Tensor2D, perm: tf.Tensor1D): tf.Tensor2D {
 
 function maybeDropout(x: tf.Tensor, rate: number, training: boolean): tf.Tensor {
   return training && rate > 0 ? tf.dropout(x, rate) : x;
-}
-
-/** One LSTM cell update from precomputed gate pre-activations (order i, f, o, g). */
-function lstmCell(gates: tf.Tensor, c: tf.Tensor, units: number): { h: tf.Tensor; c: tf.Tensor } {
-  const axis = gates.rank - 1;
-  const [ifo, g] = tf.split(gates, [3 * units, units], axis);
-  const [i, f, o] = tf.split(tf.sigmoid(ifo), 3, axis);
-  const c2 = tf.add(tf.mul(f, c), tf.mul(i, tf.tanh(g)));
-  return { h: tf.mul(o, tf.tanh(c2)), c: c2 };
 }
 
 /** Source ids padded, plus the same sentences reversed within their lengths. */
@@ -392,7 +383,7 @@ export function decoderStep(w: Weights, iw: InferenceWeights, c: TranslatorConfi
     let top: tf.Tensor2D | null = null;
     for (let l = 0; l < c.decoderLayers; l++) {
       if (l > 0) gates = tf.add(tf.add(tf.matMul(top!, w[`dec${l}/W`] as tf.Tensor2D), w[`dec${l}/b`]), tf.matMul(s.h[l], w[`dec${l}/U`] as tf.Tensor2D));
-      const r = lstmCell(gates, s.c[l], H);
+      const r = lstmCell(gates as tf.Tensor2D, s.c[l], H);
       h.push(r.h as tf.Tensor2D);
       cs.push(r.c as tf.Tensor2D);
       top = top ? (tf.add(top, r.h) as tf.Tensor2D) : (r.h as tf.Tensor2D);
