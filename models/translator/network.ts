@@ -334,13 +334,23 @@ export function prepareInference(w: Weights, bannedIds: number[] = []): Inferenc
   }));
 }
 
+/**
+ * The source side of the decoder state: encoder outputs, attention keys and the padding bias.
+ * Every step reads them unchanged, so successive states share one copy (a clone per step was
+ * a full copy on WASM); `users` counts the states holding it, and the last one to be disposed frees it.
+ */
+export interface SourceSide {
+  memory: tf.Tensor3D;
+  keys: tf.Tensor3D;
+  maskBias: tf.Tensor3D;
+  users: number;
+}
+
 /** Per-row decoder state; rows are (sentence, beam) pairs. */
 export interface DecoderState {
   h: tf.Tensor2D[];
   c: tf.Tensor2D[];
-  memory: tf.Tensor3D;
-  keys: tf.Tensor3D;
-  maskBias: tf.Tensor3D;
+  source: SourceSide;
 }
 
 export function initialDecoderState(c: TranslatorConfig, enc: Encoded): DecoderState {
@@ -348,32 +358,38 @@ export function initialDecoderState(c: TranslatorConfig, enc: Encoded): DecoderS
   return {
     h: enc.h0.map((h) => h.clone()),
     c: enc.h0.map(() => tf.zeros([B, c.decoderUnits]) as tf.Tensor2D),
-    memory: enc.memory.clone(),
-    keys: enc.keys.clone(),
-    maskBias: enc.maskBias.clone(),
+    source: { memory: enc.memory.clone(), keys: enc.keys.clone(), maskBias: enc.maskBias.clone(), users: 1 },
   };
 }
 
 export function selectDecoderRows(s: DecoderState, rows: Int32Array): DecoderState {
-  return tf.tidy(() => {
+  const picked = tf.tidy(() => {
     const idx = tf.tensor1d(rows, 'int32');
+    const { memory, keys, maskBias } = s.source;
     return {
       h: s.h.map((t) => tf.gather(t, idx)),
       c: s.c.map((t) => tf.gather(t, idx)),
-      memory: tf.gather(s.memory, idx),
-      keys: tf.gather(s.keys, idx),
-      maskBias: tf.gather(s.maskBias, idx),
+      memory: tf.gather(memory, idx),
+      keys: tf.gather(keys, idx),
+      maskBias: tf.gather(maskBias, idx),
     };
   });
+  return { h: picked.h, c: picked.c, source: { memory: picked.memory, keys: picked.keys, maskBias: picked.maskBias, users: 1 } };
 }
 
 export function disposeDecoderState(s: DecoderState): void {
-  tf.dispose([...s.h, ...s.c, s.memory, s.keys, s.maskBias]);
+  tf.dispose([...s.h, ...s.c]);
+  if (--s.source.users === 0) tf.dispose([s.source.memory, s.source.keys, s.source.maskBias]);
+}
+
+function shareSource(source: SourceSide): SourceSide {
+  source.users++;
+  return source;
 }
 
 /** One decoder step for N rows: log-probabilities [N, V], attention [N, S], next state (tensors the caller owns). */
 export function decoderStep(w: Weights, iw: InferenceWeights, c: TranslatorConfig, prev: Int32Array, s: DecoderState): { logProbs: tf.Tensor2D; attention: tf.Tensor2D; state: DecoderState } {
-  return tf.tidy(() => {
+  const r = tf.tidy(() => {
     const N = prev.length;
     const H = c.decoderUnits;
     let gates: tf.Tensor = tf.add(tf.gather(iw.embedProj0, tf.tensor1d(prev, 'int32')), tf.matMul(s.h[0], w['dec0/U'] as tf.Tensor2D));
@@ -389,15 +405,13 @@ export function decoderStep(w: Weights, iw: InferenceWeights, c: TranslatorConfi
       top = top ? (tf.add(top, r.h) as tf.Tensor2D) : (r.h as tf.Tensor2D);
     }
     // broadcast-multiply-sum instead of a batched matMul of [N, 1, S] rows (slow on WASM)
-    const S = s.keys.shape[1];
-    const attention = tf.softmax(tf.add(tf.sum(tf.mul(top!.reshape([N, 1, H]), s.keys), 2), s.maskBias.reshape([N, S]))); // [N, S]
-    const ctx = tf.sum(tf.mul(attention.reshape([N, S, 1]), s.memory), 1); // [N, 2E]
+    const { memory, keys, maskBias } = s.source;
+    const S = keys.shape[1];
+    const attention = tf.softmax(tf.add(tf.sum(tf.mul(top!.reshape([N, 1, H]), keys), 2), maskBias.reshape([N, S]))); // [N, S]
+    const ctx = tf.sum(tf.mul(attention.reshape([N, S, 1]), memory), 1); // [N, 2E]
     const hTilde = tf.tanh(tf.add(tf.matMul(tf.concat([top!, ctx], 1) as tf.Tensor2D, w['comb/w'] as tf.Tensor2D), w['comb/b']));
     const logProbs = tf.logSoftmax(tf.add(tf.matMul(hTilde as tf.Tensor2D, iw.embedT), iw.outBias)) as tf.Tensor2D;
-    return {
-      logProbs,
-      attention: attention as tf.Tensor2D,
-      state: { h, c: cs, memory: tf.keep(s.memory.clone()), keys: tf.keep(s.keys.clone()), maskBias: tf.keep(s.maskBias.clone()) },
-    };
+    return { logProbs, attention: attention as tf.Tensor2D, h, cs };
   });
+  return { logProbs: r.logProbs, attention: r.attention, state: { h: r.h, c: r.cs, source: shareSource(s.source) } };
 }

@@ -16,6 +16,7 @@ import {
   initialDecoderState,
   parameterCount,
   prepareInference,
+  selectDecoderRows,
   sourceBatch,
   targetBatch,
   type Weights,
@@ -110,6 +111,34 @@ describe('translator network', () => {
       tf.dispose([tf_, iw.embedProj0, iw.embedT, iw.outBias]);
       m.dispose();
     }
+  });
+
+  it('decoder states share the source side and free it with the last state that holds it', () => {
+    const m = model({ decoderLayers: 2 });
+    const w = m.weights as Weights;
+    const c = m.config;
+    const iw = prepareInference(w);
+    const before = tf.memory().numTensors;
+    const s0 = tf.tidy(() => initialDecoderState(c, encode(w, c, sourceBatch([[4, 8, 9, 2], [5, 6, 2]], 0))) as unknown as tf.TensorContainer) as unknown as ReturnType<typeof initialDecoderState>;
+    const r1 = decoderStep(w, iw, c, Int32Array.from([1, 1]), s0);
+    expect(r1.state.source).toBe(s0.source);
+    disposeDecoderState(s0);
+    // still readable through the later state
+    expect(r1.state.source.memory.isDisposed).toBe(false);
+    const picked = selectDecoderRows(r1.state, Int32Array.from([1, 1, 0]));
+    expect(picked.source.memory.shape[0]).toBe(3);
+    const r2 = decoderStep(w, iw, c, Int32Array.from([5, 6, 7]), picked);
+    expect(r2.logProbs.shape).toEqual([3, c.vocabSize]);
+    const oldSource = r1.state.source;
+    disposeDecoderState(r1.state);
+    expect(oldSource.memory.isDisposed).toBe(true);
+    disposeDecoderState(picked);
+    expect(r2.state.source.memory.isDisposed).toBe(false);
+    disposeDecoderState(r2.state);
+    tf.dispose([r1.logProbs, r1.attention, r2.logProbs, r2.attention]);
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([iw.embedProj0, iw.embedT, iw.outBias]);
+    m.dispose();
   });
 
   it.each([1, 2])('the loss gradient matches finite differences (embedding scatter-add, both LSTMs, attention; %i layer(s))', (layers) => {
