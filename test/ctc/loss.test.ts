@@ -1,7 +1,7 @@
 import { describe, it, expect, beforeAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend } from '../../src/backend.ts';
-import { ctcLoss, ctcLossPerExample, minFramesFor } from '../../src/ctc/loss.ts';
+import { ctcForwardBackward, ctcLoss, ctcLossPerExample, minFramesFor } from '../../src/ctc/loss.ts';
 import { mulberry32 as rng } from '../../src/random.ts';
 
 beforeAll(async () => {
@@ -51,6 +51,16 @@ function randomLogits(B: number, T: number, C: number, seed: number): number[][]
 }
 
 describe('ctcLoss', () => {
+  it('gives the hand-computed loss and gradient of a two-frame example', () => {
+    // label [1] in 2 frames: paths (1,1), (0,1), (1,0) with p_0 = [1/4, 3/4], p_1 = [1/2, 1/2]:
+    // P = 3/8 + 1/8 + 3/8 = 7/8. Occupancy of class 1 at t = 0: (3/8 + 3/8) / P = 6/7, at t = 1: (3/8 + 1/8) / P = 4/7.
+    const logits = [Math.log(0.25), Math.log(0.75), Math.log(0.5), Math.log(0.5)];
+    const { nll, grad } = ctcForwardBackward(logits, [1, 2, 2], [[1]], [2]);
+    expect(nll[0]).toBeCloseTo(-Math.log(7 / 8), 10);
+    const want = [0.25 - 1 / 7, 0.75 - 6 / 7, 0.5 - 3 / 7, 0.5 - 4 / 7];
+    want.forEach((g, i) => expect(grad[i]).toBeCloseTo(g, 6));
+  });
+
   it('matches the brute-force sum over alignments, with repeats and variable lengths in one batch', () => {
     const T = 6;
     const C = 4;
