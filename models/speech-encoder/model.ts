@@ -9,7 +9,7 @@ import * as tf from '@tensorflow/tfjs';
 import { join } from 'node:path';
 import { BabelfishError } from '../../src/errors.ts';
 import { encodeWeights, initialVariables, loadVariables, readModelFolder, variableNamer, writeModelFolder } from '../common/weights-io.ts';
-import { greedyDecode, prefixBeamSearch, type BeamSearchOptions } from '../../src/ctc/decode.ts';
+import { greedyDecode, prefixBeamSearch, type BeamHypothesis, type BeamSearchOptions } from '../../src/ctc/decode.ts';
 import { futureTapsOf, speechEncoderConfig, type SpeechEncoderConfig } from './config.ts';
 import { Vocab, defaultVocab } from './vocab.ts';
 import { forward, initialWeights, weightShapes, type Weights } from './network.ts';
@@ -58,6 +58,9 @@ export interface GrowBlock {
   dilation: number;
   futureTaps: number;
 }
+
+/** Languages the final decode tries when the language is not given (the head's likeliest ones). */
+export const LANGUAGE_CANDIDATES = 2;
 
 /** tfjs variable names are global; several encoders may live in one process. */
 const uniqueName = variableNamer('speech-encoder');
@@ -187,6 +190,35 @@ export class SpeechEncoder {
     return { lang: this.config.languages[best], langProbs: probs };
   }
 
+  /**
+   * The language and the final hypothesis when the language was not given and LMs decode: the
+   * head's two likeliest languages are each searched with their own LM, and the better search
+   * score plus log head probability wins. The head alone reads channel cues (the only recorded
+   * voice in training speaks English and Spanish, so a studio recording of French was taken for
+   * either); a language's LM knows its spelling. Null when there is nothing to choose between.
+   */
+  chooseLanguageBySearch(
+    langProbs: Float32Array | null,
+    useLm: boolean,
+    beamWidth: number,
+    best: (lang: string) => BeamHypothesis | undefined,
+  ): { lang: string; hypothesis: BeamHypothesis | null } | null {
+    if (!langProbs || beamWidth <= 1) return null;
+    const candidates = this.config.languages
+      .map((lang, i) => ({ lang, p: langProbs[i] }))
+      .filter((c) => this.hasLanguageModel(c.lang, useLm))
+      .sort((a, b) => b.p - a.p)
+      .slice(0, LANGUAGE_CANDIDATES);
+    if (candidates.length < 2) return null;
+    let chosen: { lang: string; hypothesis: BeamHypothesis | null; score: number } | null = null;
+    for (const c of candidates) {
+      const h = best(c.lang) ?? null;
+      const score = (h ? h.logProb : -Infinity) + Math.log(Math.max(c.p, 1e-30));
+      if (!chosen || score > chosen.score) chosen = { lang: c.lang, hypothesis: h, score };
+    }
+    return { lang: chosen!.lang, hypothesis: chosen!.hypothesis };
+  }
+
   checkLanguage(lang?: string): void {
     if (lang !== undefined && lang !== 'auto' && !this.config.languages.includes(lang)) {
       throw new BabelfishError('UNSUPPORTED_LANGUAGE', `language '${lang}' is not one of ${this.config.languages.join(', ')}`);
@@ -198,7 +230,13 @@ export class SpeechEncoder {
     const { rows, langProbs } = this.logProbs(feats);
     const given = options.lang === 'auto' ? undefined : options.lang;
     const language = this.resolveLanguage(langProbs, given);
-    const text = this.decodeRows(rows, this.beamWidthFor(options), language.lang, options.useLm !== false);
+    const useLm = options.useLm !== false;
+    const beamWidth = this.beamWidthFor(options);
+    const chosen = given ? null : this.chooseLanguageBySearch(langProbs, useLm, beamWidth, (lang) => prefixBeamSearch(rows, this.beamSearchOptions(beamWidth, lang, useLm))[0]);
+    if (chosen) {
+      return { text: this.vocab.decode(chosen.hypothesis?.labels ?? []), lang: chosen.lang, langProbs: language.langProbs, frames: rows.length, frameSeconds: this.frameSeconds };
+    }
+    const text = this.decodeRows(rows, beamWidth, language.lang, useLm);
     return { text, ...language, frames: rows.length, frameSeconds: this.frameSeconds };
   }
 

@@ -161,7 +161,17 @@ export class StreamingRecognizer {
     const langProbs = this.languageProbs();
     // the language first: the beam search uses that language's LM
     const language = this.encoder.resolveLanguage(langProbs, this.givenLang);
-    const text = this.searches ? this.encoder.vocab.decode(this.searchFor(language.lang).hypotheses()[0].labels) : this.partial();
+    const useLm = this.options.useLm !== false;
+    const chosen =
+      this.searches && !this.givenLang
+        ? this.encoder.chooseLanguageBySearch(langProbs, useLm, this.beamWidth, (lang) => this.searchFor(lang).hypotheses()[0])
+        : null;
+    if (chosen) language.lang = chosen.lang;
+    const text = chosen
+      ? this.encoder.vocab.decode(chosen.hypothesis?.labels ?? [])
+      : this.searches
+        ? this.encoder.vocab.decode(this.searchFor(language.lang).hypotheses()[0].labels)
+        : this.partial();
     this.dispose();
     this.finished = true;
     return { text, ...language, frames: this.logProbRows.length };

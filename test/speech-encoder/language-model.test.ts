@@ -124,6 +124,25 @@ describe('speech encoder + character LM', () => {
     expect(leads.size).toBeGreaterThan(1);
   });
 
+  it('chooses between the head\'s two likeliest languages by search score plus log head probability', () => {
+    encoder.setLanguageModels(lms);
+    const rows = rowsFor('the cat', new Map());
+    const best = (lang: string) => prefixBeamSearch(rows, encoder.beamSearchOptions(6, lang))[0];
+    // the head leans to Spanish, but only the English LM makes "the cat" likely
+    const leaning = encoder.chooseLanguageBySearch(Float32Array.from([0.3, 0.7]), true, 6, best)!;
+    expect(leaning.lang).toBe('en');
+    expect(vocab.decode(leaning.hypothesis!.labels)).toBe('the cat');
+    // the rule itself, on made-up search scores: en -50 + ln 0.6 = -50.51 against es -40 + ln 0.4 = -40.92
+    const fake = (scores: Record<string, number>) => (lang: string) => ({ labels: [], logProb: scores[lang] });
+    expect(encoder.chooseLanguageBySearch(Float32Array.from([0.6, 0.4]), true, 6, fake({ en: -50, es: -40 }))!.lang).toBe('es');
+    // en -50 + ln 0.6 = -50.51 against es -50.2 + ln 0.4 = -51.12
+    expect(encoder.chooseLanguageBySearch(Float32Array.from([0.6, 0.4]), true, 6, fake({ en: -50, es: -50.2 }))!.lang).toBe('en');
+    // nothing to choose: greedy, no LMs, or no head
+    expect(encoder.chooseLanguageBySearch(Float32Array.from([0.6, 0.4]), true, 1, best)).toBeNull();
+    expect(encoder.chooseLanguageBySearch(Float32Array.from([0.6, 0.4]), false, 6, best)).toBeNull();
+    expect(encoder.chooseLanguageBySearch(null, true, 6, best)).toBeNull();
+  });
+
   it('a word list takes its penalty off words it lacks, in the middle and at the end of the text, and only there', () => {
     // no character LM at all (weight 0), so only the word list can prefer "cat"
     const wordsOnly = (oovPenalty: number) => lms.withFusion({ weight: 0, bonus: 0, oovPenalty });

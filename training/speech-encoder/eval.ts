@@ -161,9 +161,12 @@ export async function evaluateNonSpeech(encoder: SpeechEncoder, count: number, o
   return { ...score(tallies.get('all')), perKind };
 }
 
-/** The language the head prefers, whether or not the decoder was told one. */
-function detectedLanguage(r: { lang?: string; langProbs?: Record<string, number> }): string | undefined {
-  if (!r.langProbs) return r.lang;
+/**
+ * The language the recogniser settles on: the transcript's own when it was not told one (the head
+ * and the LM-scored choice between its two likeliest, as the server reports it), else the head's.
+ */
+function detectedLanguage(r: { lang?: string; langProbs?: Record<string, number> }, given: boolean): string | undefined {
+  if (!given || !r.langProbs) return r.lang;
   return Object.entries(r.langProbs).reduce((a, b) => (b[1] > a[1] ? b : a))[0];
 }
 
@@ -200,7 +203,7 @@ export async function evaluateSpeechEncoder(
     const r = await encoder.transcribe(samples, { beamWidth: options.beamWidth, useLm: options.useLm, ...(options.givenLanguage ? { lang: row.lang } : {}) });
     computeMs += performance.now() - t0;
     audioSec += samples.length / front.features.sampleRate;
-    options.onUtterance?.(row, r.text, ref, detectedLanguage(r));
+    options.onUtterance?.(row, r.text, ref, detectedLanguage(r, !!options.givenLanguage));
     const t = tallies.get(row.lang) ?? { chars: 0, charEdits: 0, words: 0, wordEdits: 0, n: 0, langRight: 0 };
     const refWords = ref.split(' ');
     t.chars += [...ref].length;
@@ -208,7 +211,7 @@ export async function evaluateSpeechEncoder(
     t.words += refWords.length;
     t.wordEdits += editDistance(refWords, r.text ? r.text.split(' ') : []);
     t.n++;
-    if (detectedLanguage(r) === row.lang) t.langRight++;
+    if (detectedLanguage(r, !!options.givenLanguage) === row.lang) t.langRight++;
     tallies.set(row.lang, t);
     if (options.latency && row.align) {
       const align = JSON.parse(await readFile(row.align, 'utf8')) as { words?: { end: number }[] };
