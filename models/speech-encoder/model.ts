@@ -233,10 +233,8 @@ export class SpeechEncoder {
     const useLm = options.useLm !== false;
     const beamWidth = this.beamWidthFor(options);
     const chosen = given ? null : this.chooseLanguageBySearch(langProbs, useLm, beamWidth, (lang) => prefixBeamSearch(rows, this.beamSearchOptions(beamWidth, lang, useLm))[0]);
-    if (chosen) {
-      return { text: this.vocab.decode(chosen.hypothesis?.labels ?? []), lang: chosen.lang, langProbs: language.langProbs, frames: rows.length, frameSeconds: this.frameSeconds };
-    }
-    const text = this.decodeRows(rows, beamWidth, language.lang, useLm);
+    if (chosen) language.lang = chosen.lang;
+    const text = chosen ? this.vocab.decode(chosen.hypothesis?.labels ?? []) : this.decodeRows(rows, beamWidth, language.lang, useLm);
     return { text, ...language, frames: rows.length, frameSeconds: this.frameSeconds };
   }
 

@@ -167,11 +167,8 @@ export class StreamingRecognizer {
         ? this.encoder.chooseLanguageBySearch(langProbs, useLm, this.beamWidth, (lang) => this.searchFor(lang).hypotheses()[0])
         : null;
     if (chosen) language.lang = chosen.lang;
-    const text = chosen
-      ? this.encoder.vocab.decode(chosen.hypothesis?.labels ?? [])
-      : this.searches
-        ? this.encoder.vocab.decode(this.searchFor(language.lang).hypotheses()[0].labels)
-        : this.partial();
+    const final = chosen ? chosen.hypothesis : this.searches ? this.searchFor(language.lang).hypotheses()[0] : null;
+    const text = this.searches ? this.encoder.vocab.decode(final?.labels ?? []) : this.partial();
     this.dispose();
     this.finished = true;
     return { text, ...language, frames: this.logProbRows.length };

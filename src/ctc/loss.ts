@@ -185,7 +185,6 @@ export function ctcLossPerExample(
 ): tf.Tensor1D {
   const options = typeof optionsOrBlank === 'number' ? { blank: optionsOrBlank } : optionsOrBlank;
   const [B, T, C] = logits.shape;
-  checkArguments(logits.shape, labels, inputLengths, options.blank ?? 0);
   const f = tf.customGrad(((z: tf.Tensor, save: tf.GradSaveFunc) => {
     const { nll, grad } = ctcForwardBackward(z.dataSync(), [B, T, C], labels, inputLengths, options);
     save([tf.tensor3d(grad, [B, T, C])]);
