@@ -13,7 +13,7 @@
  * sees half a report and a failed run leaves the previous one in place.
  */
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rename, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCommandArgs } from '../src/cli/args.ts';
 import { BabelfishError } from '../src/errors.ts';
@@ -61,6 +61,8 @@ export interface EvalAllOptions {
   sections: Section[];
   /** Only these end-to-end directions (`en-es`). */
   directions?: string[];
+  /** Keep the sections this run does not measure from the earlier report in `out`, with their plots. */
+  update?: boolean;
   command?: string;
   log?: (line: string) => void;
 }
@@ -104,6 +106,58 @@ async function checkOutDir(out: string): Promise<void> {
   }
 }
 
+/** The earlier report in `out`, for --update. */
+async function readEarlierReport(out: string): Promise<EvalAllReport> {
+  try {
+    return JSON.parse(await readFile(path.join(out, 'report.json'), 'utf8')) as EvalAllReport;
+  } catch (e) {
+    throw new BabelfishError('FILE_NOT_FOUND', `--update needs an earlier report in ${out} (report.json): ${(e as Error).message}`);
+  }
+}
+
+/** The section that wrote a plot. Reports made before plots recorded it are told by file name. */
+export function plotSection(p: { file: string; section?: string }): Section {
+  if (p.section && (SECTIONS as readonly string[]).includes(p.section)) return p.section as Section;
+  if (p.file.startsWith('voice/')) return 'voice';
+  if (p.file.startsWith('curve-')) return 'curves';
+  return 'e2e'; // spectrograms, attention maps and the latency histogram come from the end-to-end run
+}
+
+/**
+ * Copies into `report` the sections of an earlier one that this run does not measure, with their
+ * plots (files copied from `earlierDir` into `staging`), and notes when each was measured.
+ */
+async function carrySections(report: EvalAllReport, earlier: EvalAllReport, earlierDir: string, staging: string, measured: Set<Section>): Promise<void> {
+  const carried = (report.carried ??= {});
+  const carry = (s: Section) => {
+    carried[s] = earlier.carried?.[s] ?? earlier.generated;
+  };
+  for (const s of SECTIONS) {
+    if (measured.has(s)) continue;
+    if (s === 'speech-encoder' && earlier.speechEncoder) (report.speechEncoder = earlier.speechEncoder), carry(s);
+    if (s === 'translator' && earlier.translator) (report.translator = earlier.translator), carry(s);
+    if (s === 'voice' && earlier.voice) (report.voice = earlier.voice), carry(s);
+    if (s === 'e2e' && earlier.endToEnd) (report.endToEnd = earlier.endToEnd), carry(s);
+    if (s === 'curves' && earlier.runs) {
+      report.runs = earlier.runs;
+      report.trainingCurves = earlier.trainingCurves;
+      report.missingCurves = earlier.missingCurves;
+      carry(s);
+    }
+  }
+  if (carried.voice && existsSync(path.join(earlierDir, 'voice'))) await cp(path.join(earlierDir, 'voice'), path.join(staging, 'voice'), { recursive: true });
+  for (const p of earlier.plots) {
+    const section = plotSection(p);
+    if (!carried[section]) continue;
+    const to = path.join(staging, p.file);
+    if (!existsSync(to)) {
+      await mkdir(path.dirname(to), { recursive: true });
+      await cp(path.join(earlierDir, p.file), to);
+    }
+    report.plots.push({ ...p, section });
+  }
+}
+
 /** Runs the chosen sections and writes the report folder; returns the report. */
 export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
   const log = o.log ?? ((l: string) => process.stderr.write(l + '\n'));
@@ -122,6 +176,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
 
   const out = path.resolve(o.out);
   await checkOutDir(out);
+  const earlier = o.update ? await readEarlierReport(out) : null;
   const staging = `${out}.partial-${process.pid}`;
   await rm(staging, { recursive: true, force: true });
   await mkdir(staging, { recursive: true });
@@ -137,10 +192,10 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
       log(`[eval all] ${name}: ${sectionSeconds[name]!.toFixed(0)} s`);
     }
   };
-  const plots: { file: string; caption: string }[] = [];
-  const savePng = async (file: string, data: Buffer, caption: string) => {
+  const plots: EvalAllReport['plots'] = [];
+  const savePng = async (file: string, data: Buffer, caption: string, section: Section) => {
     await writeAtomic(path.join(staging, file), data);
-    plots.push({ file, caption });
+    plots.push({ file, caption, section });
   };
 
   const report: EvalAllReport = {
@@ -160,6 +215,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
     trainingCurves: [],
     missingCurves: [],
     plots,
+    carried: {},
   };
 
   try {
@@ -195,7 +251,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
       );
       const rel = (f: string) => path.relative(staging, f).split(path.sep).join('/');
       report.voice = { ...v, pngs: v.pngs.map(rel), sentences: v.sentences.map((s) => (s.png ? { ...s, png: rel(s.png) } : s)) };
-      for (const f of report.voice.pngs) plots.push({ file: f, caption: 'voice: reference / resynthesis / synthesis spectrograms' });
+      for (const f of report.voice.pngs) plots.push({ file: f, caption: 'voice: reference / resynthesis / synthesis spectrograms', section: 'voice' });
     }
 
     if (sections.has('e2e')) {
@@ -205,8 +261,8 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
           const stages = stagesFromModels(models, { beam: o.beam, vocoder });
           const items = await collect(readManifest(manifest).items());
           const { report: e, pngs } = await evaluateEndToEnd(models, stages, { textDir: o.textDir, items, perDirection: o.limit, beam: o.beam, voice: o.voice, vocoder, directions: o.directions, log });
-          for (const p of pngs) await savePng(p.name, p.data, p.caption);
-          if (e.latencies.length) await savePng('latency-histogram.png', histogramPng(e.latencies), `latency, seconds from end of speech to first translated audio (x), segments per bin (y); ${e.latencies.length} segments`);
+          for (const p of pngs) await savePng(p.name, p.data, p.caption, 'e2e');
+          if (e.latencies.length) await savePng('latency-histogram.png', histogramPng(e.latencies), `latency, seconds from end of speech to first translated audio (x), segments per bin (y); ${e.latencies.length} segments`, 'e2e');
           return e;
         } finally {
           for (const m of Object.values(models)) m.dispose();
@@ -225,13 +281,14 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
           let png: string | null = null;
           if (c.png) {
             png = `curve-${model}.png`;
-            await savePng(png, c.png, `${model}: ${c.curve.plotted.join(', ')} against step`);
+            await savePng(png, c.png, `${model}: ${c.curve.plotted.join(', ')} against step`, 'curves');
           }
           report.trainingCurves.push({ ...c.curve, png });
         }
       });
     }
 
+    if (earlier) await carrySections(report, earlier, out, staging, sections);
     report.seconds = (performance.now() - t0) / 1000;
     await writeAtomic(path.join(staging, 'report.json'), JSON.stringify(report, null, 1) + '\n');
     await writeAtomic(path.join(staging, 'REPORT.md'), renderReport(report));
@@ -278,6 +335,10 @@ REPORT.md (tables and pictures), report.json (every figure and sentence) and PNG
   --vocoder KIND        end to end, the mel goes to audio through ${VOCODER_KINDS.join(' or ')} (default ${DEFAULT_STAGE_OPTIONS.vocoder}, as the pipeline)
   --directions a-b,...  only these end-to-end directions
   --sections a,b        only these of ${SECTIONS.join(', ')} (default all)
+  --update              keep the other sections (and their plots) from the report already in
+                        --out, each marked with the date it was measured: re-measure one
+                        retrained model without running everything, or keep training curves
+                        whose run logs are gone
 
 With the defaults the whole report takes about 10 minutes on one core.`;
 
@@ -304,6 +365,7 @@ export function parseEvalAllArgs(argv: string[]): EvalAllOptions | null {
     vocoder: { type: 'string' },
     directions: { type: 'string' },
     sections: { type: 'string' },
+    update: { type: 'boolean' },
   });
   if (values.help) return null;
   const list = (s: string | undefined) => s?.split(',').map((x) => x.trim()).filter(Boolean);
@@ -327,6 +389,7 @@ export function parseEvalAllArgs(argv: string[]): EvalAllOptions | null {
     vocoder: vocoderKind(values.vocoder) ?? DEFAULT_STAGE_OPTIONS.vocoder,
     sections,
     directions,
+    update: values.update === true,
     command: ['babelfish eval all', ...argv].join(' '),
   };
 }

@@ -5,7 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { existsSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { PNG } from 'pngjs';
@@ -20,7 +20,7 @@ import { matchKey, referenceTable, trainedDirections } from '../../training/e2e/
 import { translatePaced } from '../../training/e2e/paced-session.ts';
 import { summarizeLatency } from '../../training/e2e/evaluate.ts';
 import { curveSeries, parseTrainingLog } from '../../training/report/training-curves.ts';
-import { evaluateAll, parseEvalAllArgs, SECTIONS, type EvalAllOptions } from '../../training/eval-all.ts';
+import { evaluateAll, parseEvalAllArgs, plotSection, SECTIONS, type EvalAllOptions } from '../../training/eval-all.ts';
 import type { EvalAllReport } from '../../training/report/markdown.ts';
 import { command as evalCommand } from '../../src/cli/commands/eval.ts';
 import { writeWav } from '../../src/audio/wav.ts';
@@ -334,6 +334,41 @@ describe('babelfish eval all (tiny untrained models, fixture corpus)', () => {
     for (const p of report.plots) expect(md).toContain(`](${p.file})`);
     expect(md).toContain('fr-en (no fr test recording has a reference translation into en)');
   });
+
+  it('--update measures the chosen sections and keeps the others, with their plots and when they were measured', async () => {
+    const copy = path.join(dir, 'full', 'report-update');
+    await cp(out, copy, { recursive: true });
+    const earlier = JSON.parse(await readFile(path.join(copy, 'report.json'), 'utf8')) as EvalAllReport;
+    const updated = await evaluateAll({ ...opts, out: copy, sections: ['translator'], update: true });
+    expect(updated.translator).not.toBeNull();
+    expect(updated.generated).not.toBe(earlier.generated);
+    expect(updated.carried).toEqual({ 'speech-encoder': earlier.generated, voice: earlier.generated, e2e: earlier.generated, curves: earlier.generated });
+    expect(updated.speechEncoder).toEqual(earlier.speechEncoder);
+    expect(updated.endToEnd).toEqual(earlier.endToEnd);
+    expect(updated.trainingCurves).toEqual(earlier.trainingCurves);
+    // every plot of the earlier report is there again (no section made new ones), and decodes
+    expect(updated.plots.map((p) => p.file).sort()).toEqual(earlier.plots.map((p) => p.file).sort());
+    for (const p of updated.plots) expect(PNG.sync.read(await readFile(path.join(copy, p.file))).width, p.file).toBeGreaterThan(0);
+    expect(existsSync(path.join(copy, 'voice', 'report.json'))).toBe(true);
+    const md = await readFile(path.join(copy, 'REPORT.md'), 'utf8');
+    expect(md).toContain(`speech encoder (measured ${earlier.generated})`);
+    expect(md).not.toContain('translator (measured');
+    for (const p of updated.plots) expect(md).toContain(`](${p.file})`);
+
+    // A second update keeps the date a carried section was measured, not the last report's.
+    const again = await evaluateAll({ ...opts, out: copy, sections: ['speech-encoder'], update: true });
+    expect(again.carried).toEqual({ translator: updated.generated, voice: earlier.generated, e2e: earlier.generated, curves: earlier.generated });
+
+    const none = path.join(dir, 'full', 'no-earlier');
+    const err = await evaluateAll({ ...opts, out: none, sections: ['translator'], update: true }).catch((e) => e);
+    expect(isBabelfishError(err) && err.code).toBe('FILE_NOT_FOUND');
+    expect(existsSync(none)).toBe(false);
+    expect(parseEvalAllArgs(['--update'])!.update).toBe(true);
+    expect(plotSection({ file: 'voice/png/x.png' })).toBe('voice');
+    expect(plotSection({ file: 'curve-translator.png' })).toBe('curves');
+    expect(plotSection({ file: 'attention-en-fr.png' })).toBe('e2e');
+    expect(plotSection({ file: 'x.png', section: 'translator' })).toBe('translator');
+  }, 120_000);
 
   it('a rerun replaces the report; a missing model fails before anything is written', async () => {
     await writeFile(path.join(out, 'stale.png'), 'old');

@@ -27,8 +27,10 @@ export interface EvalAllReport {
   trainingCurves: (TrainingCurve & { png: string | null })[];
   /** Models whose run folder had no log.jsonl. */
   missingCurves: string[];
-  /** Every PNG written, relative to the report folder, with its caption. */
-  plots: { file: string; caption: string }[];
+  /** Every PNG written, relative to the report folder, with its caption and the section that made it. */
+  plots: { file: string; caption: string; section?: string }[];
+  /** Sections kept from an earlier report (`eval all --update`), with the time each was measured. */
+  carried?: Partial<Record<string, string>>;
 }
 
 const dash = '–';
@@ -56,6 +58,14 @@ function mean(xs: (number | null)[]): number | null {
   return v.length ? v.reduce((a, b) => a + b, 0) / v.length : null;
 }
 
+const SECTION_NAMES: Record<string, string> = { 'speech-encoder': 'speech encoder', translator: 'translator', voice: 'voice', e2e: 'end to end', curves: 'training curves' };
+
+/** "*Kept from ...*" under a section `eval all --update` carried over, else nothing. */
+function carriedNote(r: EvalAllReport, section: string): string[] {
+  const when = r.carried?.[section];
+  return when ? [`*Kept from the report of ${when} (\`eval all --update\`); not measured again in this run.*`] : [];
+}
+
 export function renderReport(r: EvalAllReport): string {
   const out: string[] = [];
   const p = (...blocks: string[]) => out.push(...blocks.flatMap((b) => [b, '']));
@@ -73,6 +83,10 @@ export function renderReport(r: EvalAllReport): string {
     ], ['l', 'l']),
     `Figures are on small samples (${r.settings.limit} recordings per direction end to end, ${r.settings.asrLimit} per language for recognition, ${r.settings.mtLimit} sentences per direction for translation, ${r.settings.voiceSentences} per language for the voice); \`report.json\` has every number and every sentence.`,
   );
+  const carried = Object.entries(r.carried ?? {});
+  if (carried.length) {
+    p(`Kept from an earlier report, not measured in this run (\`--update\`): ${carried.map(([s, when]) => `${SECTION_NAMES[s] ?? s} (measured ${when})`).join(', ')}. They describe the models as they were then; the summary mixes both.`);
+  }
 
   // headline
   const e = r.endToEnd;
@@ -97,6 +111,7 @@ export function renderReport(r: EvalAllReport): string {
     const s = r.speechEncoder;
     p(
       '## Speech encoder',
+      ...carriedNote(r, 'speech-encoder'),
       'Corpus-level CER and WER on the test voices (never heard in training), references normalised as the training targets. Rows whose text has digits are left out.',
       table(['language', 'utterances', 'CER', 'WER', 'language id'], [...s.perLanguage, s.overall].map((x) => [x.lang, x.utterances, pct(x.cer), pct(x.wer), pct(x.langAccuracy)])),
       `Decoding: ${s.decoding ?? 'greedy'}. Real-time factor (whole utterances, one thread): ${num(s.rtf, 4)}.`,
@@ -108,6 +123,7 @@ export function renderReport(r: EvalAllReport): string {
     const t = r.translator;
     p(
       '## Translator',
+      ...carriedNote(r, 'translator'),
       `BLEU (sacrebleu 13a) and chrF per direction on the text test files, beam ${t.beam}; zero-shot directions had no training pair, and copying the source is their baseline.`,
       table(['direction', 'zero-shot', 'sentences', 'BLEU', 'chrF', 'copy BLEU'], t.directions.map((d) => [d.direction, d.zeroShot ? 'yes' : 'no', d.sentences, num(d.bleu), num(d.chrf), num(d.copyBleu)])),
     );
@@ -121,6 +137,7 @@ export function renderReport(r: EvalAllReport): string {
     const v = r.voice;
     p(
       '## Voice (synthesizer + WaveNet vocoder)',
+      ...carriedNote(r, 'voice'),
       'MCD in dB (c1..c24 of the log-mel cepstrum, DTW aligned): resynthesis = reference mel -> vocoder; synthesis = text -> synthesizer -> vocoder against the reference recording; mel = the synthesizer\'s mel itself. Round-trip CER: the speech encoder on the synthesized speech against the text; reference CER: the speech encoder on the recordings (the ceiling of the round trip). The Griffin-Lim columns: the same synthesis MCD and round-trip CER with Griffin-Lim (no model) turning the synthesizer\'s mel into audio instead of the WaveNet, on the same sentences.',
       table(['language', 'sentences', 'resynthesis MCD', 'resynthesis voiced', 'resynthesis GPE', 'synthesis MCD', 'mel MCD', 'round-trip CER', 'reference CER', 'Griffin-Lim synthesis MCD', 'Griffin-Lim round-trip CER'], [...v.perLanguage, v.overall].map((f) => [f.lang, f.sentences, num(f.resynthesisMcd), pct(f.resynthesisVoicing ?? null), pct(f.resynthesisGpe ?? null), num(f.synthesisMcd), num(f.synthesizerMelMcd), pct(f.roundTripCer), pct(f.referenceCer), num(f.synthesisMcdGriffinLim), pct(f.roundTripCerGriffinLim)])),
       `Vocoder real-time factor: ${num(v.vocoderRtf, 3)}; synthesis through ${v.settings.synthesis}, voice ${v.settings.voice}.`,
@@ -131,6 +148,7 @@ export function renderReport(r: EvalAllReport): string {
   if (e) {
     p(
       '## End to end: speech -> speech',
+      ...carriedNote(r, 'e2e'),
       `Each test recording whose sentence has a reference translation goes through the streaming pipeline (VAD, speech encoder, translator, synthesizer, ${vocoderName(r.settings.vocoder)}; \`--vocoder ${r.settings.vocoder}\`) exactly as the server runs it; the speech encoder then transcribes the translated speech. **ASR-BLEU** scores that transcript against the reference translation (as Translatotron and SeamlessM4T report); **cascade BLEU** scores the pipeline\'s own translation (the translator on the transcript of the source speech); **text-only BLEU** scores the translator on the reference source text: the ceiling of the other two. All three on the same sentences, hypotheses and references normalised as the speech encoder writes (lowercase, no punctuation), sacrebleu 13a corpus BLEU. Source WER: the speech encoder on the source speech.`,
       table(['direction', 'zero-shot', 'recordings', 'ASR-BLEU', 'cascade BLEU', 'text-only BLEU', 'source WER'], e.directions.map((d) => [d.direction, d.zeroShot ? 'yes' : 'no', `${d.sentences} of ${d.available}`, num(d.asrBleu), num(d.cascadeBleu), num(d.textBleu), pct(d.sourceWer)])),
     );
@@ -159,7 +177,7 @@ export function renderReport(r: EvalAllReport): string {
     if (hist) p(image(hist.file, hist.caption));
   }
 
-  p('## Training curves');
+  p('## Training curves', ...carriedNote(r, 'curves'));
   if (!r.runs) p('No run folder given.');
   for (const c of r.trainingCurves) {
     const finals = Object.entries(c.final).filter(([k]) => k !== 'step');
