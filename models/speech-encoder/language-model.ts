@@ -9,12 +9,15 @@
  * The per-character bonus offsets the LM's preference for short texts. weight, bonus and the
  * penalty are chosen on the dev voices by `babelfish train speech-lm`, never on the test voices.
  *
- * Saved as `<model>/lm/config.json` plus `<model>/lm/<lang>.json` (and `<lang>.words.txt`,
- * one word a line, for the languages with a word list); a model folder without `lm/` decodes
- * without a language model.
+ * Saved as `<model>/lm/config.json` plus `<model>/lm/<lang>.json.gz` (gzipped: a 7-gram model's
+ * counts are 13 MB of JSON and 2.7 MB compressed; folders made before read `<lang>.json`) and
+ * `<lang>.words.txt`, one word a line, for the languages with a word list. A model folder
+ * without `lm/` decodes without a language model.
  */
-import { mkdir, readFile, stat } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import { BabelfishError } from '../../src/errors.ts';
 import { CharNgramLM, type CharNgramJson } from '../../src/text/char-ngram.ts';
 import { writeAtomic } from '../../src/write-atomic.ts';
@@ -82,7 +85,10 @@ export class SpeechLanguageModels {
   async save(modelDir: string): Promise<void> {
     const dir = join(modelDir, 'lm');
     await mkdir(dir, { recursive: true });
-    for (const [lang, lm] of Object.entries(this.models)) await writeAtomic(join(dir, `${lang}.json`), JSON.stringify(lm.toJSON()));
+    for (const [lang, lm] of Object.entries(this.models)) {
+      await writeAtomic(join(dir, `${lang}.json.gz`), gzipSync(JSON.stringify(lm.toJSON()), { level: 9 }));
+      await rm(join(dir, `${lang}.json`), { force: true }); // an older folder's uncompressed copy would be stale
+    }
     for (const [lang, words] of Object.entries(this.wordLists)) await writeAtomic(join(dir, `${lang}.words.txt`), words.toText());
     const config: LmConfigJson = { format: LM_FORMAT, fusion: this.fusion, languages: this.languages, wordLists: Object.keys(this.wordLists), trainedOn: this.trainedOn };
     // config.json last: a folder that has it is whole
@@ -103,10 +109,12 @@ export class SpeechLanguageModels {
     if (config.format !== LM_FORMAT) throw new BabelfishError('MODEL_INVALID', `${configPath} is not ${LM_FORMAT}`);
     const models: Record<string, CharNgramLM> = {};
     for (const lang of config.languages) {
-      const path = join(dir, `${lang}.json`);
+      const gz = join(dir, `${lang}.json.gz`);
+      const path = existsSync(gz) ? gz : join(dir, `${lang}.json`);
       let json: CharNgramJson;
       try {
-        json = JSON.parse(await readFile(path, 'utf8'));
+        const bytes = await readFile(path);
+        json = JSON.parse((path === gz ? gunzipSync(bytes) : bytes).toString('utf8'));
       } catch (e) {
         throw new BabelfishError('MODEL_NOT_FOUND', `the speech LM config names ${lang} but ${path} is missing or unreadable`, { cause: e });
       }

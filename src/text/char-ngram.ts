@@ -30,13 +30,6 @@ export const DEFAULT_CHAR_NGRAM_OPTIONS: CharNgramOptions = { order: 6, minCount
 
 export const BOUNDARY = 0;
 
-/** One context's followers: symbols and their (raw or continuation) counts, after pruning. */
-interface ContextEntry {
-  total: number;
-  followers: Int32Array;
-  counts: Float64Array;
-}
-
 /** The on-disk form (JSON): contexts as strings of symbol characters, see `keyOf`. */
 export interface CharNgramJson {
   format: 'babelfish-char-ngram/1';
@@ -57,15 +50,116 @@ const keyOf = (ids: ArrayLike<number>, from = 0, to = ids.length): string => {
 };
 const idOf = (key: string, i: number): number => key.charCodeAt(i) - OFFSET;
 
+/**
+ * Every context's followers, packed for a model of millions of n-grams: contexts as sorted
+ * numeric codes (found by binary search), their followers and counts in flat arrays. A Map of
+ * small objects and typed arrays cost about 500 bytes an n-gram (a 7-gram model of 1.5M
+ * n-grams took 780 MB of heap); this costs about 12.
+ */
+class ContextTable {
+  private constructor(
+    /** Sorted context codes (`ContextTable.code`). */
+    private readonly codes: Float64Array,
+    private readonly totals: Float64Array,
+    /** Context i's followers are starts[i] .. starts[i + 1] - 1 of `followers` and `counts`. */
+    private readonly starts: Uint32Array,
+    readonly followers: Uint16Array,
+    readonly counts: Float64Array,
+  ) {}
+
+  /** base^(order-1) must stay an exact integer in a float64. */
+  static check(order: number, vocabSize: number): void {
+    if (!(vocabSize >= 1 && vocabSize < 0xffff)) throw new RangeError(`vocabSize must be in 1..65534, got ${vocabSize}`);
+    if (Math.pow(vocabSize + 1, order - 1) >= Number.MAX_SAFE_INTEGER) throw new RangeError(`order ${order} with ${vocabSize} symbols is too long a context to index`);
+  }
+
+  /** A context key (`keyOf` string) from `from` on as a number: digits id + 1 in base V + 1, so lengths never collide. */
+  static code(key: string, vocabSize: number, from = 0): number {
+    let c = 0;
+    for (let i = from; i < key.length; i++) c = c * (vocabSize + 1) + idOf(key, i) + 1;
+    return c;
+  }
+
+  /** From [context key, total, followers (a key string, ascending), counts] in any order: the JSON form. */
+  static build(entries: CharNgramJson['contexts'], vocabSize: number): ContextTable {
+    const coded = entries.map((e) => ({ code: ContextTable.code(e[0], vocabSize), e }));
+    coded.sort((a, b) => a.code - b.code);
+    let n = 0;
+    for (const { e } of coded) {
+      if (e[2].length !== e[3].length) throw new Error(`char n-gram context has ${e[2].length} followers but ${e[3].length} counts`);
+      n += e[2].length;
+    }
+    const codes = new Float64Array(coded.length);
+    const totals = new Float64Array(coded.length);
+    const starts = new Uint32Array(coded.length + 1);
+    const followers = new Uint16Array(n);
+    const counts = new Float64Array(n);
+    let at = 0;
+    coded.forEach(({ code, e }, i) => {
+      if (i > 0 && code === codes[i - 1]) throw new Error('char n-gram context listed twice');
+      codes[i] = code;
+      totals[i] = e[1];
+      starts[i] = at;
+      for (let j = 0; j < e[2].length; j++) followers[at + j] = idOf(e[2], j);
+      counts.set(e[3], at);
+      at += e[2].length;
+    });
+    starts[coded.length] = at;
+    return new ContextTable(codes, totals, starts, followers, counts);
+  }
+
+  get size(): number {
+    return this.codes.length;
+  }
+
+  /** The index of the context with this code, or -1. */
+  find(code: number): number {
+    let lo = 0;
+    let hi = this.codes.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = this.codes[mid];
+      if (c === code) return mid;
+      if (c < code) lo = mid + 1;
+      else hi = mid - 1;
+    }
+    return -1;
+  }
+
+  total(i: number): number {
+    return this.totals[i];
+  }
+
+  start(i: number): number {
+    return this.starts[i];
+  }
+
+  end(i: number): number {
+    return this.starts[i + 1];
+  }
+
+  /** Context i's code back to its key string. */
+  key(i: number, vocabSize: number): string {
+    let c = this.codes[i];
+    let s = '';
+    while (c > 0) {
+      const d = c % (vocabSize + 1);
+      s = String.fromCharCode(d - 1 + OFFSET) + s;
+      c = (c - d) / (vocabSize + 1);
+    }
+    return s;
+  }
+}
+
 export class CharNgramLM {
   readonly order: number;
   readonly vocabSize: number;
   readonly discounts: readonly number[];
-  private readonly table: Map<string, ContextEntry>;
+  private readonly table: ContextTable;
   private readonly cache = new Map<string, Float64Array>();
   private static readonly CACHE_LIMIT = 20000;
 
-  private constructor(order: number, vocabSize: number, discounts: number[], table: Map<string, ContextEntry>) {
+  private constructor(order: number, vocabSize: number, discounts: number[], table: ContextTable) {
     this.order = order;
     this.vocabSize = vocabSize;
     this.discounts = discounts;
@@ -76,6 +170,7 @@ export class CharNgramLM {
   static train(sentences: Iterable<ArrayLike<number>>, vocabSize: number, options: Partial<CharNgramOptions> = {}): CharNgramLM {
     const { order, minCount } = { ...DEFAULT_CHAR_NGRAM_OPTIONS, ...options };
     if (!(order >= 1)) throw new RangeError(`order must be >= 1, got ${order}`);
+    ContextTable.check(order, vocabSize);
     // raw counts of every n-gram, orders 1..n; the context never reaches back past the boundary
     const raw = new Map<string, number>();
     for (const s of sentences) {
@@ -123,19 +218,17 @@ export class CharNgramLM {
       g.total += c;
       if (key.length < 3 || c >= minCount) g.kept.push([idOf(key, key.length - 1), c]);
     }
-    const table = new Map<string, ContextEntry>();
+    const entries: CharNgramJson['contexts'] = [];
     for (const [ctx, g] of grouped) {
       g.kept.sort((a, b) => a[0] - b[0]);
-      table.set(ctx, { total: g.total, followers: Int32Array.from(g.kept, (e) => e[0]), counts: Float64Array.from(g.kept, (e) => e[1]) });
+      entries.push([ctx, g.total, keyOf(g.kept.map((e) => e[0])), g.kept.map((e) => e[1])]);
     }
-    return new CharNgramLM(order, vocabSize, discounts, table);
+    return new CharNgramLM(order, vocabSize, discounts, ContextTable.build(entries, vocabSize));
   }
 
   /** Number of stored n-grams (after pruning). */
   get size(): number {
-    let n = 0;
-    for (const e of this.table.values()) n += e.followers.length;
-    return n;
+    return this.table.followers.length;
   }
 
   /** log P(next | context), natural log; the context is the symbols so far (only the last n - 1 matter). */
@@ -169,16 +262,18 @@ export class CharNgramLM {
     const V = this.vocabSize;
     // from the empty context (uniform below it) up to the full one
     const p = new Float64Array(V).fill(1 / V);
+    const { followers, counts } = this.table;
     for (let start = key.length; start >= 0; start--) {
-      const ctx = key.slice(start);
-      const e = this.table.get(ctx);
-      if (!e) continue;
-      const D = this.discounts[ctx.length];
+      const i = this.table.find(ContextTable.code(key, V, start));
+      if (i < 0) continue;
+      const D = this.discounts[key.length - start];
+      const total = this.table.total(i);
+      const [from, to] = [this.table.start(i), this.table.end(i)];
       let kept = 0;
-      for (let j = 0; j < e.followers.length; j++) kept += Math.max(e.counts[j] - D, 0);
-      const gamma = 1 - kept / e.total;
+      for (let j = from; j < to; j++) kept += Math.max(counts[j] - D, 0);
+      const gamma = 1 - kept / total;
       for (let w = 0; w < V; w++) p[w] *= gamma;
-      for (let j = 0; j < e.followers.length; j++) p[e.followers[j]] += Math.max(e.counts[j] - D, 0) / e.total;
+      for (let j = from; j < to; j++) p[followers[j]] += Math.max(counts[j] - D, 0) / total;
     }
     for (let w = 0; w < V; w++) p[w] = Math.log(p[w]);
     return p;
@@ -198,19 +293,17 @@ export class CharNgramLM {
     return n ? sum / n : 0;
   }
 
+  /** Contexts in code order (shorter contexts first), so equal models write equal files. */
   toJSON(): CharNgramJson {
+    const t = this.table;
     const contexts: CharNgramJson['contexts'] = [];
-    for (const [ctx, e] of this.table) contexts.push([ctx, e.total, keyOf(e.followers), Array.from(e.counts)]);
+    for (let i = 0; i < t.size; i++) contexts.push([t.key(i, this.vocabSize), t.total(i), keyOf(t.followers, t.start(i), t.end(i)), Array.from(t.counts.subarray(t.start(i), t.end(i)))]);
     return { format: 'babelfish-char-ngram/1', order: this.order, vocabSize: this.vocabSize, discounts: [...this.discounts], contexts };
   }
 
   static fromJSON(json: CharNgramJson): CharNgramLM {
     if (json?.format !== 'babelfish-char-ngram/1') throw new Error(`not a babelfish-char-ngram/1 model (format ${String(json?.format)})`);
-    const table = new Map<string, ContextEntry>();
-    for (const [ctx, total, followers, counts] of json.contexts) {
-      if (followers.length !== counts.length) throw new Error(`char n-gram context has ${followers.length} followers but ${counts.length} counts`);
-      table.set(ctx, { total, followers: Int32Array.from({ length: followers.length }, (_, i) => idOf(followers, i)), counts: Float64Array.from(counts) });
-    }
-    return new CharNgramLM(json.order, json.vocabSize, json.discounts, table);
+    ContextTable.check(json.order, json.vocabSize);
+    return new CharNgramLM(json.order, json.vocabSize, json.discounts, ContextTable.build(json.contexts, json.vocabSize));
   }
 }

@@ -2,7 +2,9 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import * as tf from '@tensorflow/tfjs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { gunzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { initBackend } from '../../src/backend.ts';
 import { CharNgramLM } from '../../src/text/char-ngram.ts';
@@ -183,6 +185,22 @@ describe('speech encoder + character LM', () => {
     } finally {
       back.dispose();
     }
+    // the n-grams are stored gzipped; a folder saved before that (plain <lang>.json) reads the same
+    const lmDir = join(dir, 'with', 'lm');
+    expect(existsSync(join(lmDir, 'en.json.gz'))).toBe(true);
+    expect(existsSync(join(lmDir, 'en.json'))).toBe(false);
+    for (const lang of lms.languages) {
+      await writeFile(join(lmDir, `${lang}.json`), gunzipSync(await readFile(join(lmDir, `${lang}.json.gz`))));
+      await rm(join(lmDir, `${lang}.json.gz`));
+    }
+    const plainJson = await SpeechEncoder.load(join(dir, 'with'));
+    const ctx2 = vocab.encode('the c');
+    expect(Array.from(plainJson.languageModels!.models.en.distribution(ctx2))).toEqual(Array.from(lms.models.en.distribution(ctx2)));
+    // saving over it writes the compressed form and leaves no stale plain copy
+    await plainJson.save(join(dir, 'with'));
+    expect(existsSync(join(lmDir, 'en.json'))).toBe(false);
+    expect(existsSync(join(lmDir, 'en.json.gz'))).toBe(true);
+    plainJson.dispose();
     // a folder saved before word lists: no lists, no penalty, decoding as it was
     const configPath = join(dir, 'with', 'lm', 'config.json');
     const config = JSON.parse(await readFile(configPath, 'utf8'));
@@ -205,7 +223,9 @@ describe('speech encoder + character LM', () => {
     await encoder.save(join(dir, 'broken'));
     await rm(join(dir, 'broken', 'lm', 'en.words.txt'));
     await expect(SpeechEncoder.load(join(dir, 'broken'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/en\.words\.txt/) });
-    await rm(join(dir, 'broken', 'lm', 'es.json'));
+    await writeFile(join(dir, 'broken', 'lm', 'es.json.gz'), 'not gzip');
+    await expect(SpeechEncoder.load(join(dir, 'broken'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/es\.json\.gz/) });
+    await rm(join(dir, 'broken', 'lm', 'es.json.gz'));
     await expect(SpeechEncoder.load(join(dir, 'broken'))).rejects.toMatchObject({ code: 'MODEL_NOT_FOUND', message: expect.stringMatching(/es\.json/) });
     await writeFile(join(dir, 'broken', 'lm', 'config.json'), '{ not json');
     await expect(SpeechEncoder.load(join(dir, 'broken'))).rejects.toMatchObject({ code: 'MODEL_INVALID' });

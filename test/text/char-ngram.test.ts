@@ -84,6 +84,25 @@ describe('CharNgramLM (interpolated Kneser-Ney)', () => {
     expect(() => CharNgramLM.fromJSON({ format: 'other' } as never)).toThrow(/babelfish-char-ngram/);
   });
 
+  it('writes the same JSON whatever order the sentences came in; long contexts of different lengths stay apart', () => {
+    const V = 5;
+    const sentences = randomSentences(150, V, 4);
+    const a = CharNgramLM.train(sentences, V, { order: 5, minCount: 1 });
+    const b = CharNgramLM.train([...sentences].reverse(), V, { order: 5, minCount: 1 });
+    expect(JSON.stringify(b.toJSON())).toBe(JSON.stringify(a.toJSON()));
+    // contexts are coded as numbers: "a", "Ba" (boundary + a) and "aa" must be three contexts
+    const lm = CharNgramLM.train([[1, 1, 1], [2, 1]], 3, { order: 3, minCount: 1 });
+    const keys = lm.toJSON().contexts.map((c) => c[0]);
+    expect(new Set(keys).size).toBe(keys.length);
+    expect(Math.exp(lm.logProb([1, 1], 1))).not.toBeCloseTo(Math.exp(lm.logProb([2, 1], 1)), 6);
+  });
+
+  it('refuses a context too long to index exactly', () => {
+    // (61 symbols + 1)^10 > 2^53
+    expect(() => CharNgramLM.train([[1, 2]], 61, { order: 11 })).toThrow(RangeError);
+    expect(() => CharNgramLM.train([[1, 2]], 61, { order: 9 })).not.toThrow();
+  });
+
   it('rejects symbols outside the vocabulary (the boundary included)', () => {
     expect(() => CharNgramLM.train([[1, BOUNDARY, 2]], 4)).toThrow(RangeError);
     expect(() => CharNgramLM.train([[1, 4]], 4)).toThrow(RangeError);
