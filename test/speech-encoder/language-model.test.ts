@@ -12,7 +12,7 @@ import { SpeechEncoder } from '../../models/speech-encoder/model.ts';
 import { SpeechLanguageModels } from '../../models/speech-encoder/language-model.ts';
 import { defaultVocab } from '../../models/speech-encoder/vocab.ts';
 import { WordList } from '../../models/speech-encoder/word-list.ts';
-import { heldOutSentences, lmSentences, tuneFusion, type DevItem } from '../../training/speech-encoder/train-lm.ts';
+import { DEFAULT_SPEECH_LM_OPTIONS, heldOutSentences, lmSentences, parseSpeechLmArgs, tuneFusion, type DevItem } from '../../training/speech-encoder/train-lm.ts';
 import { writeTsv } from '../../training/corpus/text/tsv.ts';
 import { mulberry32 } from '../../src/random.ts';
 import { prefixBeamSearch } from '../../src/ctc/decode.ts';
@@ -271,5 +271,15 @@ describe('speech encoder + character LM', () => {
     expect(held.has('spoken in the dev voices')).toBe(true);
     const got = (await lmSentences(text, 'en', vocab, held)).map((ids) => vocab.decode(ids));
     expect(got).toEqual(['the cat sat']);
+  });
+
+  it('train speech-lm flags: the tuning grid can be narrowed; bad lists are BAD_ARGUMENT', () => {
+    const o = parseSpeechLmArgs(['--order', '7', '--weights', '0.5, 0.75', '--bonuses', '1.5,2', '--oov-penalties', '0,1', '--tune-utterances', '800'])!;
+    expect([o.order, o.weights, o.bonuses, o.oovPenalties, o.tuneUtterances]).toEqual([7, [0.5, 0.75], [1.5, 2], [0, 1], 800]);
+    expect(parseSpeechLmArgs([])!.weights).toEqual(DEFAULT_SPEECH_LM_OPTIONS.weights);
+    expect(parseSpeechLmArgs(['--help'])).toBeNull();
+    for (const argv of [['--weights', '0.5,x'], ['--bonuses', '-1'], ['--oov-penalties', ''], ['--order', '0']]) {
+      expect(() => parseSpeechLmArgs(argv), argv.join(' ')).toThrow(expect.objectContaining({ code: 'BAD_ARGUMENT' }));
+    }
   });
 });
