@@ -52,9 +52,10 @@ const idOf = (key: string, i: number): number => key.charCodeAt(i) - OFFSET;
 
 /**
  * Every context's followers, packed for a model of millions of n-grams: contexts as sorted
- * numeric codes (found by binary search), their followers and counts in flat arrays. A Map of
- * small objects and typed arrays cost about 500 bytes an n-gram (a 7-gram model of 1.5M
- * n-grams took 780 MB of heap); this costs about 12.
+ * numeric codes (found by binary search), their followers and counts in flat arrays: 10 bytes
+ * an n-gram and 20 a context. A Map of small objects and typed arrays cost about 500 bytes an
+ * n-gram (four 7-gram models of 1.54M n-grams in all took 780 MB of heap; packed, the process
+ * grows by about 80 MB loading them, parsing included).
  */
 class ContextTable {
   private constructor(
