@@ -6,7 +6,7 @@
  * and end to end from samples (log-mel included). RTF = compute time / audio duration.
  */
 import * as tf from '@tensorflow/tfjs';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { initBackend } from '../src/backend.ts';
 import { SpeechEncoder } from '../models/speech-encoder/model.ts';
@@ -26,7 +26,13 @@ export default async function (): Promise<BenchResult[]> {
   // The shipped model's decoding (its language models too) is what the server runs.
   const shippedDir = defaultModelDirs().speechEncoder;
   const shipped = existsSync(join(shippedDir, 'model.json'));
+  const rss0 = process.memoryUsage().rss;
+  const l0 = performance.now();
   const enc = shipped ? await SpeechEncoder.load(shippedDir) : SpeechEncoder.build();
+  const loadMs = performance.now() - l0;
+  const loadRssMb = (process.memoryUsage().rss - rss0) / 1e6;
+  const lmDir = join(shippedDir, 'lm');
+  const lmMb = shipped && existsSync(lmDir) ? readdirSync(lmDir).reduce((a, f) => a + statSync(join(lmDir, f)).size, 0) / 1e6 : 0;
   const bins = enc.config.numMels;
   const seconds = 10;
   const frames = Math.floor((seconds * enc.config.features.sampleRate) / enc.config.features.hopLength);
@@ -108,6 +114,13 @@ export default async function (): Promise<BenchResult[]> {
     { name: 'speech-encoder.stream_over_batch', value: streamMs / batchMs, unit: 'ratio', higherIsBetter: false },
     { name: 'speech-encoder.train_step', value: trainMs, unit: 'ms', higherIsBetter: false, note: `forward+CTC+backward, ${B} x ${T / 100} s, 50 labels` },
     { name: 'speech-encoder.size', value: (params * 4) / 1e6, unit: 'MB', higherIsBetter: false, note: 'float32, as loaded' },
-    ...(shipped ? [{ name: 'speech-encoder.weights_file', value: statSync(join(shippedDir, 'weights.bin')).size / 1e6, unit: 'MB', higherIsBetter: false, note: 'weights.bin as shipped (float16 when saved so)' }] : []),
+    ...(shipped
+      ? [
+          { name: 'speech-encoder.weights_file', value: statSync(join(shippedDir, 'weights.bin')).size / 1e6, unit: 'MB', higherIsBetter: false, note: 'weights.bin as shipped (float16 when saved so)' },
+          { name: 'speech-encoder.lm_files', value: lmMb, unit: 'MB', higherIsBetter: false, note: 'lm/: character n-grams (gzipped) and word lists' },
+          { name: 'speech-encoder.load', value: loadMs, unit: 'ms', higherIsBetter: false, note: 'the shipped folder, its LMs included (what server start waits for)' },
+          { name: 'speech-encoder.load_rss', value: loadRssMb, unit: 'MB', higherIsBetter: false, note: 'resident memory the load added' },
+        ]
+      : []),
   ];
 }
