@@ -274,6 +274,16 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
       await timed('training curves', async () => {
         for (const model of CURVE_MODELS) {
           const c = await readTrainingCurve(o.runs!, model);
+          // --update: a model whose run log is gone keeps the earlier report's curve
+          const kept = c ? undefined : earlier?.trainingCurves.find((x) => x.model === model);
+          if (kept) {
+            if (kept.png) {
+              await cp(path.join(out, kept.png), path.join(staging, kept.png));
+              plots.push({ ...(earlier!.plots.find((p) => p.file === kept.png) ?? { file: kept.png, caption: `${model} training curve` }), section: 'curves' });
+            }
+            report.trainingCurves.push({ ...kept, measured: kept.measured ?? earlier!.carried?.curves ?? earlier!.generated });
+            continue;
+          }
           if (!c) {
             report.missingCurves.push(model);
             continue;

@@ -359,6 +359,15 @@ describe('babelfish eval all (tiny untrained models, fixture corpus)', () => {
     const again = await evaluateAll({ ...opts, out: copy, sections: ['speech-encoder'], update: true });
     expect(again.carried).toEqual({ translator: updated.generated, voice: earlier.generated, e2e: earlier.generated, curves: earlier.generated });
 
+    // Curves measured again from a run folder without the translator's log keep that curve.
+    const emptyRuns = path.join(dir, 'full', 'runs-empty');
+    await mkdir(emptyRuns, { recursive: true });
+    const curves = await evaluateAll({ ...opts, out: copy, runs: emptyRuns, sections: ['curves'], update: true });
+    expect(curves.trainingCurves.map((c) => [c.model, c.lastStep, c.png, c.measured])).toEqual([['translator', 30, 'curve-translator.png', earlier.generated]]);
+    expect(curves.missingCurves).toEqual(['speech-encoder', 'synthesizer', 'vocoder']);
+    expect(PNG.sync.read(await readFile(path.join(copy, 'curve-translator.png'))).width).toBeGreaterThan(0);
+    expect(await readFile(path.join(copy, 'REPORT.md'), 'utf8')).toContain(`(kept from the report of ${earlier.generated}: the log is gone)`);
+
     const none = path.join(dir, 'full', 'no-earlier');
     const err = await evaluateAll({ ...opts, out: none, sections: ['translator'], update: true }).catch((e) => e);
     expect(isBabelfishError(err) && err.code).toBe('FILE_NOT_FOUND');

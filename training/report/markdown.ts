@@ -24,7 +24,8 @@ export interface EvalAllReport {
   /** PNG paths relative to the report folder. */
   voice: (Omit<VoiceEvalReport, 'pngs' | 'sentences'> & { pngs: string[]; sentences: VoiceEvalReport['sentences'] }) | null;
   endToEnd: E2eReport | null;
-  trainingCurves: (TrainingCurve & { png: string | null })[];
+  /** `measured`: a curve kept from an earlier report (`--update`, its run log gone), with that report's date. */
+  trainingCurves: (TrainingCurve & { png: string | null; measured?: string })[];
   /** Models whose run folder had no log.jsonl. */
   missingCurves: string[];
   /** Every PNG written, relative to the report folder, with its caption and the section that made it. */
@@ -183,7 +184,7 @@ export function renderReport(r: EvalAllReport): string {
     const finals = Object.entries(c.final).filter(([k]) => k !== 'step');
     p(
       `### ${c.model}`,
-      `\`${shown(c.log)}\`: ${c.points} logged points up to step ${c.lastStep}. Last values: ${finals.map(([k, v]) => `${k} ${Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : Number(v.toFixed(4))}`).join(', ')}.`,
+      `\`${shown(c.log)}\`${c.measured ? ` (kept from the report of ${c.measured}: the log is gone)` : ''}: ${c.points} logged points up to step ${c.lastStep}. Last values: ${finals.map(([k, v]) => `${k} ${Math.abs(v) >= 1e4 || (v !== 0 && Math.abs(v) < 1e-3) ? v.toExponential(2) : Number(v.toFixed(4))}`).join(', ')}.`,
     );
     if (c.png) p(image(c.png, `${c.model}: ${c.plotted.join(', ')} against step (colours in that order: blue, orange, green, pink)`));
   }
