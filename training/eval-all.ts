@@ -123,6 +123,14 @@ export function plotSection(p: { file: string; section?: string }): Section {
   return 'e2e'; // spectrograms, attention maps and the latency histogram come from the end-to-end run
 }
 
+/** Copies a plot of the earlier report folder into the new one. */
+async function copyPlot(earlierDir: string, staging: string, file: string): Promise<void> {
+  const to = path.join(staging, file);
+  if (existsSync(to)) return;
+  await mkdir(path.dirname(to), { recursive: true });
+  await cp(path.join(earlierDir, file), to);
+}
+
 /**
  * Copies into `report` the sections of an earlier one that this run does not measure, with their
  * plots (files copied from `earlierDir` into `staging`), and notes when each was measured.
@@ -149,11 +157,7 @@ async function carrySections(report: EvalAllReport, earlier: EvalAllReport, earl
   for (const p of earlier.plots) {
     const section = plotSection(p);
     if (!carried[section]) continue;
-    const to = path.join(staging, p.file);
-    if (!existsSync(to)) {
-      await mkdir(path.dirname(to), { recursive: true });
-      await cp(path.join(earlierDir, p.file), to);
-    }
+    await copyPlot(earlierDir, staging, p.file);
     report.plots.push({ ...p, section });
   }
 }
@@ -278,7 +282,7 @@ export async function evaluateAll(o: EvalAllOptions): Promise<EvalAllReport> {
           const kept = c ? undefined : earlier?.trainingCurves.find((x) => x.model === model);
           if (kept) {
             if (kept.png) {
-              await cp(path.join(out, kept.png), path.join(staging, kept.png));
+              await copyPlot(out, staging, kept.png);
               plots.push({ ...(earlier!.plots.find((p) => p.file === kept.png) ?? { file: kept.png, caption: `${model} training curve` }), section: 'curves' });
             }
             report.trainingCurves.push({ ...kept, measured: kept.measured ?? earlier!.carried?.curves ?? earlier!.generated });
